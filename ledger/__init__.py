@@ -1,0 +1,1 @@
+"""The write side of `outcomes`: event declarations, validation, the event store, integrity."""

@@ -1,0 +1,45 @@
+"""The one place that reads the clock. Recording times are UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def now() -> dt.datetime:
+    """The current UTC time as a plain `datetime` (never a freezegun subclass).
+
+    freezegun swaps `datetime.datetime` for a subclass that the eventsourcing transcoder
+    cannot store; `type(dt.datetime.min)` is always the real class.
+    """
+    t = dt.datetime.now(dt.UTC)
+    real = type(dt.datetime.min)
+    return real(t.year, t.month, t.day, t.hour, t.minute, t.second, t.microsecond,
+                tzinfo=dt.UTC)
+
+
+def today() -> dt.date:
+    """The recording date: today in UTC."""
+    return now().date()
+
+
+def format_timestamp(t: dt.datetime) -> str:
+    """ISO 8601 UTC with a Z, microseconds kept: the form used in JSON and the log."""
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    """A `--known-at` value: a date (end of that day) or an ISO timestamp (UTC if naive)."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            d = dt.date.fromisoformat(text)
+            return dt.datetime(d.year, d.month, d.day, 23, 59, 59, 999999,
+                               tzinfo=dt.UTC)
+        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"malformed timestamp {text!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[Z]"
+        ) from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.UTC)

@@ -1,0 +1,50 @@
+"""Reading and writing the JSON Lines event format, numbers kept exact."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from ledger.errors import LedgerError
+from ledger.model import Event
+from ledger.schema import Number
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"field {key!r} appears twice")
+        out[key] = value
+    return out
+
+
+def loads(text: str) -> Any:
+    """Parse one JSON value; numbers stay exact text (never float), NaN/Infinity refused."""
+    return json.loads(text, parse_float=Number, parse_int=Number, parse_constant=Number,
+                      object_pairs_hook=_no_duplicate_keys)
+
+
+def read_lines(stream: IO[str], name: str) -> Iterator[tuple[str, Any]]:
+    """(FILE:LINE, object) for each non-blank line; malformed JSON raises at its line."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        location = f"{name}:{number}"
+        try:
+            yield location, loads(line)
+        except (ValueError, RecursionError) as error:
+            raise LedgerError(f"invalid JSON: {error}", location=location) from None
+
+
+def dumps(event: Event) -> str:
+    return json.dumps(event.to_file(), ensure_ascii=False)
+
+
+def write_events(events: Iterable[Event], stream: IO[str]) -> int:
+    count = 0
+    for event in events:
+        stream.write(dumps(event) + "\n")
+        count += 1
+    return count

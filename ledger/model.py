@@ -1,0 +1,87 @@
+"""The recorded event as every part of the program sees it: typed, positioned, immutable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ledger.clock import format_timestamp
+from ledger.schema import EVENT_TYPES, EventType, dump_fields, load_fields
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One recorded event. `fields` holds typed values (Decimal, date, int, bool, str);
+    an EventCorrected keeps its `changes` in wire form (see `corrected`)."""
+
+    position: int
+    id: str
+    type: str
+    recorded_at: datetime
+    recorded_by: str
+    fields: dict[str, Any]
+
+    @property
+    def etype(self) -> EventType:
+        return EVENT_TYPES[self.type]
+
+    @property
+    def occurred_on(self) -> date:
+        return self.fields["occurred_on"]
+
+    @property
+    def source(self) -> str:
+        return self.fields["source"]
+
+    @property
+    def venture(self) -> str | None:
+        return self.fields.get("venture")
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name, default)
+
+    def wire_fields(self) -> dict[str, Any]:
+        """Content fields in wire form: amounts as exact strings, dates ISO."""
+        return dump_fields(self.etype, self.fields)
+
+    def to_file(self) -> dict[str, Any]:
+        """The event as a line of the JSONL file format (what `export` writes)."""
+        return {"type": self.type, "id": self.id, **self.wire_fields(),
+                "recorded_by": self.recorded_by}
+
+    def to_log(self) -> dict[str, Any]:
+        """The event as `log -O json` shows it."""
+        return {"position": self.position, "id": self.id, "type": self.type,
+                "recorded_at": format_timestamp(self.recorded_at),
+                "recorded_by": self.recorded_by, **self.wire_fields()}
+
+    def content_digest(self) -> str:
+        """What makes two events 'the same' for idempotent imports: type and content."""
+        return digest({"type": self.type, **self.wire_fields()})
+
+    def corrected(self, changes: dict[str, Any]) -> Event:
+        """This event with a correction's changes (wire form) applied; same position and id."""
+        merged = {**self.wire_fields(), **changes}
+        wire = {name: value for name, value in merged.items() if value is not None}
+        return Event(self.position, self.id, self.type, self.recorded_at, self.recorded_by,
+                     load_fields(self.etype, wire))
+
+    @classmethod
+    def from_wire(cls, position: int, event_id: str, type_: str, recorded_at: datetime,
+                  recorded_by: str, wire: dict[str, Any]) -> Event:
+        """An event read back from the store (already validated when it was appended)."""
+        return cls(position, event_id, type_, recorded_at, recorded_by,
+                   load_fields(EVENT_TYPES[type_], wire))
+
+
+def canonical_json(value: Any) -> bytes:
+    """Deterministic JSON bytes: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode()
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()

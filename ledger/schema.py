@@ -1,0 +1,491 @@
+"""The one declaration of every event type: fields, their types and their checks.
+
+Validation, the JSONL reader and writer, the `append` options and the docs are all
+derived from `EVENT_TYPES` below; no other module lists an event's fields.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ledger.errors import FieldError
+
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+AMOUNT_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+COUNT_RE = re.compile(r"[0-9]+")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+PERIOD_RE = re.compile(r"([0-9]{4})(-Q([1-4]))?")
+CURRENCY_RE = re.compile(r"[A-Z]{3}")
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+class Number(str):
+    """The exact text of a JSON number, so amounts never pass through float."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A field type: how raw input becomes a typed value and back to its wire form."""
+
+    name: str
+    doc: str
+    parse: Callable[[Any], Any]
+    dump: Callable[[Any], Any] = str
+    load: Callable[[Any], Any] = lambda wire: wire  # trusted wire form -> typed value
+
+
+def _text(raw: Any) -> str:
+    if not isinstance(raw, str) or isinstance(raw, Number):
+        raise ValueError("must be a string")
+    if not raw.strip():
+        raise ValueError("must not be empty")
+    return raw
+
+
+def _slug(raw: Any) -> str:
+    if not isinstance(raw, str) or not SLUG_RE.fullmatch(raw):
+        raise ValueError(f"malformed slug {raw!r}: use [a-z0-9][a-z0-9-]{{0,63}}, e.g. 'numergy'")
+    return raw
+
+
+def _amount(raw: Any) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise ValueError(f"malformed amount {raw!r}: write a decimal such as \"75000000.00\"")
+    text = str(raw).strip()
+    if not AMOUNT_RE.fullmatch(text):
+        raise ValueError(
+            f"malformed amount {text!r}: plain decimal digits only (no exponent, NaN, "
+            "infinity or thousands separators), e.g. \"75000000.00\""
+        )
+    return Decimal(text)
+
+
+def _count(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise ValueError(f"malformed count {raw!r}: write a whole number such as 12")
+    text = str(raw).strip()
+    if text.startswith("-") and COUNT_RE.fullmatch(text[1:]):
+        raise ValueError(f"negative count {text}: counts are whole numbers >= 0")
+    if not COUNT_RE.fullmatch(text):
+        raise ValueError(f"malformed count {text!r}: write a whole number such as 12")
+    return int(text)
+
+
+def _date(raw: Any) -> date:
+    if not isinstance(raw, str) or isinstance(raw, Number) or not DATE_RE.fullmatch(raw):
+        raise ValueError(f"malformed date {raw!r}: use YYYY-MM-DD, e.g. 2012-04-20")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as error:
+        raise ValueError(f"malformed date {raw!r}: {error}") from None
+
+
+def _bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and not isinstance(raw, Number):
+        lowered = raw.strip().lower()
+        if lowered in ("true", "yes", "1"):
+            return True
+        if lowered in ("false", "no", "0"):
+            return False
+    raise ValueError(f"malformed boolean {raw!r}: use true or false")
+
+
+def _period(raw: Any) -> str:
+    if not isinstance(raw, str) or isinstance(raw, Number) or not PERIOD_RE.fullmatch(raw):
+        raise ValueError(f"malformed period {raw!r}: use YYYY or YYYY-Qn, e.g. 2014 or 2014-Q3")
+    return raw
+
+
+def _currency(raw: Any) -> str:
+    if not isinstance(raw, str) or not CURRENCY_RE.fullmatch(raw):
+        raise ValueError(f"malformed currency {raw!r}: use an ISO 4217 code such as EUR")
+    return raw
+
+
+def _event_id(raw: Any) -> str:
+    if not isinstance(raw, str) or isinstance(raw, Number) or not ID_RE.fullmatch(raw):
+        raise ValueError(
+            f"malformed event id {raw!r}: letters, digits and . _ : - (at most 128), "
+            "starting with a letter or digit"
+        )
+    return raw
+
+
+def _changes(raw: Any) -> dict[str, Any]:
+    # Checked field by field against the corrected event's type by the ledger state.
+    if not isinstance(raw, Mapping) or not raw:
+        raise ValueError("must be a non-empty object mapping field names to new values")
+    return dict(raw)
+
+
+def _dump_bool(value: bool) -> bool:
+    return value
+
+
+def _dump_count(value: int) -> int:
+    return value
+
+
+def _dump_date(value: date) -> str:
+    return value.isoformat()
+
+
+def _dump_changes(value: dict[str, Any]) -> dict[str, Any]:
+    return value  # already in wire form (see LedgerState.check_correction)
+
+
+TEXT = Kind("text", "non-empty text", _text)
+SLUG = Kind("slug", "slug `[a-z0-9][a-z0-9-]{0,63}`", _slug)
+AMOUNT = Kind("amount", "exact decimal (JSON string or number)", _amount, load=Decimal)
+COUNT = Kind("count", "whole number >= 0", _count, _dump_count)
+DATE = Kind("date", "`YYYY-MM-DD`", _date, _dump_date, date.fromisoformat)
+BOOL = Kind("bool", "`true` or `false`", _bool, _dump_bool)
+PERIOD = Kind("period", "`YYYY` or `YYYY-Qn`", _period)
+CURRENCY = Kind("currency", "ISO 4217 code", _currency)
+EVENT_ID = Kind("event id", "id of an earlier event", _event_id)
+CHANGES = Kind("changes", "object: field -> new value", _changes, _dump_changes)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an event type, with its type and checks."""
+
+    name: str
+    kind: Kind
+    help: str
+    required: bool = True
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    minimum: Decimal | None = None  # inclusive lower bound for amounts
+    positive: bool = False  # amount must be > 0
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def parse(self, raw: Any) -> Any:
+        """Return the typed value of `raw`, or raise FieldError naming this field."""
+        try:
+            value = self.kind.parse(raw)
+        except ValueError as error:
+            raise FieldError(self.name, str(error)) from None
+        if self.choices and value not in self.choices:
+            raise FieldError(
+                self.name, f"unknown value {value!r}: choose one of {', '.join(self.choices)}"
+            )
+        if self.positive and value <= 0:
+            raise FieldError(self.name, f"must be greater than 0, got {raw}")
+        if self.minimum is not None and value < self.minimum:
+            raise FieldError(self.name, f"must not be negative, got {raw}")
+        return value
+
+    def describe(self) -> str:
+        """The field's type, checks and default in a few words, for docs and --help."""
+        text = self.kind.doc
+        if self.choices:
+            text = "one of " + ", ".join(f"`{c}`" for c in self.choices)
+        if self.positive:
+            text += ", > 0"
+        elif self.minimum is not None:
+            text += ", >= 0"
+        if not self.required:
+            text += f" (optional, default {self.default})" if self.default is not None else (
+                " (optional)"
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class EventType:
+    """An event type: its name, what it records, and its own fields."""
+
+    name: str
+    help: str
+    fields: tuple[Field, ...]
+    venture_scoped: bool = True  # refers to a registered venture by `venture`
+    allowed_after_close: bool = False
+    example: str = ""
+
+    @property
+    def command(self) -> str:
+        """The kebab-case name used by `outcomes append`."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "-", self.name).lower()
+
+    @property
+    def all_fields(self) -> tuple[Field, ...]:
+        return COMMON_FIELDS + self.fields
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.all_fields if f.name == name), None)
+
+    @property
+    def kinds(self) -> dict[str, Kind]:
+        return _kinds(self)
+
+
+@functools.cache
+def _kinds(etype: EventType) -> dict[str, Kind]:
+    return {f.name: f.kind for f in etype.all_fields}
+
+
+INSTRUMENTS = ("equity", "grant", "loan", "guarantee", "other")
+ZERO = Decimal(0)
+
+COMMON_FIELDS = (
+    Field("occurred_on", DATE, "when it happened in the world (for a reported figure: "
+          "the date it was published); not after the recording date"),
+    Field("source", TEXT, "a URL or document reference a reader can check"),
+    Field("note", TEXT, "free text", required=False),
+)
+
+# Fields every event may carry in a file but that are not part of its content.
+ENVELOPE_FIELDS = ("type", "id", "recorded_by")
+
+
+def _venture() -> Field:
+    return Field("venture", SLUG, "slug of a registered venture")
+
+
+def _currency_check() -> Field:
+    return Field("currency", CURRENCY, "must equal the program's currency", required=False)
+
+
+def _public() -> Field:
+    return Field("public", BOOL, "public money (true) or private (false)",
+                 required=False, default=True)
+
+
+EVENT_TYPES: dict[str, EventType] = {
+    t.name: t
+    for t in (
+        EventType(
+            "ProgramRegistered",
+            "A publicly funded program and who funds it.",
+            (
+                Field("program", SLUG, "slug for the program"),
+                Field("name", TEXT, "the program's name"),
+                Field("funder", TEXT, "who funds it"),
+                Field("currency", CURRENCY, "currency of all its amounts (ISO 4217)",
+                      required=False, default="EUR"),
+                Field("budget", AMOUNT, "announced budget", required=False, minimum=ZERO),
+            ),
+            venture_scoped=False,
+            example='--program pia-cloud --name "Cloud souverain" --funder "Caisse des Depots"',
+        ),
+        EventType(
+            "VentureRegistered",
+            "A venture funded by a registered program.",
+            (
+                Field("venture", SLUG, "slug for the venture"),
+                Field("name", TEXT, "the venture's name"),
+                Field("program", SLUG, "slug of a registered program"),
+                Field("identifier", TEXT, "an official identifier, e.g. a SIREN",
+                      required=False),
+            ),
+            venture_scoped=False,
+            example="--venture numergy --name Numergy --program pia-cloud",
+        ),
+        EventType(
+            "FundingCommitted",
+            "Money promised to a venture (not yet paid).",
+            (
+                _venture(),
+                Field("amount", AMOUNT, "amount committed", positive=True),
+                Field("funder", TEXT, "who commits it"),
+                _public(),
+                Field("instrument", TEXT, "form of the money", required=False,
+                      default="equity", choices=INSTRUMENTS),
+                _currency_check(),
+            ),
+            example="--venture numergy --amount 75000000 --funder CDC",
+        ),
+        EventType(
+            "FundingGranted",
+            "Money actually paid to a venture.",
+            (
+                _venture(),
+                Field("amount", AMOUNT, "amount paid", positive=True),
+                Field("funder", TEXT, "who paid it"),
+                _public(),
+                Field("instrument", TEXT, "form of the money", required=False,
+                      default="equity", choices=INSTRUMENTS),
+                _currency_check(),
+            ),
+            example="--venture numergy --amount 25000000 --funder CDC",
+        ),
+        EventType(
+            "ReturnReceived",
+            "Money paid back to the funder.",
+            (
+                _venture(),
+                Field("amount", AMOUNT, "amount returned", positive=True),
+                Field("kind", TEXT, "what kind of return",
+                      choices=("dividend", "stake_sale", "repayment", "interest", "other")),
+                _public(),
+                _currency_check(),
+            ),
+            allowed_after_close=True,
+            example="--venture numergy --amount 1000000 --kind dividend",
+        ),
+        EventType(
+            "StakeValued",
+            "The public stake's residual value; 0 is a write-off.",
+            (
+                _venture(),
+                Field("value", AMOUNT, "residual value of the public stake", minimum=ZERO),
+                _currency_check(),
+            ),
+            allowed_after_close=True,
+            example="--venture numergy --value 0",
+        ),
+        EventType(
+            "TargetSet",
+            "A target for a metric, due by a date; a later one for the same metric is a "
+            "revision.",
+            (
+                _venture(),
+                Field("metric", TEXT, "what is targeted",
+                      choices=("revenue", "customers", "partners", "offers", "jobs")),
+                Field("value", AMOUNT, "target value (for revenue, a yearly amount)",
+                      minimum=ZERO),
+                Field("due", DATE, "when the target is due (may be in the future)"),
+                Field("baseline", AMOUNT, "value at the start", required=False,
+                      default="0", minimum=ZERO),
+                _currency_check(),
+            ),
+            example="--venture numergy --metric revenue --value 400000000 --due 2016-12-31",
+        ),
+        EventType(
+            "OfferLaunched",
+            "An offer put on the market.",
+            (
+                _venture(),
+                Field("offer", TEXT, "the offer's name"),
+                Field("segment", TEXT, "market segment", required=False),
+            ),
+            example='--venture numergy --offer "Virtual servers"',
+        ),
+        EventType(
+            "PartnerSigned",
+            "A partner (or a batch of partners announced at once).",
+            (
+                _venture(),
+                Field("partner", TEXT, "the partner's name, or a description of the batch"),
+                Field("kind", TEXT, "kind of partner, e.g. reseller", required=False),
+                Field("count", COUNT, "number of partners announced", required=False,
+                      default=1),
+            ),
+            example="--venture cloudwatt --partner APX --kind reseller",
+        ),
+        EventType(
+            "SalesReported",
+            "A claim of revenue for a year or a quarter; several claims for one period are "
+            "kept as a dispute.",
+            (
+                _venture(),
+                Field("period", PERIOD, "the year or quarter the revenue is for"),
+                Field("revenue", AMOUNT, "revenue of the period", minimum=ZERO),
+                Field("customers", COUNT, "customers at the end of the period",
+                      required=False),
+                _currency_check(),
+            ),
+            allowed_after_close=True,
+            example="--venture numergy --period 2014 --revenue 6000000",
+        ),
+        EventType(
+            "MetricReported",
+            "A reported total for a metric at occurred_on.",
+            (
+                _venture(),
+                Field("metric", TEXT, "which metric",
+                      choices=("customers", "partners", "offers", "jobs")),
+                Field("value", COUNT, "the reported total"),
+            ),
+            allowed_after_close=True,
+            example="--venture numergy --metric jobs --value 72",
+        ),
+        EventType(
+            "VentureClosed",
+            "The end of a venture as an independent company.",
+            (
+                _venture(),
+                Field("outcome", TEXT, "how it ended",
+                      choices=("acquired", "merged", "liquidated", "wound_down", "other")),
+                Field("acquirer", TEXT, "who took it over", required=False),
+            ),
+            example="--venture cloudwatt --outcome acquired --acquirer Orange",
+        ),
+        EventType(
+            "EventCorrected",
+            "Supersedes fields of an earlier event (use `outcomes correct`).",
+            (
+                Field("event", EVENT_ID, "id of the event it corrects"),
+                Field("changes", CHANGES, "field -> new value"),
+                Field("reason", TEXT, "why"),
+            ),
+            venture_scoped=False,
+            allowed_after_close=True,
+        ),
+        EventType(
+            "EventRetracted",
+            "Withdraws an earlier event (use `outcomes retract`).",
+            (
+                Field("event", EVENT_ID, "id of the event it withdraws"),
+                Field("reason", TEXT, "why"),
+            ),
+            venture_scoped=False,
+            allowed_after_close=True,
+        ),
+    )
+}
+
+BY_COMMAND = {t.command: t for t in EVENT_TYPES.values()}
+
+
+def parse_fields(etype: EventType, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values of an event's content fields (common and own), defaults applied.
+
+    Raises FieldError for an unknown field, a missing required one or a bad value.
+    """
+    known = {f.name for f in etype.all_fields}
+    for name in raw:
+        if name not in known and name not in ENVELOPE_FIELDS:
+            raise FieldError(name, f"unknown field for {etype.name}; its fields are "
+                             + ", ".join(sorted(known)))
+    values: dict[str, Any] = {}
+    for f in etype.all_fields:
+        if f.name in raw and raw[f.name] is not None:
+            values[f.name] = f.parse(raw[f.name])
+        elif f.required:
+            raise FieldError(f.name, f"missing required field for {etype.name}")
+        elif f.default is not None:
+            values[f.name] = f.parse(f.default)
+    return values
+
+
+def load_fields(etype: EventType, wire: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values from a stored (already validated) wire form, without re-checking."""
+    kinds = etype.kinds
+    return {name: kinds[name].load(value) for name, value in wire.items()}
+
+
+def dump_fields(etype: EventType, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The wire form (JSON-ready, amounts as exact strings) of typed field values."""
+    out: dict[str, Any] = {}
+    for f in etype.all_fields:
+        if f.name in values:
+            out[f.name] = f.kind.dump(values[f.name])
+    return out
+
+
+def field_table(etype: EventType) -> list[tuple[str, str, str]]:
+    """(option, description, type) rows for one event type's own fields."""
+    return [(f.option, f.help, f.describe()) for f in etype.fields]

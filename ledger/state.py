@@ -1,0 +1,266 @@
+"""What the ledger must know to accept or refuse a new event: a pure fold, no I/O.
+
+`LedgerState.admit` turns raw input (a JSONL line or `append` options) into a positioned
+`Event`, or refuses it with a one-line `LedgerError` naming the field. It is the only
+place where the contract's "Bad input" rules are enforced.
+"""
+
+from __future__ import annotations
+
+import difflib
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ledger.errors import FieldError, LedgerError
+from ledger.integrity import canonical_bytes, frontier_positions, leaf_hash, node_at
+from ledger.model import Event
+from ledger.schema import (
+    ENVELOPE_FIELDS,
+    EVENT_TYPES,
+    EventType,
+    Field,
+    parse_fields,
+)
+
+# Fields a correction may not change: they say which entity an event is about.
+IDENTITY = {
+    "ProgramRegistered": {"program", "currency"},
+    "VentureRegistered": {"venture", "program"},
+    "VentureClosed": {"venture"},
+}
+EVENT_ID_FIELD = Field("id", EVENT_TYPES["EventRetracted"].fields[0].kind, "event id")
+
+
+@dataclass
+class Entry:
+    """What the state remembers of each recorded event."""
+
+    position: int
+    type: str
+    digest: str
+    retracted: bool = False
+    corrections: list[int] = field(default_factory=list)
+
+
+def suggest(word: str, known: Mapping[str, Any] | set[str]) -> str:
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class LedgerState:
+    """The fold of all recorded events that validation needs.
+
+    `lookup(position)` fetches a recorded event by position (from the store); events
+    admitted in the current batch are looked up in memory.
+    """
+
+    def __init__(self, lookup: Callable[[int], Event] | None = None) -> None:
+        self.position = 0
+        self.entries: dict[str, Entry] = {}
+        self.programs: dict[str, Event] = {}
+        self.ventures: dict[str, Event] = {}
+        self.closures: dict[str, Event] = {}
+        self.frontier: dict[int, bytes] = {}
+        self._lookup = lookup
+        self._batch: dict[int, Event] = {}
+
+    # -- folding recorded events ---------------------------------------------------------
+
+    def apply(self, event: Event, node: bytes | None = None) -> None:
+        """Fold one recorded (or just admitted) event into the state."""
+        self.position = event.position
+        self.entries[event.id] = Entry(event.position, event.type, event.content_digest())
+        if node is not None:
+            self.frontier[event.position] = node
+            keep = set(frontier_positions(event.position))
+            for p in [p for p in self.frontier if p not in keep]:
+                del self.frontier[p]
+        if event.type == "ProgramRegistered":
+            self.programs[event.fields["program"]] = event
+        elif event.type == "VentureRegistered":
+            self.ventures[event.fields["venture"]] = event
+        elif event.type == "VentureClosed":
+            self.closures[event.fields["venture"]] = event
+        elif event.type == "EventRetracted":
+            target = self.entries[event.fields["event"]]
+            target.retracted = True
+            if target.type == "VentureClosed":
+                self.closures = {v: e for v, e in self.closures.items()
+                                 if e.id != event.fields["event"]}
+        elif event.type == "EventCorrected":
+            target_id = event.fields["event"]
+            self.entries[target_id].corrections.append(event.position)
+            self._refresh_cached(target_id, event.fields["changes"])
+
+    def _refresh_cached(self, target_id: str, changes: dict[str, Any]) -> None:
+        for cache in (self.programs, self.ventures, self.closures):
+            for key, cached in cache.items():
+                if cached.id == target_id:
+                    cache[key] = cached.corrected(changes)
+
+    def event_at(self, position: int) -> Event:
+        if position in self._batch:
+            return self._batch[position]
+        if self._lookup is None:
+            raise LookupError(f"no event store to look up position {position}")
+        return self._lookup(position)
+
+    def current(self, event_id: str) -> Event:
+        """An event as corrected so far."""
+        entry = self.entries[event_id]
+        event = self.event_at(entry.position)
+        for p in entry.corrections:
+            event = event.corrected(self.event_at(p).fields["changes"])
+        return event
+
+    # -- admitting new events -------------------------------------------------------------
+
+    def admit(self, raw: Any, *, recorded_at: datetime, actor: str) -> Event | None:
+        """Validate `raw` and fold it in as the next event; None if it is already recorded.
+
+        Raises LedgerError (naming the field) when the contract refuses it.
+        """
+        if not isinstance(raw, Mapping):
+            raise LedgerError("expected a JSON object with a \"type\" field")
+        etype = self._event_type(raw.get("type"))
+        values = parse_fields(etype, raw)
+        event_id = raw.get("id")
+        if event_id is not None:
+            event_id = EVENT_ID_FIELD.parse(event_id)
+            known = self.entries.get(event_id)
+            if known is not None:
+                if etype.name == "EventCorrected" and values["event"] in self.entries:
+                    target = self.current(values["event"]).etype
+                    values["changes"] = self._normalise(target, values["changes"])
+                draft = Event(0, event_id, etype.name, recorded_at, "", values)
+                if known.digest == draft.content_digest():
+                    return None
+                raise FieldError("id", f"{event_id!r} is already recorded (position "
+                                 f"{known.position}) with other content; choose another id")
+        recorded_by = raw.get("recorded_by") or actor
+        if not isinstance(recorded_by, str) or not recorded_by.strip():
+            raise FieldError("recorded_by", "must be a non-empty string")
+        if values["occurred_on"] > recorded_at.date():
+            raise FieldError("occurred_on", f"{values['occurred_on']} is after the recording "
+                             f"date {recorded_at.date()}; record events once they happened")
+        event = Event(self.position + 1, event_id or self._new_id(), etype.name,
+                      recorded_at, recorded_by, values)
+        self._check_context(event)
+        if etype.name == "EventCorrected":
+            self._check_correction(event)
+        elif etype.name == "EventRetracted":
+            self._target(event, "retract")
+        self._batch[event.position] = event
+        node = node_at(event.position, leaf_hash(canonical_bytes(event)), self.frontier.__getitem__)
+        self.apply(event, node)  # its node is now self.frontier[event.position]
+        return event
+
+    def end_batch(self) -> None:
+        """Forget the in-memory copies of a batch once it is stored (or abandoned)."""
+        self._batch.clear()
+
+    def _event_type(self, name: Any) -> EventType:
+        if name is None:
+            raise FieldError("type", "missing required field")
+        if not isinstance(name, str) or name not in EVENT_TYPES:
+            hint = suggest(str(name), EVENT_TYPES) or "; one of " + ", ".join(EVENT_TYPES)
+            raise FieldError("type", f"unknown event type {name!r}{hint}")
+        return EVENT_TYPES[name]
+
+    def _new_id(self) -> str:
+        while True:
+            candidate = secrets.token_hex(6)
+            if candidate not in self.entries:
+                return candidate
+
+    def _check_context(self, event: Event, *, correcting: bool = False) -> None:
+        """Rules that depend on what is already recorded."""
+        f = event.fields
+        if event.type == "ProgramRegistered" and not correcting:
+            if f["program"] in self.programs:
+                raise FieldError("program", f"{f['program']!r} is already registered (event "
+                                 f"{self.programs[f['program']].id})")
+        elif event.type == "VentureRegistered":
+            if f["venture"] in self.ventures and not correcting:
+                raise FieldError("venture", f"{f['venture']!r} is already registered (event "
+                                 f"{self.ventures[f['venture']].id})")
+            if f["program"] not in self.programs:
+                raise FieldError("program", f"unknown program {f['program']!r}; register it "
+                                 "first" + suggest(f["program"], self.programs))
+        elif event.etype.venture_scoped:
+            venture = f["venture"]
+            if venture not in self.ventures:
+                raise FieldError("venture", f"unknown venture {venture!r}; register it first"
+                                 + suggest(venture, self.ventures))
+            currency = self.programs[self.ventures[venture].fields["program"]].fields["currency"]
+            if "currency" in f and f["currency"] != currency:
+                raise FieldError("currency", f"{f['currency']} differs from {currency}, the "
+                                 f"currency of {venture!r}'s program")
+            closure = self.closures.get(venture)
+            if closure is not None and not correcting:
+                if event.type == "VentureClosed":
+                    raise FieldError("venture", f"{venture!r} is already closed (event "
+                                     f"{closure.id}); correct that event instead")
+                if not event.etype.allowed_after_close and event.occurred_on > closure.occurred_on:
+                    raise FieldError("venture", f"{venture!r} was closed on "
+                                     f"{closure.occurred_on}; after that only returns, "
+                                     "valuations, reports, corrections and retractions")
+
+    def _target(self, event: Event, verb: str) -> Entry:
+        target_id = event.fields["event"]
+        entry = self.entries.get(target_id)
+        if entry is None:
+            raise FieldError("event", f"cannot {verb} unknown event {target_id!r}")
+        if entry.retracted:
+            raise FieldError("event", f"cannot {verb} event {target_id!r}: it was retracted")
+        if entry.type in ("EventCorrected", "EventRetracted"):
+            raise FieldError("event", f"cannot {verb} {target_id!r}: it is itself a "
+                             f"{entry.type}; {verb} the original event instead")
+        if verb == "retract" and entry.type in ("ProgramRegistered", "VentureRegistered"):
+            raise FieldError("event", f"cannot retract the registration {target_id!r}; "
+                             "correct its name instead")
+        return entry
+
+    def _check_correction(self, event: Event) -> None:
+        entry = self._target(event, "correct")
+        target = self.current(event.fields["event"])
+        etype = target.etype
+        raw_changes: dict[str, Any] = event.fields["changes"]
+        for name in raw_changes:
+            if name in ENVELOPE_FIELDS or etype.field(name) is None:
+                raise FieldError(f"changes.{name}", f"{etype.name} has no field {name!r}")
+            if name in IDENTITY.get(etype.name, ()):
+                raise FieldError(f"changes.{name}", f"the {name} of a {etype.name} cannot be "
+                                 "corrected; retract it and record a new event")
+        merged = {**target.wire_fields(), **raw_changes}
+        try:
+            values = parse_fields(etype, merged)
+        except FieldError as error:
+            raise FieldError(f"changes.{error.field}", error.problem) from None
+        if values["occurred_on"] > event.recorded_at.date():
+            raise FieldError("changes.occurred_on", "would be after the recording date")
+        result = Event(entry.position, target.id, etype.name, target.recorded_at,
+                       target.recorded_by, values)
+        try:
+            self._check_context(result, correcting=True)
+        except FieldError as error:
+            raise FieldError(f"changes.{error.field}", error.problem) from None
+        event.fields["changes"] = self._normalise(etype, raw_changes)
+
+    @staticmethod
+    def _normalise(etype: EventType, changes: dict[str, Any]) -> dict[str, Any]:
+        """Changes in wire form, as the corrected event's own types write them."""
+        out = {}
+        for name, raw in changes.items():
+            f = etype.field(name)
+            if f is None or raw is None:
+                out[name] = raw
+                continue
+            try:
+                out[name] = f.kind.dump(f.parse(raw))
+            except FieldError as error:
+                raise FieldError(f"changes.{name}", error.problem) from None
+        return out

@@ -1,0 +1,136 @@
+"""The event store: the eventsourcing library's persistence, holding the ledger as one stream.
+
+Every event of the ledger is a version of one stream, so `originator_version` is the
+event's position: contiguous (1, 2, 3, ... on SQLite and PostgreSQL alike), ordered by
+appends, and guarded by the store's primary key, which refuses a second event at a
+position already taken (optimistic concurrency: the loser retries).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+from uuid import NAMESPACE_URL, uuid5
+
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import IntegrityError
+
+from ledger.errors import ConflictError, LedgerError
+from ledger.model import Event
+
+LEDGER_STREAM = uuid5(NAMESPACE_URL, "https://outcomes.example/ledger")
+PAGE = 5000
+
+SQLITE_GUARDS = [
+    "CREATE TRIGGER IF NOT EXISTS stored_events_append_only_update BEFORE UPDATE ON "
+    "stored_events BEGIN SELECT RAISE(ABORT, 'outcomes: the ledger is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS stored_events_append_only_delete BEFORE DELETE ON "
+    "stored_events BEGIN SELECT RAISE(ABORT, 'outcomes: the ledger is append-only'); END",
+]
+
+
+class Recorded(DomainEvent):
+    """An event as the eventsourcing library stores it (wire-form fields, its Merkle node)."""
+
+    type: str
+    event_id: str
+    recorded_by: str
+    data: dict[str, Any]
+    node: str
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def persistence_env(url: str) -> dict[str, str]:
+    """The eventsourcing settings for a store URL or SQLite path."""
+    if is_postgres(url):
+        u = urlparse(url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": u.path.lstrip("/"),
+            "POSTGRES_HOST": u.hostname or "localhost",
+            "POSTGRES_PORT": str(u.port or 5432),
+            "POSTGRES_USER": unquote(u.username or ""),
+            "POSTGRES_PASSWORD": unquote(u.password or ""),
+        }
+    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": url,
+            "SQLITE_LOCK_TIMEOUT": "30"}
+
+
+class EventStore(Application[Any]):
+    """Reads and appends ledger events; nothing here can update or delete one."""
+
+    name = "outcomes"
+
+    def __init__(self, url: str, *, create: bool = False) -> None:
+        self.url = url
+        if not is_postgres(url) and not create and not Path(url).exists():
+            raise LedgerError(f"no ledger at {url}: run `outcomes init` first "
+                              "(or pass --db / set OUTCOMES_DB)")
+        # Our settings win over stray OUTCOMES_* variables the library would also read.
+        env = persistence_env(url)
+        for key in env:
+            os.environ.pop(f"{self.name.upper()}_{key}", None)
+        super().__init__(env=env)
+        if not is_postgres(url):
+            with self.recorder.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+                for statement in SQLITE_GUARDS:
+                    c.execute(statement)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def head(self) -> int:
+        """The position of the last event (0 for an empty ledger)."""
+        last = self.recorder.select_events(LEDGER_STREAM, desc=True, limit=1)
+        return last[0].originator_version if last else 0
+
+    def records(self, after: int = 0, upto: int | None = None,
+                page: int = PAGE) -> Iterator[Recorded]:
+        """Stored events in position order, read page by page."""
+        while True:
+            rows = self.recorder.select_events(LEDGER_STREAM, gt=after, lte=upto, limit=page)
+            for row in rows:
+                yield self.mapper.to_domain_event(row)  # type: ignore[misc]
+            if len(rows) < page:
+                return
+            after = rows[-1].originator_version
+
+    def read(self, after: int = 0, upto: int | None = None) -> Iterator[Event]:
+        for r in self.records(after, upto):
+            yield to_event(r)
+
+    def event_at(self, position: int) -> Event:
+        rows = self.recorder.select_events(LEDGER_STREAM, gt=position - 1, lte=position)
+        if not rows:
+            raise LookupError(f"no event at position {position}")
+        return to_event(self.mapper.to_domain_event(rows[0]))  # type: ignore[arg-type]
+
+    # -- appending --------------------------------------------------------------------
+
+    def append(self, batch: Sequence[tuple[Event, bytes]]) -> None:
+        """Store events (with their Merkle nodes) in one transaction, all or nothing.
+
+        Raises ConflictError when another writer took one of these positions first.
+        """
+        stored = [self.mapper.to_stored_event(to_record(e, node)) for e, node in batch]
+        try:
+            self.recorder.insert_events(stored)
+        except IntegrityError as error:
+            raise ConflictError(str(error)) from error
+
+
+def to_record(event: Event, node: bytes) -> Recorded:
+    return Recorded(originator_id=LEDGER_STREAM, originator_version=event.position,
+                    timestamp=event.recorded_at, type=event.type, event_id=event.id,
+                    recorded_by=event.recorded_by, data=event.wire_fields(), node=node.hex())
+
+
+def to_event(r: Recorded) -> Event:
+    return Event.from_wire(r.originator_version, r.event_id, r.type, r.timestamp,
+                           r.recorded_by, r.data)

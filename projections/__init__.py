@@ -1,0 +1,1 @@
+"""The read side of `outcomes`: pure folds of events into rows, and their rendering."""
