@@ -1,0 +1,110 @@
+"""Rendering rows for people (aligned tables) and for other tools (JSON, CSV, Markdown).
+
+Every command that prints rows goes through `render`; `-o FILE` picks the format from the
+file's extension (`format_for`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+FORMATS = ("table", "json", "csv", "markdown")
+EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
+              ".txt": "table"}
+
+
+def format_for(path: str | None, requested: str | None) -> str:
+    """The output format: as requested, else from the -o file's extension, else a table."""
+    if requested:
+        return requested
+    if path:
+        for ext, fmt in EXTENSIONS.items():
+            if path.lower().endswith(ext):
+                return fmt
+    return "table"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    align: str = "left"  # "right" for figures
+
+
+def to_json(value: Any) -> str:
+    """JSON with exact decimals written as strings."""
+    return json.dumps(value, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
+    return str(value)
+
+
+def to_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c.key for c in columns])
+    for row in rows:
+        writer.writerow([_cell(row.get(c.key)) for c in columns])
+    return out.getvalue()
+
+
+def to_markdown(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> str:
+    def esc(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(esc(c.title) for c in columns) + " |",
+             "|" + "|".join("---:" if c.align == "right" else "---" for c in columns) + "|"]
+    lines += ["| " + " | ".join(esc(_cell(row.get(c.key))) for c in columns) + " |"
+              for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def to_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]],
+             title: str | None = None) -> str:
+    """An aligned plain-text table (rich), as wide as its content."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", expand=False)
+    for c in columns:
+        table.add_column(c.title, justify=c.align, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*(_cell(row.get(c.key)) for c in columns))
+    console = Console(width=200, file=io.StringIO(), color_system=None, soft_wrap=False)
+    with console.capture() as capture:
+        console.print(table)
+    return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
+
+
+def render(columns: Sequence[Column], rows: Sequence[dict[str, Any]], fmt: str, *,
+           document: Any = None, title: str | None = None) -> str:
+    """Rows in the given format; JSON writes `document` when given (the contract's shape)."""
+    if fmt == "json":
+        return to_json(rows if document is None else document)
+    if fmt == "csv":
+        return to_csv(columns, rows)
+    if fmt == "markdown":
+        return to_markdown(columns, rows)
+    return to_table(columns, rows, title)
