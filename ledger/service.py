@@ -55,13 +55,16 @@ def record(store: EventStore, items: Iterable[tuple[str | None, Any]], *,
     actor = actor or default_actor()
     for _ in range(RETRIES):
         state = load_state(store)
-        recorded_at = clock.now()
+        # Recording times never go backwards along positions, even if the clock does.
+        recorded_at = max(clock.now(), state.recorded_at) if state.recorded_at else clock.now()
         outcome, batch = Outcome(), []
         for location, raw in items:
             try:
                 event = state.admit(raw, recorded_at=recorded_at, actor=actor)
             except LedgerError as error:
-                raise error.at(location) if location else error
+                if location:
+                    error.at(location)
+                raise
             if event is None:
                 outcome.skipped += 1
             else:

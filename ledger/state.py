@@ -59,6 +59,7 @@ class LedgerState:
 
     def __init__(self, lookup: Callable[[int], Event] | None = None) -> None:
         self.position = 0
+        self.recorded_at: datetime | None = None
         self.entries: dict[str, Entry] = {}
         self.programs: dict[str, Event] = {}
         self.ventures: dict[str, Event] = {}
@@ -72,6 +73,7 @@ class LedgerState:
     def apply(self, event: Event, node: bytes | None = None) -> None:
         """Fold one recorded (or just admitted) event into the state."""
         self.position = event.position
+        self.recorded_at = event.recorded_at
         self.entries[event.id] = Entry(event.position, event.type, event.content_digest())
         if node is not None:
             self.frontier[event.position] = node
