@@ -176,3 +176,12 @@ def test_amounts_stay_exact() -> None:
                    "amount": "12345678901234567890.123456789"})
     assert event.fields["amount"] == Decimal("12345678901234567890.123456789")
     assert event.wire_fields()["amount"] == "12345678901234567890.123456789"
+
+
+def test_event_reference_doc_is_generated_from_the_declarations() -> None:
+    from pathlib import Path
+
+    from ledger.docs import reference
+
+    doc = Path(__file__).parent.parent / "docs" / "events.md"
+    assert doc.read_text() == reference(), "run: python -m ledger.docs > docs/events.md"
