@@ -65,11 +65,15 @@ def main(ctx: click.Context, db: str, actor: str | None) -> None:
 
 @contextmanager
 def open_store(ctx: click.Context, *, create: bool = False) -> Any:
-    from ledger.store import EventStore
+    from eventsourcing.persistence import PersistenceError
+
+    from ledger.store import EventStore, storage_error
 
     store = EventStore(ctx.obj["db"], create=create)
     try:
         yield store
+    except PersistenceError as error:  # e.g. the server went away: one line, no traceback
+        raise storage_error(store, error) from None
     finally:
         store.close()
 
@@ -97,7 +101,8 @@ def init(ctx: click.Context) -> None:
     """
     with open_store(ctx, create=True) as store:
         head = store.head()
-    click.echo(f"ledger ready at {ctx.obj['db']} ({head} events)")
+        location = store.location
+    click.echo(f"ledger ready at {location} ({head} events)")
 
 
 # -- append ----------------------------------------------------------------------------

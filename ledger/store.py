@@ -12,12 +12,11 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
 
 from ledger.errors import ConflictError, LedgerError
 from ledger.model import Event
@@ -47,20 +46,23 @@ def is_postgres(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
 
-def persistence_env(url: str) -> dict[str, str]:
+def persistence_env(url: str, *, create: bool = False) -> dict[str, str]:
     """The eventsourcing settings for a store URL or SQLite path."""
     if is_postgres(url):
-        u = urlparse(url)
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": u.path.lstrip("/"),
-            "POSTGRES_HOST": u.hostname or "localhost",
-            "POSTGRES_PORT": str(u.port or 5432),
-            "POSTGRES_USER": unquote(u.username or ""),
-            "POSTGRES_PASSWORD": unquote(u.password or ""),
-        }
+        from ledger.postgres import Target
+
+        return Target.from_url(url).env(create=create)
     return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": url,
             "SQLITE_LOCK_TIMEOUT": "30"}
+
+
+def describe(url: str) -> str:
+    """A store's location for messages (a PostgreSQL URL without its password)."""
+    if is_postgres(url):
+        from ledger.postgres import redact
+
+        return redact(url)
+    return url
 
 
 class EventStore(Application[Any]):
@@ -70,18 +72,37 @@ class EventStore(Application[Any]):
 
     def __init__(self, url: str, *, create: bool = False) -> None:
         self.url = url
-        if not is_postgres(url) and not create and not Path(url).exists():
+        self.location = describe(url)
+        if is_postgres(url):
+            self._open_postgres(url, create=create)
+            return
+        if not create and not Path(url).exists():
             raise LedgerError(f"no ledger at {url}: run `outcomes init` first "
                               "(or pass --db / set OUTCOMES_DB)")
+        self._start(persistence_env(url))
+        with self.recorder.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+            for statement in SQLITE_GUARDS:
+                c.execute(statement)
+
+    def _start(self, env: dict[str, str]) -> None:
         # Our settings win over stray OUTCOMES_* variables the library would also read.
-        env = persistence_env(url)
         for key in env:
             os.environ.pop(f"{self.name.upper()}_{key}", None)
         super().__init__(env=env)
-        if not is_postgres(url):
-            with self.recorder.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
-                for statement in SQLITE_GUARDS:
-                    c.execute(statement)
+
+    def _open_postgres(self, url: str, *, create: bool) -> None:
+        from ledger import postgres
+
+        target = postgres.Target.from_url(url)
+        self.location = target.describe()
+        with postgres.opening(target, create=create) as must_create:
+            try:
+                self._start(target.env(create=must_create))
+                if must_create:
+                    postgres.install_guards(self.recorder.datastore)  # type: ignore[attr-defined]
+            except PersistenceError as error:
+                self.close()
+                raise storage_error(self, error, target.password) from None
 
     # -- reading ----------------------------------------------------------------------
 
@@ -116,13 +137,61 @@ class EventStore(Application[Any]):
     def append(self, batch: Sequence[tuple[Event, bytes]]) -> None:
         """Store events (with their Merkle nodes) in one transaction, all or nothing.
 
-        Raises ConflictError when another writer took one of these positions first.
+        Raises ConflictError when another writer took one of these positions first, or
+        when the database was too busy to take the write (the caller retries both).
         """
         stored = [self.mapper.to_stored_event(to_record(e, node)) for e, node in batch]
         try:
             self.recorder.insert_events(stored)
         except IntegrityError as error:
+            if self._holds(batch):  # a retried insert whose first attempt did commit
+                return
             raise ConflictError(str(error)) from error
+        except OperationalError as error:
+            if not is_transient(error):
+                raise
+            if self._holds(batch):
+                return
+            raise ConflictError(str(error)) from error
+
+    def _holds(self, batch: Sequence[tuple[Event, bytes]]) -> bool:
+        """Whether exactly this batch (same ids and nodes at the same positions) is stored."""
+        first, last = batch[0][0].position, batch[-1][0].position
+        rows = list(self.records(first - 1, last))
+        return len(rows) == len(batch) and all(
+            r.event_id == e.id and r.node == node.hex()
+            for r, (e, node) in zip(rows, batch, strict=True))
+
+
+# SQLSTATEs of PostgreSQL errors that a retry can get past: serialization failure,
+# deadlock detected, lock not available (lock_timeout).
+TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def is_transient(error: BaseException) -> bool:
+    """A busy database rather than a broken one: SQLite locked, PostgreSQL lock waits."""
+    seen: BaseException | None = error
+    while seen is not None:
+        text = str(seen).lower()
+        if "database is locked" in text or "database is busy" in text:
+            return True
+        if getattr(seen, "sqlstate", None) in TRANSIENT_SQLSTATES:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def storage_error(store: EventStore, error: BaseException,
+                  password: str | None = None) -> LedgerError:
+    """A database failure as a one-line error naming the store (never its password)."""
+    text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    if password:
+        text = text.replace(password, "***")
+    hint = ""
+    if "permission denied" in text.lower():
+        hint = ("; the database role lacks a privilege "
+                "(see docs/postgresql.md, \"Permissions\")")
+    return LedgerError(f"storage error at {store.location}: {text}{hint}")
 
 
 def to_record(event: Event, node: bytes) -> Recorded:

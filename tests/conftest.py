@@ -1,10 +1,25 @@
-"""Shared test helpers: a temporary ledger and an in-process `outcomes` runner."""
+"""Shared test helpers: a temporary ledger on each backend and an in-process `outcomes` runner.
+
+Store-level tests take the `backend` fixture (directly or through `store_url`, `outcomes`,
+`scenario`) and run twice: on SQLite (a file in tmp_path) and on PostgreSQL (a fresh
+database per test on the server named by OUTCOMES_TEST_POSTGRES_URL). A test that only
+makes sense on some backends says so with `@pytest.mark.backends("sqlite")`.
+
+Without OUTCOMES_TEST_POSTGRES_URL the PostgreSQL runs skip, saying how to enable them;
+with it (or with CI=true), a server that cannot be reached fails them.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
+import freezegun
 import pytest
 from click.testing import CliRunner, Result
 
@@ -12,6 +27,123 @@ from cli import main
 
 DATA = Path(__file__).parent / "data"
 SCENARIO = DATA / "scenario.jsonl"
+ROOT = Path(__file__).parent.parent
+
+POSTGRES_URL_ENV = "OUTCOMES_TEST_POSTGRES_URL"
+POSTGRES_HOWTO = (f"set {POSTGRES_URL_ENV}=postgresql://USER:PASS@HOST:PORT/DB to run "
+                  "PostgreSQL tests (see .ci/run)")
+BACKENDS = ("sqlite", "postgres")
+
+# freeze_time must not stop the clocks of psycopg's connection pool (its waits and
+# timeouts would then never elapse, and each command would hang until a real timeout).
+freezegun.configure(extend_ignore_list=["psycopg", "psycopg_pool", "eventsourcing.postgres"])
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# -- backends ---------------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backends(*names): run only on these store backends")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("backends")
+        names = marker.args if marker else BACKENDS
+        metafunc.parametrize("backend", names, indirect=True)
+
+
+class PostgresServer:
+    """The test server: makes a fresh database (owned by the test role) per test."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.url = url
+        u = urlparse(url)
+        self.base = u._replace(path="", query="").geturl()
+        self._names = itertools.count(1)
+        try:
+            self.admin = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as error:
+            pytest.fail(f"{POSTGRES_URL_ENV} is set but its server cannot be reached "
+                        f"({u.hostname}:{u.port or 5432}): {str(error).splitlines()[0]}",
+                        pytrace=False)
+
+    def create_database(self) -> str:
+        name = f"outcomes_t{os.getpid()}_{next(self._names)}"
+        self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        return name
+
+    def drop_database(self, name: str) -> None:
+        self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def url_for(self, name: str) -> str:
+        return f"{self.base}/{name}"
+
+    def close(self) -> None:
+        self.admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if not url:
+        if in_ci():
+            pytest.fail(f"CI=true but {POSTGRES_URL_ENV} is not set: .ci/run sets it",
+                        pytrace=False)
+        pytest.skip(POSTGRES_HOWTO)
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.fail(f"{POSTGRES_URL_ENV} is set but psycopg is not installed: "
+                    'pip install -e ".[test]"', pytrace=False)
+    server = PostgresServer(url)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store backend of this run: "sqlite" or "postgres" (parametrised)."""
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_server")
+    return request.param
+
+
+@pytest.fixture
+def new_store(backend: str, tmp_path: Path,
+              request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
+    """Makes fresh, empty store URLs on this test's backend (not yet initialised)."""
+    made: list[str] = []
+    counter = itertools.count(1)
+    server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
+
+    def make() -> str:
+        if server is None:
+            return str(tmp_path / f"ledger{next(counter)}.db")
+        name = server.create_database()
+        made.append(name)
+        return server.url_for(name)
+
+    yield make
+    for name in made:
+        assert server is not None
+        server.drop_database(name)
+
+
+@pytest.fixture
+def store_url(new_store: Callable[[], str]) -> str:
+    """A fresh store URL (a SQLite path or a postgresql:// URL), not yet initialised."""
+    return new_store()
+
+
+# -- the CLI runner ---------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
@@ -22,28 +154,65 @@ def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class Outcomes:
-    """Runs `outcomes --db <tmp ledger> ...` in-process."""
+    """Runs `outcomes --db <ledger> ...` in-process; `db` is a SQLite path or a URL."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path | str) -> None:
         self.db = db
+        self.url = str(db)
+        self.backend = "postgres" if self.url.startswith("postgresql://") else "sqlite"
 
     def __call__(self, *args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(main, ["--db", str(self.db), *args], input=input,
+        return CliRunner().invoke(main, ["--db", self.url, *args], input=input,
                                   catch_exceptions=False)
 
     def digest(self) -> str:
-        """Hash of the store's files, to prove a refused command wrote nothing."""
+        """Hash of the stored state, to prove a refused command wrote nothing.
+
+        SQLite: the store's files, byte for byte. PostgreSQL: every row of the events
+        table (notification ids included) and the id sequence's position, so even an
+        insert that was rolled back would show.
+        """
         h = hashlib.sha256()
-        for suffix in ("", "-wal"):
-            path = Path(str(self.db) + suffix)
-            h.update(path.read_bytes() if path.exists() else b"")
+        if self.backend == "sqlite":
+            for suffix in ("", "-wal"):
+                path = Path(str(self.db) + suffix)
+                h.update(path.read_bytes() if path.exists() else b"")
+            return h.hexdigest()
+        with pg_connect(self.url) as conn:
+            for row in conn.execute(
+                    "SELECT notification_id, originator_id::text, originator_version, topic, "
+                    "state FROM outcomes_events ORDER BY notification_id"):
+                h.update(repr(row).encode())
+            seq = conn.execute("SELECT last_value, is_called FROM "
+                               "outcomes_events_notification_id_seq").fetchone()
+            h.update(repr(seq).encode())
         return h.hexdigest()
+
+    def count(self) -> int:
+        """How many rows the events table holds (read with the backend's own driver)."""
+        if self.backend == "sqlite":
+            import sqlite3
+
+            con = sqlite3.connect(self.url)
+            try:
+                return con.execute("SELECT count(*) FROM stored_events").fetchone()[0]
+            finally:
+                con.close()
+        with pg_connect(self.url) as conn:
+            return conn.execute("SELECT count(*) FROM outcomes_events").fetchone()[0]
+
+
+def pg_connect(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
 
 
 @pytest.fixture
-def outcomes(tmp_path: Path) -> Outcomes:
-    run = Outcomes(tmp_path / "ledger.db")
-    assert run("init").exit_code == 0
+def outcomes(store_url: str) -> Outcomes:
+    run = Outcomes(store_url)
+    result = run("init")
+    assert result.exit_code == 0, result.output
     return run
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from freezegun import freeze_time
 
 from cli import main
 from ledger.schema import EVENT_TYPES
-from tests.conftest import SCENARIO, Outcomes
+from tests.conftest import SCENARIO, Outcomes, pg_connect
 
 SCENARIO_LINES = [json.loads(line) for line in SCENARIO.read_text().splitlines()]
 
@@ -51,9 +52,10 @@ def test_import_then_log_gives_events_in_file_order_with_fields_as_given(
     assert amounts["c-alpha-priv"] == "25000000"
 
 
-def test_export_import_export_round_trip(scenario: Outcomes, tmp_path: Path) -> None:
+def test_export_import_export_round_trip(scenario: Outcomes,
+                                        new_store: Callable[[], str]) -> None:
     first = scenario("export").stdout
-    copy = Outcomes(tmp_path / "copy.db")
+    copy = Outcomes(new_store())
     copy("init")
     assert copy("import", "-", input=first).exit_code == 0
     assert copy("export").stdout == first
@@ -220,11 +222,17 @@ def test_stdin_errors_are_located(scenario: Outcomes) -> None:
     assert result.exit_code == 2 and "<stdin>:2: type: unknown event type" in result.stderr
 
 
-def test_missing_ledger_is_a_clear_error(tmp_path: Path) -> None:
-    result = Outcomes(tmp_path / "none.db")("log")
+def test_missing_ledger_is_a_clear_error(store_url: str) -> None:
+    result = Outcomes(store_url)("log")
     assert result.exit_code == 2
     assert "no ledger at" in result.stderr and "outcomes init" in result.stderr
-    assert not (tmp_path / "none.db").exists()
+    assert len(result.stderr.strip().splitlines()) == 1
+    if store_url.startswith("postgresql://"):  # nothing created, password never shown
+        assert ":outcomes@" not in result.stderr or "***" in result.stderr
+        with pg_connect(store_url) as conn:
+            assert conn.execute("SELECT to_regclass('outcomes_events')").fetchone()[0] is None
+    else:
+        assert not Path(store_url).exists()
 
 
 def test_missing_file_is_a_usage_error(outcomes: Outcomes, tmp_path: Path) -> None:
@@ -232,6 +240,7 @@ def test_missing_file_is_a_usage_error(outcomes: Outcomes, tmp_path: Path) -> No
     assert result.exit_code == 2
 
 
+@pytest.mark.backends("sqlite")
 def test_store_refuses_update_and_delete(scenario: Outcomes) -> None:
     con = sqlite3.connect(scenario.db, isolation_level=None)
     for statement in ("UPDATE stored_events SET state = x'00' WHERE rowid = 3",
@@ -243,6 +252,7 @@ def test_store_refuses_update_and_delete(scenario: Outcomes) -> None:
     assert len(log_json(scenario)) == 40
 
 
+@pytest.mark.backends("sqlite")
 def test_sqlite3_shell_cannot_update_or_delete(scenario: Outcomes) -> None:
     shell = subprocess.run(["which", "sqlite3"], capture_output=True, text=True).stdout.strip()
     if not shell:
