@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlparse
 
 import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg import sql
 
 from ledger.errors import LedgerError
@@ -178,9 +180,23 @@ def guarded(conn: psycopg.Connection[Any], schema: str) -> bool:
     return row is not None
 
 
-def lock_key(schema: str) -> sql.Composed:
-    """The advisory lock that serialises writers (and `init`) of one ledger."""
-    return sql.SQL("hashtext({0})").format(sql.Literal(f"outcomes:{schema}.{TABLE}"))
+def lock_key(schema: str, purpose: str = "insert") -> sql.Composed:
+    """An advisory lock of one ledger: "insert" (each insert transaction, and `init`)
+    or "turn" (a writing command, from reading the head to its append)."""
+    return sql.SQL("hashtext({0})").format(
+        sql.Literal(f"outcomes-{purpose}:{schema}.{TABLE}"))
+
+
+@contextmanager
+def writer_turn(datastore: PostgresDatastore) -> Iterator[None]:
+    """Hold the ledger's "turn" advisory lock on a pooled session (FIFO among waiters)."""
+    key = lock_key(datastore.schema, "turn")
+    with datastore.get_connection() as conn:
+        conn.execute(sql.SQL("SELECT pg_advisory_lock({0})").format(key))
+        try:
+            yield
+        finally:
+            conn.execute(sql.SQL("SELECT pg_advisory_unlock({0})").format(key))
 
 
 @contextmanager
@@ -263,3 +279,20 @@ class LedgerRecorder(PostgresApplicationRecorder):
             sql.SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout),
             sql.SQL("SELECT pg_advisory_xact_lock({0})").format(lock_key(datastore.schema)),
         ]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        """The library's insert, in one plain transaction rather than in pipeline mode.
+
+        With psycopg's pure-Python libpq wrapper, pipeline mode can deadlock on a large
+        batch (client and server both waiting to read: psycopg issue #685); a 50,000-line
+        import hung for good. Three round trips per append cost nothing here.
+        """
+        if not stored_events:
+            return []
+        with self.datastore.get_connection() as conn, conn.transaction(), \
+                conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)

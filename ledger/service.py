@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from ledger import clock
 from ledger.errors import ConflictError, LedgerError
@@ -38,9 +39,19 @@ class Outcome:
 def load_state(store: EventStore) -> LedgerState:
     """Fold every recorded event into the validation state."""
     state = LedgerState(lookup=store.event_at)
-    for record in store.records():
+    return catch_up(store, state)
+
+
+def catch_up(store: EventStore, state: LedgerState) -> LedgerState:
+    """Fold the events recorded after `state.position` (by this or any other writer)."""
+    for record in store.records(after=state.position):
         state.apply(to_event(record), bytes.fromhex(record.node))
     return state
+
+
+# The validation state of each open store, as of its last successful append: a process
+# that records many times (a server, the concurrency tests) folds only what is new.
+_STATES: WeakKeyDictionary[EventStore, LedgerState] = WeakKeyDictionary()
 
 
 def record(store: EventStore, items: Iterable[tuple[str | None, Any]], *,
@@ -50,36 +61,51 @@ def record(store: EventStore, items: Iterable[tuple[str | None, Any]], *,
 
     `items` are (location, raw object) pairs; location ("FILE:LINE") prefixes errors.
     Events already recorded with the same id and content are skipped.
+
+    Writers take turns (`EventStore.writer_turn`): the head read, the validation and the
+    append happen while no other `outcomes` writer can append, so a large import is not
+    starved by many small appends. A writer that still loses the race for a position
+    (ConflictError) folds in the new events and tries again.
     """
     items = list(items)
     actor = actor or default_actor()
-    for _ in range(RETRIES):
-        state = load_state(store)
-        # Recording times never go backwards along positions, even if the clock does.
-        recorded_at = max(clock.now(), state.recorded_at) if state.recorded_at else clock.now()
-        outcome, batch = Outcome(), []
-        for location, raw in items:
+    with store.writer_turn():
+        for _ in range(RETRIES):
+            cached = _STATES.pop(store, None)
+            state = catch_up(store, cached) if cached else load_state(store)
+            outcome, batch = _admit_all(state, items, actor, progress)
             try:
-                event = state.admit(raw, recorded_at=recorded_at, actor=actor)
-            except LedgerError as error:
-                if location:
-                    error.at(location)
-                raise
-            if event is None:
-                outcome.skipped += 1
-            else:
-                batch.append((event, state.frontier[event.position]))
-                outcome.added.append(event)
-            if progress:
-                progress(1)
-        state.end_batch()
-        try:
-            if batch:
-                store.append(batch)
+                if batch:
+                    store.append(batch)
+            except ConflictError:
+                continue  # the state holds the refused batch: fold afresh
+            _STATES[store] = state  # exactly what is stored now
             return outcome
-        except ConflictError:
-            continue
     raise LedgerError(f"gave up after {RETRIES} conflicting concurrent appends; try again")
+
+
+def _admit_all(state: LedgerState, items: list[tuple[str | None, Any]], actor: str,
+               progress: Callable[[int], None] | None) -> tuple[Outcome, list[Any]]:
+    """Admit every item into `state` (which then holds the batch), or raise LedgerError."""
+    # Recording times never go backwards along positions, even if the clock does.
+    recorded_at = max(clock.now(), state.recorded_at) if state.recorded_at else clock.now()
+    outcome, batch = Outcome(), []
+    for location, raw in items:
+        try:
+            event = state.admit(raw, recorded_at=recorded_at, actor=actor)
+        except LedgerError as error:
+            if location:
+                error.at(location)
+            raise
+        if event is None:
+            outcome.skipped += 1
+        else:
+            batch.append((event, state.frontier[event.position]))
+            outcome.added.append(event)
+        if progress:
+            progress(1)
+    state.end_batch()
+    return outcome, batch
 
 
 def correction(event_id: str, changes: dict[str, Any], *, reason: str, source: str,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
@@ -134,6 +135,24 @@ class EventStore(Application[Any]):
 
     # -- appending --------------------------------------------------------------------
 
+    @contextmanager
+    def writer_turn(self) -> Iterator[None]:
+        """Hold this ledger's writer lock: one writing command at a time, in turn.
+
+        Positions stay guarded by the store's primary key (a writer that lost a race
+        gets ConflictError and retries); the lock keeps writers from racing at all, so a
+        large import is not starved by a stream of small appends that each win the race.
+        A process that dies releases it: PostgreSQL ends its session, the OS its flock.
+        """
+        if is_postgres(self.url):
+            from ledger.postgres import writer_turn
+
+            with writer_turn(self.recorder.datastore):  # type: ignore[attr-defined]
+                yield
+        else:
+            with sqlite_writer_turn(self.url):
+                yield
+
     def append(self, batch: Sequence[tuple[Event, bytes]]) -> None:
         """Store events (with their Merkle nodes) in one transaction, all or nothing.
 
@@ -161,6 +180,23 @@ class EventStore(Application[Any]):
         return len(rows) == len(batch) and all(
             r.event_id == e.id and r.node == node.hex()
             for r, (e, node) in zip(rows, batch, strict=True))
+
+
+@contextmanager
+def sqlite_writer_turn(path: str) -> Iterator[None]:
+    """An exclusive flock on `<ledger>.writer.lock` beside the SQLite file."""
+    try:
+        import fcntl
+        handle = open(path + ".writer.lock", "a")  # noqa: SIM115 (closed below)
+    except (ImportError, OSError):  # no flock here, or a read-only folder: race instead
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # SQLSTATEs of PostgreSQL errors that a retry can get past: serialization failure,
