@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import getpass
 import os
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,7 +72,7 @@ def record(store: EventStore, items: Iterable[tuple[str | None, Any]], *,
     items = list(items)
     actor = actor or default_actor()
     with store.writer_turn():
-        for _ in range(RETRIES):
+        for attempt in range(RETRIES):
             cached = _STATES.pop(store, None)
             state = catch_up(store, cached) if cached else load_state(store)
             outcome, batch = _admit_all(state, items, actor, progress)
@@ -78,7 +80,10 @@ def record(store: EventStore, items: Iterable[tuple[str | None, Any]], *,
                 if batch:
                     store.append(batch)
             except ConflictError:
-                continue  # the state holds the refused batch: fold afresh
+                # The state holds the refused batch: fold afresh, after a random pause
+                # that grows, so racing writers spread out and each gets through.
+                time.sleep(random.uniform(0, min(0.5, 0.002 * 2 ** attempt)))
+                continue
             _STATES[store] = state  # exactly what is stored now
             return outcome
     raise LedgerError(f"gave up after {RETRIES} conflicting concurrent appends; try again")
