@@ -1,0 +1,382 @@
+"""The read model: the projections' folds materialised in a SQLite file (sqlite-utils).
+
+Kept up to date incrementally and exactly once. `catch_up` reads only the events after
+the tracked position, and writes their `facts` rows, the ventures they touch (`dirty`)
+and the new position in ONE transaction per batch; a crash before the commit leaves
+nothing of the batch, so the next run takes it again from the same position. Dirty
+ventures are then refolded from their facts and their rows replaced, again in one
+transaction with the clearing of the dirty marks. Every derived row is a pure function
+of the facts, so `rebuild` (drop everything, catch up from zero) gives identical tables.
+
+Reports as of a date on or after the last recording date (the default: today) are
+answered from the derived tables; earlier dates refold the `facts` rows through
+`build_report`, which is also the reference the tests compare against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from ledger.model import Event
+from ledger.store import is_postgres
+from projections.effective import AMENDMENTS
+from projections.fold import Folded, VentureFold, fold_events, registry
+from projections.levels import METRICS
+from projections.reports import ReportError, Selection, build_report, document
+from projections.roi import Money
+from projections.tables import (
+    INDEXES,
+    SCHEMA_VERSION,
+    TABLES,
+    VENTURE_TABLES,
+    fact_event,
+    fact_row,
+    money_of,
+    period_claims,
+    program_info,
+    program_rows,
+    target_facts,
+    timeline_row,
+    venture_info,
+    venture_rows,
+    year_revenue,
+)
+
+STREAM = "ledger"  # the tracking row: the store's one global order
+BATCH = 5000
+Hook = Callable[[str, int], None]  # (stage, position): called just before a commit
+
+
+class EventSource(Protocol):
+    """What the read model needs of the event store (ledger.store.EventStore has it)."""
+
+    def read(self, after: int = 0, upto: int | None = None) -> Iterator[Event]: ...
+
+    def event_at(self, position: int) -> Event: ...
+
+
+def read_model_path(store_url: str) -> str:
+    """The default read model beside the store: `outcomes.db` -> `outcomes.read.db`.
+
+    For a PostgreSQL store: `outcomes.read.db` in the current folder.
+    """
+    if is_postgres(store_url):
+        return "outcomes.read.db"
+    path = Path(store_url)
+    if path.suffix in (".db", ".sqlite", ".sqlite3"):
+        return str(path.with_suffix(".read.db"))
+    return str(path) + ".read.db"
+
+
+class ReadModel:
+    """A read model file: open it, `catch_up` from a store, ask it for `report`s."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.db = sqlite_utils.Database(path)
+        self.processed = 0  # events applied by this object (for tests and progress)
+        if path != ":memory:" and self.db.journal_mode != "wal":
+            self.db.enable_wal()
+        if self._meta("schema_version") != SCHEMA_VERSION:
+            self.reset()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> ReadModel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema and bookkeeping -----------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT: one writer at a time; rolled back on any error."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.db.commit()
+
+    def reset(self) -> None:
+        """Drop every table and create the empty schema (position 0)."""
+        with self._transaction():
+            for name in self.db.table_names():
+                self.db[name].drop()
+            for name, (columns, pk) in TABLES.items():
+                self.db[name].create(columns, pk=pk[0] if len(pk) == 1 else pk)
+            for table, cols, unique in INDEXES:
+                self.db[table].create_index(cols, unique=unique)
+            self.db["tracking"].insert({"name": STREAM, "position": 0})
+            self.db["meta"].insert({"key": "schema_version", "value": SCHEMA_VERSION})
+
+    def _meta(self, key: str) -> str | None:
+        if "meta" not in self.db.table_names():
+            return None
+        rows = list(self.db.query("SELECT value FROM meta WHERE key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    def position(self) -> int:
+        """The position of the last event applied (0: none)."""
+        rows = list(self.db.query("SELECT position FROM tracking WHERE name = ?", [STREAM]))
+        return rows[0]["position"] if rows else 0
+
+    def last_recorded_on(self) -> date | None:
+        value = self._meta("last_recorded_on")
+        return None if value is None else date.fromisoformat(value)
+
+    # -- catching up ----------------------------------------------------------------------
+
+    def catch_up(self, store: EventSource, *, batch: int = BATCH,
+                 hook: Hook | None = None) -> int:
+        """Apply the events appended since the tracked position; return how many."""
+        self._check_source(store)
+        done = 0
+        pending: list[Event] = []
+        for event in store.read(after=self.position()):
+            pending.append(event)
+            if len(pending) >= batch:
+                done += self._apply(pending, hook)
+                pending = []
+        if pending:
+            done += self._apply(pending, hook)
+        self._refresh(hook)
+        return done
+
+    def rebuild(self, store: EventSource, *, batch: int = BATCH) -> int:
+        """Drop the read model and build it again from every event."""
+        self.reset()
+        return self.catch_up(store, batch=batch)
+
+    def _check_source(self, store: EventSource) -> None:
+        """Start afresh if the tracked position is not the same event in this store."""
+        position = self.position()
+        if position == 0:
+            return
+        try:
+            same = store.event_at(position).id == self._meta("anchor")
+        except LookupError:
+            same = False
+        if not same:
+            self.reset()
+
+    def _apply(self, events: list[Event], hook: Hook | None) -> int:
+        """One batch: facts rows, dirty marks and the new position, in one transaction."""
+        with self._transaction():
+            position = self.position()  # again, under the write lock
+            events = [e for e in events if e.position > position]
+            if not events:
+                return 0
+            owners = Owners(self.db)
+            rows, dirty = [], set()
+            for event in events:
+                venture, program = owners.of(event)
+                rows.append(fact_row(event, venture, program))
+                if venture is not None:
+                    dirty.add(("venture", venture))
+                if program is not None:
+                    dirty.add(("program", program))
+            self.db["facts"].insert_all(rows)
+            self.db["dirty"].insert_all([{"kind": k, "key": v} for k, v in sorted(dirty)],
+                                        ignore=True)
+            last = events[-1]
+            self.db.execute("UPDATE tracking SET position = ? WHERE name = ?",
+                            [last.position, STREAM])
+            recorded = max(e.recorded_at.date() for e in events)
+            before = self.last_recorded_on()
+            self._set_meta("last_recorded_on",
+                           max(recorded, before or recorded).isoformat())
+            self._set_meta("anchor", last.id)
+            if hook is not None:
+                hook("facts", last.position)
+        self.processed += len(events)
+        return len(events)
+
+    def _refresh(self, hook: Hook | None) -> None:
+        """Refold the dirty ventures and programs, and clear the marks, in one transaction."""
+        if not self.db.execute("SELECT 1 FROM dirty LIMIT 1").fetchone():
+            return
+        with self._transaction():
+            dirty = list(self.db.query("SELECT kind, key FROM dirty ORDER BY kind, key"))
+            for row in dirty:
+                if row["kind"] == "venture":
+                    self._refold_venture(row["key"])
+            for row in dirty:
+                if row["kind"] == "program":
+                    self._refold_program(row["key"])
+            self.db.execute("DELETE FROM dirty")
+            if hook is not None:
+                hook("derive", self.position())
+
+    def _facts(self, where: str, params: list[Any]) -> list[Event]:
+        sql = f"SELECT * FROM facts WHERE {where} ORDER BY position"
+        return [fact_event(r) for r in self.db.query(sql, params)]
+
+    def _refold_venture(self, venture: str) -> None:
+        program = Owners(self.db).program_of(venture)
+        events = self._facts("venture = ? OR (venture IS NULL AND program = ?)",
+                             [venture, program])
+        fold = fold_events(events, as_of=None).ventures[venture]
+        for table in VENTURE_TABLES:
+            self.db.execute(f"DELETE FROM {table} WHERE venture = ?", [venture])
+        for table, rows in venture_rows(fold).items():
+            self.db[table].insert_all(rows)
+
+    def _refold_program(self, program: str) -> None:
+        events = self._facts("venture IS NULL AND program = ?", [program])
+        info = registry(events).programs[program]
+        moneys = self._moneys(self._rows("roi_ventures", "venture",
+                                         "WHERE program = ?", [program]))
+        for table in ("programs", "roi_programs"):
+            self.db.execute(f"DELETE FROM {table} WHERE program = ?", [program])
+        for table, rows in program_rows(info, list(moneys.values())).items():
+            self.db[table].insert_all(rows)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _rows(self, table: str, order: str, where: str = "",
+              params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(f"SELECT * FROM {table} {where} ORDER BY {order}",
+                                  list(params)))
+
+    def _moneys(self, roi_rows: list[dict[str, Any]]) -> dict[str, Money]:
+        flows = group(self._rows("roi_flows", "venture, date"))
+        return {r["venture"]: money_of(r, flows.get(r["venture"], [])) for r in roi_rows}
+
+    def _folded(self, kind: str, selection: Selection) -> Folded:
+        """The folds kept in the tables, with the parts `kind` needs."""
+        programs = {r["program"]: program_info(r) for r in self._rows("programs", "program")}
+        where, params = "", []
+        if selection.venture is not None:
+            where, params = "WHERE venture = ?", [selection.venture]
+        elif selection.program is not None:
+            where, params = "WHERE program = ?", [selection.program]
+        infos = self._rows("ventures", "venture", where, params)
+        slugs = {r["venture"] for r in infos}
+
+        def parts(table: str, order: str) -> dict[str, list[dict[str, Any]]]:
+            return group(r for r in self._rows(table, order) if r["venture"] in slugs)
+
+        moneys: dict[str, Money] = {}
+        claims: dict[str, list[dict[str, Any]]] = {}
+        years: dict[str, list[dict[str, Any]]] = {}
+        targets: dict[str, list[dict[str, Any]]] = {}
+        actuals: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        timeline: dict[str, list[dict[str, Any]]] = {}
+        if kind == "roi":
+            moneys = self._moneys([r for r in self._rows("roi_ventures", "venture")
+                                   if r["venture"] in slugs])
+            claims = parts("claims", "venture, period")
+            years = parts("revenue_years", "venture, year")
+        elif kind == "targets":
+            targets = parts("targets", "venture, metric")
+            for r in self._rows("target_actuals", "venture, metric, year"):
+                actuals.setdefault((r["venture"], r["metric"]), []).append(r)
+        elif kind == "timeline":
+            timeline = parts("timeline", "venture, date, position")
+        else:
+            raise ReportError(f"unknown report {kind!r}")
+        ventures = {}
+        for r in infos:
+            v = r["venture"]
+            ventures[v] = VentureFold(
+                venture_info(r), None if r["closed_on"] is None else date.fromisoformat(
+                    r["closed_on"]), r["outcome"],
+                [period_claims(c) for c in claims.get(v, [])],
+                {y["year"]: year_revenue(y) for y in years.get(v, [])},
+                moneys.get(v, Money()),
+                sorted((target_facts(t, actuals.get((v, t["metric"]), []))
+                        for t in targets.get(v, [])), key=lambda t: METRICS.index(t.metric)),
+                [timeline_row(t) for t in timeline.get(v, [])])
+        return Folded(programs, ventures)
+
+    def report(self, kind: str, *, as_of: date, program: str | None = None,
+               venture: str | None = None) -> dict[str, Any]:
+        """A report from the read model as it stands (call `catch_up` first)."""
+        selection = Selection(program, venture)
+        selection.check({r["program"]: r for r in self._rows("programs", "program")},
+                        {r["venture"]: r["program"] for r in self._rows("ventures", "venture")})
+        last = self.last_recorded_on()
+        if last is None or as_of >= last:
+            return document(kind, self._folded(kind, selection), as_of=as_of, known_at=None,
+                            selection=selection)
+        home = program
+        if venture is not None:
+            home = Owners(self.db).program_of(venture)
+        events = (self._facts("program = ?", [home]) if home is not None
+                  else self._facts("1", []))
+        return build_report(kind, events, as_of=as_of, program=program, venture=venture)
+
+    def table(self, name: str) -> list[dict[str, Any]]:
+        """Every row of a table in primary-key order (to compare two read models)."""
+        pk = TABLES[name][1]
+        return self._rows(name, ", ".join(pk))
+
+
+class Owners:
+    """Which venture and program an event belongs to (an amendment: its target's)."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.by_id: dict[str, tuple[str | None, str | None]] = {}
+        self.programs: dict[str, str] | None = None
+
+    def program_of(self, venture: str) -> str | None:
+        if self.programs is None:
+            self.programs = {r["venture"]: r["program"] for r in self.db.query(
+                "SELECT venture, program FROM facts WHERE type = 'VentureRegistered'")}
+        return self.programs.get(venture)
+
+    def of(self, event: Event) -> tuple[str | None, str | None]:
+        f = event.fields
+        if event.type == "ProgramRegistered":
+            owner: tuple[str | None, str | None] = (None, f["program"])
+        elif event.type == "VentureRegistered":
+            self.program_of(f["venture"])
+            assert self.programs is not None
+            self.programs[f["venture"]] = f["program"]
+            owner = (f["venture"], f["program"])
+        elif event.type in AMENDMENTS:
+            owner = self.by_id.get(f["event"]) or self._stored_owner(f["event"])
+        else:
+            owner = (event.venture, self.program_of(event.venture or ""))
+        self.by_id[event.id] = owner
+        return owner
+
+    def _stored_owner(self, event_id: str) -> tuple[str | None, str | None]:
+        row = self.db.execute("SELECT venture, program FROM facts WHERE id = ?",
+                              [event_id]).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+
+def group(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r["venture"], []).append(r)
+    return out
+
+
+def report_from(store: EventSource, path: str, kind: str, *, as_of: date,
+                known_at: datetime | None = None, program: str | None = None,
+                venture: str | None = None) -> dict[str, Any]:
+    """What `outcomes report` prints: with --known-at, from the events alone; otherwise
+    from the read model, caught up first."""
+    if known_at is not None:
+        return build_report(kind, store.read(), as_of=as_of, known_at=known_at,
+                            program=program, venture=venture)
+    with ReadModel(path) as model:
+        model.catch_up(store)
+        return model.report(kind, as_of=as_of, program=program, venture=venture)
