@@ -43,11 +43,14 @@ class Main(click.Group):
 @click.option("--db", envvar="OUTCOMES_DB", default="outcomes.db", show_default=True,
               metavar="PATH|URL", help="Event store: a SQLite file, or a postgresql:// URL "
               "(env OUTCOMES_DB).")
+@click.option("--read-model", envvar="OUTCOMES_READ_MODEL", metavar="PATH",
+              help="Local SQLite file of derived tables (env OUTCOMES_READ_MODEL; default: "
+              "<store>.read.db beside a SQLite store, ./outcomes.read.db for PostgreSQL).")
 @click.option("--actor", envvar="OUTCOMES_ACTOR", metavar="NAME",
               help="Who records new events (env OUTCOMES_ACTOR; default: your user name).")
 @click.version_option(package_name="outcomes")
 @click.pass_context
-def main(ctx: click.Context, db: str, actor: str | None) -> None:
+def main(ctx: click.Context, db: str, read_model: str | None, actor: str | None) -> None:
     """An append-only, sourced ledger of public investment outcomes.
 
     Record what was promised, paid, returned and reported about publicly funded
@@ -60,7 +63,7 @@ def main(ctx: click.Context, db: str, actor: str | None) -> None:
       outcomes init && outcomes import fixtures/cloud-souverain.jsonl
       outcomes log -O json
     """
-    ctx.obj = {"db": db, "actor": actor}
+    ctx.obj = {"db": db, "actor": actor, "read_model": read_model}
 
 
 @contextmanager
@@ -72,6 +75,13 @@ def open_store(ctx: click.Context, *, create: bool = False) -> Any:
         yield store
     finally:
         store.close()
+
+
+def index_path(ctx: click.Context) -> str:
+    """Where the local derived data (validation index, read model) lives."""
+    from ledger.index import read_model_path
+
+    return read_model_path(ctx.obj["db"], ctx.obj["read_model"])
 
 
 def write_output(text: str, path: str | None) -> None:
@@ -179,7 +189,8 @@ def _record_and_report(ctx: click.Context, items: list[tuple[str | None, Any]],
     from ledger.service import record
 
     with open_store(ctx) as store:
-        outcome = record(store, items, actor=ctx.obj["actor"], progress=progress)
+        outcome = record(store, items, actor=ctx.obj["actor"], progress=progress,
+                         index_path=index_path(ctx))
     for event in outcome.added:
         click.echo(f"{event.id}\t{event.position}")
     if not outcome.added and outcome.skipped:
@@ -223,7 +234,8 @@ def _record_and_report_summary(ctx: click.Context, items: list[tuple[str | None,
     from ledger.service import record
 
     with open_store(ctx) as store:
-        outcome = record(store, items, actor=ctx.obj["actor"], progress=progress)
+        outcome = record(store, items, actor=ctx.obj["actor"], progress=progress,
+                         index_path=index_path(ctx))
     if outcome.added:
         first, last = outcome.added[0].position, outcome.added[-1].position
         click.echo(f"imported {len(outcome.added)} events (positions {first}..{last}), "
