@@ -197,9 +197,10 @@ class Field:
         elif self.minimum is not None:
             text += ", >= 0"
         if not self.required:
-            text += f" (optional, default {self.default})" if self.default is not None else (
-                " (optional)"
-            )
+            default = self.default
+            if isinstance(default, bool):
+                default = "true" if default else "false"
+            text += f" (optional, default {default})" if default is not None else " (optional)"
         return text
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ledger import clock
 from ledger.errors import ConflictError, LedgerError
+from ledger.index import LedgerIndex
 from ledger.model import Event
 from ledger.state import LedgerState
 from ledger.store import EventStore, to_event
@@ -44,24 +45,39 @@ def load_state(store: EventStore) -> LedgerState:
 
 
 def record(store: EventStore, items: Iterable[tuple[str | None, Any]], *,
-           actor: str | None = None,
+           actor: str | None = None, index_path: str | None = None,
            progress: Callable[[int], None] | None = None) -> Outcome:
     """Validate and append events, all or nothing.
 
     `items` are (location, raw object) pairs; location ("FILE:LINE") prefixes errors.
-    Events already recorded with the same id and content are skipped.
+    Events already recorded with the same id and content are skipped. With `index_path`,
+    the validation state is loaded from (and saved to) that local index instead of
+    folding the whole ledger.
     """
     items = list(items)
     actor = actor or default_actor()
+    index = LedgerIndex(index_path) if index_path else None
+    try:
+        return _record(store, items, actor, index, progress)
+    finally:
+        if index is not None:
+            index.close()
+
+
+def _record(store: EventStore, items: list[tuple[str | None, Any]], actor: str,
+            index: LedgerIndex | None, progress: Callable[[int], None] | None) -> Outcome:
     for _ in range(RETRIES):
-        state = load_state(store)
-        recorded_at = clock.now()
+        state = index.load(store) if index else load_state(store)
+        # Recording times never go backwards along positions, even if the clock does.
+        recorded_at = max(clock.now(), state.recorded_at) if state.recorded_at else clock.now()
         outcome, batch = Outcome(), []
         for location, raw in items:
             try:
                 event = state.admit(raw, recorded_at=recorded_at, actor=actor)
             except LedgerError as error:
-                raise error.at(location) if location else error
+                if location:
+                    error.at(location)
+                raise
             if event is None:
                 outcome.skipped += 1
             else:
@@ -73,9 +89,11 @@ def record(store: EventStore, items: Iterable[tuple[str | None, Any]], *,
         try:
             if batch:
                 store.append(batch)
-            return outcome
         except ConflictError:
             continue
+        if index is not None:
+            index.save(state, store.url)
+        return outcome
     raise LedgerError(f"gave up after {RETRIES} conflicting concurrent appends; try again")
 
 

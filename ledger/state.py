@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -57,9 +57,11 @@ class LedgerState:
     admitted in the current batch are looked up in memory.
     """
 
-    def __init__(self, lookup: Callable[[int], Event] | None = None) -> None:
+    def __init__(self, lookup: Callable[[int], Event] | None = None,
+                 entries: MutableMapping[str, Entry] | None = None) -> None:
         self.position = 0
-        self.entries: dict[str, Entry] = {}
+        self.recorded_at: datetime | None = None
+        self.entries: MutableMapping[str, Entry] = {} if entries is None else entries
         self.programs: dict[str, Event] = {}
         self.ventures: dict[str, Event] = {}
         self.closures: dict[str, Event] = {}
@@ -72,6 +74,7 @@ class LedgerState:
     def apply(self, event: Event, node: bytes | None = None) -> None:
         """Fold one recorded (or just admitted) event into the state."""
         self.position = event.position
+        self.recorded_at = event.recorded_at
         self.entries[event.id] = Entry(event.position, event.type, event.content_digest())
         if node is not None:
             self.frontier[event.position] = node
@@ -87,12 +90,16 @@ class LedgerState:
         elif event.type == "EventRetracted":
             target = self.entries[event.fields["event"]]
             target.retracted = True
+            self.entries[event.fields["event"]] = target  # write back (the index persists it)
             if target.type == "VentureClosed":
                 self.closures = {v: e for v, e in self.closures.items()
                                  if e.id != event.fields["event"]}
         elif event.type == "EventCorrected":
             target_id = event.fields["event"]
-            self.entries[target_id].corrections.append(event.position)
+            target = self.entries[target_id]
+            if event.position not in target.corrections:  # an index may already hold it
+                target.corrections.append(event.position)
+            self.entries[target_id] = target  # write back (the index persists it)
             self._refresh_cached(target_id, event.fields["changes"])
 
     def _refresh_cached(self, target_id: str, changes: dict[str, Any]) -> None:

@@ -105,6 +105,12 @@ class EventStore(Application[Any]):
         for r in self.records(after, upto):
             yield to_event(r)
 
+    def node_at(self, position: int) -> bytes | None:
+        """The Merkle node stored with the event at `position` (None if there is none)."""
+        for record in self.records(after=position - 1, upto=position):
+            return bytes.fromhex(record.node)
+        return None
+
     def event_at(self, position: int) -> Event:
         rows = self.recorder.select_events(LEDGER_STREAM, gt=position - 1, lte=position)
         if not rows:

@@ -1,0 +1,397 @@
+"""The `outcomes` command line: argument parsing and printing only.
+
+The write side lives in `ledger/`, the read side in `projections/`. Heavy modules
+(eventsourcing, rich, sqlite-utils) are imported inside commands so `--help` is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import click
+
+from ledger.errors import LedgerError
+from ledger.schema import EVENT_TYPES, EventType, Field
+
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+FORMAT_CHOICE = click.Choice(["table", "json", "csv", "markdown"])
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line error and exit 2 (bad input or usage)."""
+    click.echo(f"outcomes: error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+class Main(click.Group):
+    """Turns LedgerError (and other refusals) into a one-line message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LedgerError as error:
+            fail(str(error))
+        except BrokenPipeError:
+            sys.exit(0)
+
+
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="OUTCOMES_DB", default="outcomes.db", show_default=True,
+              metavar="PATH|URL", help="Event store: a SQLite file, or a postgresql:// URL "
+              "(env OUTCOMES_DB).")
+@click.option("--read-model", envvar="OUTCOMES_READ_MODEL", metavar="PATH",
+              help="Local SQLite file of derived tables (env OUTCOMES_READ_MODEL; default: "
+              "<store>.read.db beside a SQLite store, ./outcomes.read.db for PostgreSQL).")
+@click.option("--actor", envvar="OUTCOMES_ACTOR", metavar="NAME",
+              help="Who records new events (env OUTCOMES_ACTOR; default: your user name).")
+@click.version_option(package_name="outcomes")
+@click.pass_context
+def main(ctx: click.Context, db: str, read_model: str | None, actor: str | None) -> None:
+    """An append-only, sourced ledger of public investment outcomes.
+
+    Record what was promised, paid, returned and reported about publicly funded
+    ventures; report return on investment and progress against the initial targets,
+    as of any date; prove that no recorded event was altered or removed.
+
+    \b
+    Start with:
+      outcomes demo                      # the French sovereign cloud case
+      outcomes init && outcomes import fixtures/cloud-souverain.jsonl
+      outcomes log -O json
+    """
+    ctx.obj = {"db": db, "actor": actor, "read_model": read_model}
+
+
+@contextmanager
+def open_store(ctx: click.Context, *, create: bool = False) -> Any:
+    from ledger.store import EventStore
+
+    store = EventStore(ctx.obj["db"], create=create)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def index_path(ctx: click.Context) -> str:
+    """Where the local derived data (validation index, read model) lives."""
+    from ledger.index import read_model_path
+
+    return read_model_path(ctx.obj["db"], ctx.obj["read_model"])
+
+
+def write_output(text: str, path: str | None) -> None:
+    """Print, or write to -o FILE ('-' is standard output)."""
+    if path and path != "-":
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+# -- init ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create an empty ledger (does nothing to an existing one).
+
+    \b
+    Example:
+      outcomes --db cloud.db init
+    """
+    with open_store(ctx, create=True) as store:
+        head = store.head()
+    click.echo(f"ledger ready at {ctx.obj['db']} ({head} events)")
+
+
+# -- append ----------------------------------------------------------------------------
+
+
+def _option_for(f: Field) -> click.Option:
+    return click.Option([f.option, f.name], required=f.required, default=None, metavar=_metavar(f),
+                        help=f"{f.help}; {f.describe()}.")
+
+
+def _metavar(f: Field) -> str:
+    if f.choices:
+        return "[" + "|".join(f.choices) + "]"
+    return f.kind.name.upper().replace(" ", "_")
+
+
+def _append_command(etype: EventType) -> click.Command:
+    def callback(**values: Any) -> None:
+        ctx = click.get_current_context()
+        raw = {name: value for name, value in values.items() if value is not None}
+        if "changes" in raw:
+            raw["changes"] = _parse_changes(raw["changes"])
+        raw["type"] = etype.name
+        _record_and_report(ctx.find_root(), [(None, raw)])
+
+    params: list[click.Parameter] = [_option_for(f) for f in etype.all_fields]
+    params.append(click.Option(["--id", "id"], metavar="ID",
+                               help="Your own id for this event (default: generated)."))
+    example = f"\n\n\b\nExample:\n  outcomes append {etype.command} {etype.example} " \
+              f"--occurred-on 2012-05-10 --source https://..." if etype.example else ""
+    return click.Command(etype.command, callback=callback, params=params,
+                         help=f"Record a {etype.name}: {etype.help}{example}",
+                         short_help=etype.help)
+
+
+def _parse_changes(items: Any) -> dict[str, Any]:
+    from ledger.jsonl import loads
+
+    if isinstance(items, str):
+        try:
+            changes = loads(items)
+        except ValueError as error:
+            fail(f"changes: invalid JSON object: {error}")
+        return changes
+    return _parse_assignments(items)
+
+
+def _parse_assignments(items: tuple[str, ...]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            fail(f"--set: expected FIELD=VALUE, got {item!r}")
+        changes[name.strip()] = value
+    return changes
+
+
+@main.group()
+def append() -> None:
+    """Record one event, given by options named after its fields.
+
+    TYPE is an event type in kebab-case; `outcomes append TYPE --help` lists its fields.
+    The new event's id and position are printed.
+
+    \b
+    Example:
+      outcomes append funding-granted --venture numergy --amount 25000000 \\
+          --funder "Caisse des Depots" --occurred-on 2013-06-30 \\
+          --source "https://example.org/annual-report-2013.pdf"
+    """
+
+
+for _etype in EVENT_TYPES.values():
+    append.add_command(_append_command(_etype))
+
+
+def _record_and_report(ctx: click.Context, items: list[tuple[str | None, Any]],
+                       progress: Callable[[int], None] | None = None) -> None:
+    from ledger.service import record
+
+    with open_store(ctx) as store:
+        outcome = record(store, items, actor=ctx.obj["actor"], progress=progress,
+                         index_path=index_path(ctx))
+    for event in outcome.added:
+        click.echo(f"{event.id}\t{event.position}")
+    if not outcome.added and outcome.skipped:
+        click.echo(f"already recorded: {outcome.skipped} event(s), nothing added", err=True)
+
+
+# -- import / export -------------------------------------------------------------------
+
+
+@main.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: for files over 10,000 lines on a terminal).")
+@click.pass_context
+def import_(ctx: click.Context, file: Any, progress: bool | None) -> None:
+    """Append every event of a JSON Lines FILE (or - for standard input), all or nothing.
+
+    One bad line and nothing is written: the error names FILE:LINE and the field.
+    Events already recorded with the same id and content are skipped, so importing
+    the same file twice adds nothing.
+
+    \b
+    Example:
+      outcomes import fixtures/cloud-souverain.jsonl
+      outcomes export | outcomes --db copy.db import -
+    """
+    from ledger.jsonl import read_lines
+
+    name = "<stdin>" if file.name == "<stdin>" else file.name
+    items = list(read_lines(file, name))
+    show = progress if progress is not None else (len(items) > 10_000 and sys.stderr.isatty())
+    if not show:
+        _record_and_report_summary(ctx, items)
+        return
+    with click.progressbar(length=len(items), label="validating", file=sys.stderr) as bar:
+        _record_and_report_summary(ctx, items, bar.update)
+
+
+def _record_and_report_summary(ctx: click.Context, items: list[tuple[str | None, Any]],
+                               progress: Callable[[int], None] | None = None) -> None:
+    from ledger.service import record
+
+    with open_store(ctx) as store:
+        outcome = record(store, items, actor=ctx.obj["actor"], progress=progress,
+                         index_path=index_path(ctx))
+    if outcome.added:
+        first, last = outcome.added[0].position, outcome.added[-1].position
+        click.echo(f"imported {len(outcome.added)} events (positions {first}..{last}), "
+                   f"{outcome.skipped} already recorded")
+    else:
+        click.echo(f"imported 0 events, {outcome.skipped} already recorded")
+
+
+@main.command()
+@click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.pass_context
+def export(ctx: click.Context, output: str | None) -> None:
+    """Write every event as JSON Lines, in position order, ids included.
+
+    `outcomes import` reads it back into an identical ledger (same ids, fields and
+    order); recording times are not exported: the new ledger records its own.
+
+    \b
+    Example:
+      outcomes export -o ledger.jsonl
+    """
+    from ledger.jsonl import write_events
+
+    with open_store(ctx) as store:
+        if output and output != "-":
+            with open(output, "w", encoding="utf-8") as out:
+                count = write_events(store.read(), out)
+            click.echo(f"exported {count} events to {output}", err=True)
+        else:
+            write_events(store.read(), sys.stdout)
+
+
+# -- corrections -----------------------------------------------------------------------
+
+
+def _today() -> str:
+    from ledger.clock import today
+
+    return today().isoformat()
+
+
+@main.command()
+@click.argument("event_id")
+@click.option("--set", "assignments", multiple=True, required=True, metavar="FIELD=VALUE",
+              help="A field's new value (repeat for several fields).")
+@click.option("--reason", required=True, help="Why the event is corrected.")
+@click.option("--source", required=True, help="Where the corrected figure comes from.")
+@click.option("--occurred-on", metavar="DATE", help="When the correction was published "
+              "(default: today).")
+@click.option("--id", "new_id", metavar="ID", help="Your own id for the correction.")
+@click.pass_context
+def correct(ctx: click.Context, event_id: str, assignments: tuple[str, ...], reason: str,
+            source: str, occurred_on: str | None, new_id: str | None) -> None:
+    """Supersede fields of event EVENT_ID with a new EventCorrected event.
+
+    The original stays in the log; reports use the corrected values from the
+    correction's occurred-on date. The corrected event must still be valid.
+
+    \b
+    Example:
+      outcomes correct numergy-revenue-2014 --set revenue=2000000 \\
+          --reason "annual accounts filed" --source https://example.org/accounts
+    """
+    from ledger.service import correction
+
+    raw = correction(event_id, _parse_assignments(assignments), reason=reason, source=source,
+                     occurred_on=occurred_on or _today(), new_id=new_id)
+    _record_and_report(ctx.find_root(), [(None, raw)])
+
+
+@main.command()
+@click.argument("event_id")
+@click.option("--reason", required=True, help="Why the event is withdrawn.")
+@click.option("--source", required=True, help="What shows it was wrong.")
+@click.option("--occurred-on", metavar="DATE", help="When it was withdrawn (default: today).")
+@click.option("--id", "new_id", metavar="ID", help="Your own id for the retraction.")
+@click.pass_context
+def retract(ctx: click.Context, event_id: str, reason: str, source: str,
+            occurred_on: str | None, new_id: str | None) -> None:
+    """Withdraw event EVENT_ID with a new EventRetracted event.
+
+    Reports leave the retracted event out from the retraction's occurred-on date; the
+    log keeps both.
+
+    \b
+    Example:
+      outcomes retract dup-payment-7 --reason "duplicate of payment 6" \\
+          --source https://example.org/erratum
+    """
+    from ledger.service import retraction
+
+    raw = retraction(event_id, reason=reason, source=source,
+                     occurred_on=occurred_on or _today(), new_id=new_id)
+    _record_and_report(ctx.find_root(), [(None, raw)])
+
+
+# -- log -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--venture", metavar="SLUG", help="Only events about this venture (and their "
+              "corrections and retractions).")
+@click.option("--type", "types", multiple=True, metavar="TYPE",
+              help="Only events of this type (CamelCase or kebab-case; repeatable).")
+@click.option("--since", metavar="DATE", help="Only events that occurred on or after DATE.")
+@click.option("--known-at", metavar="TIMESTAMP",
+              help="Only events recorded at or before TIMESTAMP (a date means its end).")
+@click.option("-O", "--output-format", "fmt", type=FORMAT_CHOICE, help="Output format "
+              "(default: table, or from the -o extension).")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE.")
+@click.pass_context
+def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: str | None,
+        known_at: str | None, fmt: str | None, output: str | None) -> None:
+    """List recorded events in position order, corrections and retractions included.
+
+    \b
+    Example:
+      outcomes log --venture numergy --type sales-reported
+      outcomes log --known-at 2015-03-01 -O json
+    """
+    from ledger.clock import parse_timestamp
+    from ledger.schema import BY_COMMAND, SLUG_RE
+    from projections.log import log_document, log_rows
+    from projections.render import format_for, render
+
+    wanted = set()
+    for t in types:
+        etype = EVENT_TYPES.get(t) or BY_COMMAND.get(t)
+        if etype is None:
+            fail(f"--type: unknown event type {t!r}; one of {', '.join(BY_COMMAND)}")
+        wanted.add(etype.name)
+    if venture is not None and not SLUG_RE.fullmatch(venture):
+        fail(f"--venture: malformed slug {venture!r}")
+    try:
+        since_date = _parse_date(since, "--since")
+        cutoff = parse_timestamp(known_at) if known_at else None
+    except ValueError as error:
+        fail(str(error))
+    with open_store(ctx) as store:
+        events = log_rows(store.read(), venture=venture, types=wanted, since=since_date,
+                          known_at=cutoff)
+    fmt = format_for(output, fmt)
+    columns, rows = log_document(events)
+    write_output(render(columns, rows, fmt, document=[e.to_log() for e in events]), output)
+
+
+def _parse_date(text: str | None, option: str) -> Any:
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{option}: malformed date {text!r}: use YYYY-MM-DD") from None
+
+
+if __name__ == "__main__":
+    main()

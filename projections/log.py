@@ -1,0 +1,63 @@
+"""The log: recorded events, filtered, in position order."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from ledger.model import Event
+from projections.render import Column
+
+LOG_COLUMNS = [
+    Column("position", "#", "right"),
+    Column("id", "id"),
+    Column("occurred_on", "occurred"),
+    Column("type", "type"),
+    Column("venture", "venture / program"),
+    Column("summary", "what"),
+    Column("source", "source"),
+]
+
+
+def log_rows(events: Iterable[Event], *, venture: str | None = None,
+             types: set[str] | None = None, since: date | None = None,
+             known_at: datetime | None = None) -> list[Event]:
+    """Events passing every filter; `venture` keeps corrections and retractions of its events."""
+    out: list[Event] = []
+    about_venture: set[str] = set()
+    for event in events:
+        if known_at is not None and event.recorded_at > known_at:
+            break  # recording times never decrease along positions
+        if venture is not None:
+            if event.venture == venture or event.get("event") in about_venture:
+                about_venture.add(event.id)
+            else:
+                continue
+        if types and event.type not in types:
+            continue
+        if since is not None and event.occurred_on < since:
+            continue
+        out.append(event)
+    return out
+
+
+def summary(event: Event) -> str:
+    """A few words on what the event says, for the table."""
+    wire = event.wire_fields()
+    skip = {"occurred_on", "source", "note", "venture", "program"}
+    if event.type == "VentureRegistered":
+        skip.discard("program")
+    parts = [f"{k}={_text(v)}" for k, v in wire.items() if k not in skip]
+    return " ".join(parts)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def log_document(events: list[Event]) -> tuple[list[Column], list[dict[str, object]]]:
+    rows = [{"position": e.position, "id": e.id, "occurred_on": e.occurred_on.isoformat(),
+             "type": e.type, "venture": e.venture or e.get("program") or "",
+             "summary": summary(e), "source": e.source} for e in events]
+    return LOG_COLUMNS, rows
