@@ -18,13 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 import sqlite_utils
 
+from ledger import index
 from ledger.model import Event
-from ledger.store import is_postgres
 from projections.effective import AMENDMENTS
 from projections.fold import Folded, VentureFold, fold_events, registry
 from projections.levels import METRICS
@@ -61,17 +60,14 @@ class EventSource(Protocol):
     def event_at(self, position: int) -> Event: ...
 
 
-def read_model_path(store_url: str) -> str:
-    """The default read model beside the store: `outcomes.db` -> `outcomes.read.db`.
+def read_model_path(store_url: str, override: str | None = None) -> str:
+    """The read model file: `--read-model` / OUTCOMES_READ_MODEL, else beside a SQLite
+    store (`outcomes.db` -> `outcomes.read.db`), else `./outcomes.read.db` (PostgreSQL).
 
-    For a PostgreSQL store: `outcomes.read.db` in the current folder.
+    The same file holds the write side's validation index (`ledger_index_*` tables), so
+    the one definition lives in ledger.index.
     """
-    if is_postgres(store_url):
-        return "outcomes.read.db"
-    path = Path(store_url)
-    if path.suffix in (".db", ".sqlite", ".sqlite3"):
-        return str(path.with_suffix(".read.db"))
-    return str(path) + ".read.db"
+    return index.read_model_path(store_url, override)
 
 
 class ReadModel:
@@ -109,10 +105,14 @@ class ReadModel:
         self.db.commit()
 
     def reset(self) -> None:
-        """Drop every table and create the empty schema (position 0)."""
+        """Drop the read model's tables and create them empty (position 0).
+
+        Only the tables of `TABLES`: the file also holds the write side's index.
+        """
         with self._transaction():
-            for name in self.db.table_names():
-                self.db[name].drop()
+            for name in TABLES:
+                if self.db[name].exists():
+                    self.db[name].drop()
             for name, (columns, pk) in TABLES.items():
                 self.db[name].create(columns, pk=pk[0] if len(pk) == 1 else pk)
             for table, cols, unique in INDEXES:

@@ -1,7 +1,6 @@
 """The two-venture scenario of issue #3, and a helper to turn raw events into `Event`s.
 
-Shared by the projection, read-model and CLI tests (imported as a plain module: pytest
-puts tests/ on sys.path).
+Shared by the projection, read-model and CLI tests (`from tests.projection_scenario ...`).
 
 numergy: a partial loss with a dividend and a valuation; a corrected revenue figure
 (2013), two conflicting claims for 2014, quarterly (2015) and annual revenue (2016 has

@@ -17,9 +17,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from projection_scenario import AFTER, BEFORE, SRC, admit, ev, scenario_events
 
 from projections.reports import ReportError, build_report
+from tests.projection_scenario import AFTER, BEFORE, SRC, admit, ev, scenario_events
 
 NO_INFLOW = "no inflow: nothing returned and the residual value is unknown"
 TOTAL_LOSS = "total loss: nothing returned and the stake is written off"

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from projection_scenario import admit, ev
 
 from projections.effective import effective
 from projections.reports import build_report
 from projections.roi import Money, combine, evaluate, fold_money
+from tests.projection_scenario import admit, ev
 
 REG = [ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P", funder="F"),
        ev("VentureRegistered", "2012-01-01", "r", venture="v", name="V", program="p")]
