@@ -142,7 +142,8 @@ def compact(value: Decimal | str | int | None, currency: str = "", *,
     d = _decimal(value)
     if millions:
         return f"{d / MILLION:,.1f} M {currency}".rstrip()
-    return f"{d:,.0f}" if d == d.to_integral_value() else f"{d:,.2f}"
+    text = f"{d:,.0f}" if d == d.to_integral_value() else f"{d:,.2f}"
+    return f"{text} {currency}".rstrip()
 
 
 def percent(ratio: float | Decimal | None, *, places: int = 0, unknown: str = "–") -> str:
