@@ -393,5 +393,115 @@ def _parse_date(text: str | None, option: str) -> Any:
         raise ValueError(f"{option}: malformed date {text!r}: use YYYY-MM-DD") from None
 
 
+# -- reports ---------------------------------------------------------------------------
+
+REPORTS = {
+    "roi": ("Return on taxpayer investment per venture and per program.",
+            "Money committed, paid (public and private) and returned, the residual value "
+            "of the public stake, net, multiple and XIRR, revenue per public euro, leverage "
+            "and cost per job. Where the residual value is unknown, net and multiple are "
+            "lower bounds (marked >=).",
+            "outcomes report roi --as-of 2015-12-31\n"
+            "  outcomes report roi --program pia-cloud -O json -o roi.json"),
+    "targets": ("Progress against the initial targets, year by year.",
+                "For each target: the initial and the current (revised) target, one row "
+                "per year from the year it was set to the as-of year with the expected "
+                "value on the initial trajectory, the actual and the attainment, and a "
+                "status (on track, behind, achieved, missed, no data).",
+                "outcomes report targets --venture numergy\n"
+                "  outcomes report targets --as-of 2014-12-31 -O markdown"),
+    "timeline": ("A venture's events in date order, with their sources.",
+                 "Registration, money, targets, offers, partners, revenue claims (disputed "
+                 "ones marked), reported figures and closure, as corrected, retracted "
+                 "events left out.",
+                 "outcomes report timeline --venture cloudwatt\n"
+                 "  outcomes report timeline -o timeline.csv"),
+}
+
+
+@main.group()
+def report() -> None:
+    """Reports: return on investment, progress against targets, timeline.
+
+    Reports are answered from the read model (a local SQLite file beside the store),
+    first brought up to date with the events appended since the last report. With
+    --known-at they are computed from the event store alone.
+
+    \b
+    Example:
+      outcomes report roi
+      outcomes report targets --as-of 2014-12-31 --known-at 2015-06-01 -O json
+    """
+
+
+def _report_command(kind: str) -> click.Command:
+    short, long, example = REPORTS[kind]
+
+    def callback(program: str | None, venture: str | None, as_of: str | None,
+                 known_at: str | None, fmt: str | None, output: str | None) -> None:
+        from ledger.clock import parse_timestamp, today
+        from ledger.schema import SLUG_RE
+        from projections.layout import render_report
+        from projections.readmodel import report_from
+        from projections.render import format_for
+
+        for option, slug in (("--program", program), ("--venture", venture)):
+            if slug is not None and not SLUG_RE.fullmatch(slug):
+                fail(f"{option}: malformed slug {slug!r}")
+        try:
+            day = _parse_date(as_of, "--as-of") or today()
+            cutoff = parse_timestamp(known_at) if known_at else None
+        except ValueError as error:
+            fail(str(error))
+        ctx = click.get_current_context().find_root()
+        with open_store(ctx) as store:
+            doc = report_from(store, index_path(ctx), kind, as_of=day, known_at=cutoff,
+                              program=program, venture=venture)
+        write_output(render_report(kind, doc, format_for(output, fmt)), output)
+
+    params = [
+        click.Option(["--program"], metavar="SLUG", help="Only this program's ventures."),
+        click.Option(["--venture"], metavar="SLUG", help="Only this venture."),
+        click.Option(["--as-of", "as_of"], metavar="DATE",
+                     help="Only what occurred on or before DATE, with the corrections and "
+                     "retractions that had occurred by then (default: today)."),
+        click.Option(["--known-at", "known_at"], metavar="TIMESTAMP",
+                     help="Only what was recorded at or before TIMESTAMP (a date means its "
+                     "end); computed from the event store, not the read model."),
+        click.Option(["-O", "--output-format", "fmt"], type=FORMAT_CHOICE,
+                     help="Output format (default: table, or from the -o extension)."),
+        click.Option(["-o", "--output"], metavar="FILE",
+                     help="Write to FILE (.json, .csv, .md or .txt picks the format)."),
+    ]
+    return click.Command(kind, callback=callback, params=params, short_help=short,
+                         help=f"{short}\n\n{long}\n\n\b\nExample:\n  {example}")
+
+
+for _kind in REPORTS:
+    report.add_command(_report_command(_kind))
+
+
+@main.command()
+@click.pass_context
+def rebuild(ctx: click.Context) -> None:
+    """Drop the read model and rebuild it from every event.
+
+    Never needed for correctness (reports catch up by themselves); use it after
+    changing the read model's file by hand, or to check that it rebuilds identically.
+    The read model is a SQLite file: browse it with `datasette outcomes.read.db`.
+
+    \b
+    Example:
+      outcomes rebuild
+      outcomes --db cloud.db --read-model /tmp/cloud.read.db rebuild
+    """
+    from projections.readmodel import ReadModel
+
+    path = index_path(ctx)
+    with open_store(ctx) as store, ReadModel(path) as model:
+        count = model.rebuild(store)
+    click.echo(f"read model rebuilt at {path} from {count} events")
+
+
 if __name__ == "__main__":
     main()

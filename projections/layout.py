@@ -83,9 +83,8 @@ def _roi_cells(row: dict[str, Any], notes: list[str], label: str) -> dict[str, A
         irr = f"– [{len(notes)}]"
     elif bound:
         irr = bound + irr
-    revenue = money(row["revenue_to_date"], cur)
-    if row.get("disputes"):
-        revenue += " *"
+    # marks go before right-aligned figures, so the figures stay aligned
+    revenue = ("* " if row.get("disputes") else "") + money(row["revenue_to_date"], cur)
     return {
         "public_committed": money(row["public_committed"], cur),
         "public_granted": money(row["public_granted"], cur),
@@ -178,7 +177,7 @@ def targets_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column],
         for i, r in enumerate(t["series"]):
             cell = budget(r["actual"], r["expected"], r["attainment"], cur, millions=millions)
             if r.get("claims") and r["low"] != r["high"]:
-                cell += " *"
+                cell = "* " + cell
                 notes.append(f"* {t['venture']} {t['metric']} {r['year']}: {r['claims']} "
                              f"claims, {money(r['low'], cur)} to {money(r['high'], cur)}; "
                              "the latest published per period is used.")
