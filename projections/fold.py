@@ -56,6 +56,7 @@ class VentureFold:
     money: Money
     targets: list[TargetFacts]
     timeline: list[TimelineRow]
+    disputed: list[PeriodClaims]  # disputed periods that count in the yearly revenue
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def fold_venture(info: VentureInfo, events: list[Event],
     money = fold_money(events, revenue_to_date=sum((y.revenue for y in years.values()),
                                                    Decimal(0)), jobs=jobs)
     closure = [e for e in events if e.type == "VentureClosed"]
+    used = {p for y in years.values() for p in y.periods}
     return VentureFold(
         info,
         closure[-1].occurred_on if closure else None,
@@ -112,6 +114,7 @@ def fold_venture(info: VentureInfo, events: list[Event],
         claims, years, money,
         fold_targets(info.venture, events, years),
         fold_timeline(info.venture, events, info.currency, claims, corrections),
+        [c for c in claims if c.disputed and c.period in used],
     )
 
 

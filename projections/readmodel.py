@@ -44,7 +44,6 @@ from projections.tables import (
     timeline_row,
     venture_info,
     venture_rows,
-    year_revenue,
 )
 
 STREAM = "ledger"  # the tracking row: the store's one global order
@@ -120,6 +119,17 @@ class ReadModel:
             self.db["tracking"].insert({"name": STREAM, "position": 0})
             self.db["meta"].insert({"key": "schema_version", "value": SCHEMA_VERSION})
 
+    def _insert(self, table: str, rows: list[dict[str, Any]], *, ignore: bool = False) -> None:
+        """Plain executemany: sqlite-utils' insert_all checks every value, too slow for
+        a million facts; the columns are fixed by `TABLES` anyway."""
+        if not rows:
+            return
+        columns = list(TABLES[table][0])
+        verb = "INSERT OR IGNORE" if ignore else "INSERT"
+        sql = (f"{verb} INTO {table} ({', '.join(columns)}) "
+               f"VALUES ({', '.join('?' for _ in columns)})")
+        self.db.conn.executemany(sql, [[row.get(c) for c in columns] for row in rows])
+
     def _meta(self, key: str) -> str | None:
         if "meta" not in self.db.table_names():
             return None
@@ -146,14 +156,15 @@ class ReadModel:
         self._check_source(store)
         done = 0
         pending: list[Event] = []
+        owners = Owners(self.db)
         for event in store.read(after=self.position()):
             pending.append(event)
             if len(pending) >= batch:
-                done += self._apply(pending, hook)
+                done += self._apply(pending, hook, owners)
                 pending = []
         if pending:
-            done += self._apply(pending, hook)
-        self._refresh(hook)
+            done += self._apply(pending, hook, owners)
+        self._refresh(hook, owners)
         return done
 
     def rebuild(self, store: EventSource, *, batch: int = BATCH) -> int:
@@ -173,14 +184,15 @@ class ReadModel:
         if not same:
             self.reset()
 
-    def _apply(self, events: list[Event], hook: Hook | None) -> int:
+    def _apply(self, events: list[Event], hook: Hook | None,
+               owners: Owners | None = None) -> int:
         """One batch: facts rows, dirty marks and the new position, in one transaction."""
+        owners = owners or Owners(self.db)
         with self._transaction():
             position = self.position()  # again, under the write lock
             events = [e for e in events if e.position > position]
             if not events:
                 return 0
-            owners = Owners(self.db)
             rows, dirty = [], set()
             for event in events:
                 venture, program = owners.of(event)
@@ -189,9 +201,9 @@ class ReadModel:
                     dirty.add(("venture", venture))
                 if program is not None:
                     dirty.add(("program", program))
-            self.db["facts"].insert_all(rows)
-            self.db["dirty"].insert_all([{"kind": k, "key": v} for k, v in sorted(dirty)],
-                                        ignore=True)
+            self._insert("facts", rows)
+            self._insert("dirty", [{"kind": k, "key": v} for k, v in sorted(dirty)],
+                         ignore=True)
             last = events[-1]
             self.db.execute("UPDATE tracking SET position = ? WHERE name = ?",
                             [last.position, STREAM])
@@ -205,15 +217,20 @@ class ReadModel:
         self.processed += len(events)
         return len(events)
 
-    def _refresh(self, hook: Hook | None) -> None:
+    def _refresh(self, hook: Hook | None, owners: Owners | None = None) -> None:
         """Refold the dirty ventures and programs, and clear the marks, in one transaction."""
         if not self.db.execute("SELECT 1 FROM dirty LIMIT 1").fetchone():
             return
+        owners = owners or Owners(self.db)
         with self._transaction():
             dirty = list(self.db.query("SELECT kind, key FROM dirty ORDER BY kind, key"))
+            program_facts: dict[str, list[Event]] = {}
             for row in dirty:
                 if row["kind"] == "venture":
-                    self._refold_venture(row["key"])
+                    program = owners.program_of(row["key"])
+                    if program not in program_facts:
+                        program_facts[program] = self._program_facts(program)
+                    self._refold_venture(row["key"], program_facts[program])
             for row in dirty:
                 if row["kind"] == "program":
                     self._refold_program(row["key"])
@@ -225,65 +242,76 @@ class ReadModel:
         sql = f"SELECT * FROM facts WHERE {where} ORDER BY position"
         return [fact_event(r) for r in self.db.query(sql, params)]
 
-    def _refold_venture(self, venture: str) -> None:
-        program = Owners(self.db).program_of(venture)
-        events = self._facts("venture = ? OR (venture IS NULL AND program = ?)",
-                             [venture, program])
+    def _program_facts(self, program: str | None) -> list[Event]:
+        """The program's own events: its registration and their amendments."""
+        return self._facts("venture IS NULL AND program = ?", [program])
+
+    def _refold_venture(self, venture: str, program_facts: list[Event]) -> None:
+        events = sorted(program_facts + self._facts("venture = ?", [venture]),
+                        key=lambda e: e.position)
         fold = fold_events(events, as_of=None).ventures[venture]
         for table in VENTURE_TABLES:
             self.db.execute(f"DELETE FROM {table} WHERE venture = ?", [venture])
         for table, rows in venture_rows(fold).items():
-            self.db[table].insert_all(rows)
+            self._insert(table, rows)
 
     def _refold_program(self, program: str) -> None:
-        events = self._facts("venture IS NULL AND program = ?", [program])
+        events = self._program_facts(program)
         info = registry(events).programs[program]
         moneys = self._moneys(self._rows("roi_ventures", "venture",
                                          "WHERE program = ?", [program]))
         for table in ("programs", "roi_programs"):
             self.db.execute(f"DELETE FROM {table} WHERE program = ?", [program])
         for table, rows in program_rows(info, list(moneys.values())).items():
-            self.db[table].insert_all(rows)
+            self._insert(table, rows)
 
     # -- reading --------------------------------------------------------------------------
 
     def _rows(self, table: str, order: str, where: str = "",
               params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(f"SELECT * FROM {table} {where} ORDER BY {order}",
-                                  list(params)))
+        cursor = self.db.conn.execute(f"SELECT * FROM {table} {where} ORDER BY {order}",
+                                      list(params))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
-    def _moneys(self, roi_rows: list[dict[str, Any]]) -> dict[str, Money]:
-        flows = group(self._rows("roi_flows", "venture, date"))
+    def _moneys(self, roi_rows: list[dict[str, Any]], where: str = "",
+                params: Iterable[Any] = ()) -> dict[str, Money]:
+        flows: dict[str, list[tuple[str, str]]] = {}
+        for venture, on, amount in self.db.conn.execute(
+                f"SELECT venture, date, amount FROM roi_flows {where} ORDER BY venture, date",
+                list(params)):
+            flows.setdefault(venture, []).append((on, amount))
         return {r["venture"]: money_of(r, flows.get(r["venture"], [])) for r in roi_rows}
 
     def _folded(self, kind: str, selection: Selection) -> Folded:
         """The folds kept in the tables, with the parts `kind` needs."""
         programs = {r["program"]: program_info(r) for r in self._rows("programs", "program")}
-        where, params = "", []
+        where: str = ""
+        params: list[Any] = []
         if selection.venture is not None:
             where, params = "WHERE venture = ?", [selection.venture]
         elif selection.program is not None:
-            where, params = "WHERE program = ?", [selection.program]
+            where = "WHERE venture IN (SELECT venture FROM ventures WHERE program = ?)"
+            params = [selection.program]
         infos = self._rows("ventures", "venture", where, params)
-        slugs = {r["venture"] for r in infos}
 
         def parts(table: str, order: str) -> dict[str, list[dict[str, Any]]]:
-            return group(r for r in self._rows(table, order) if r["venture"] in slugs)
+            return group(self._rows(table, order, where, params))
 
         moneys: dict[str, Money] = {}
-        claims: dict[str, list[dict[str, Any]]] = {}
-        years: dict[str, list[dict[str, Any]]] = {}
+        disputed: dict[str, list[dict[str, Any]]] = {}
         targets: dict[str, list[dict[str, Any]]] = {}
         actuals: dict[tuple[str, str], list[dict[str, Any]]] = {}
         timeline: dict[str, list[dict[str, Any]]] = {}
         if kind == "roi":
-            moneys = self._moneys([r for r in self._rows("roi_ventures", "venture")
-                                   if r["venture"] in slugs])
-            claims = parts("claims", "venture, period")
-            years = parts("revenue_years", "venture, year")
+            moneys = self._moneys(self._rows("roi_ventures", "venture", where, params),
+                                  where, params)
+            disputed = group(self._rows(  # only the disputes that count are shown
+                "claims", "venture, period",
+                (where + " AND" if where else "WHERE") + " claims > 1 AND used = 1", params))
         elif kind == "targets":
             targets = parts("targets", "venture, metric")
-            for r in self._rows("target_actuals", "venture, metric, year"):
+            for r in self._rows("target_actuals", "venture, metric, year", where, params):
                 actuals.setdefault((r["venture"], r["metric"]), []).append(r)
         elif kind == "timeline":
             timeline = parts("timeline", "venture, date, position")
@@ -295,12 +323,12 @@ class ReadModel:
             ventures[v] = VentureFold(
                 venture_info(r), None if r["closed_on"] is None else date.fromisoformat(
                     r["closed_on"]), r["outcome"],
-                [period_claims(c) for c in claims.get(v, [])],
-                {y["year"]: year_revenue(y) for y in years.get(v, [])},
+                [], {},  # claims and yearly revenue: no report reads them from a fold
                 moneys.get(v, Money()),
                 sorted((target_facts(t, actuals.get((v, t["metric"]), []))
                         for t in targets.get(v, [])), key=lambda t: METRICS.index(t.metric)),
-                [timeline_row(t) for t in timeline.get(v, [])])
+                [timeline_row(t) for t in timeline.get(v, [])],
+                [period_claims(c) for c in disputed.get(v, [])])
         return Folded(programs, ventures)
 
     def report(self, kind: str, *, as_of: date, program: str | None = None,

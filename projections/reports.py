@@ -81,10 +81,9 @@ def money_fields(money: Money, returns: Returns) -> dict[str, Any]:
 
 def disputes(fold: VentureFold) -> list[dict[str, Any]]:
     """The disputed periods behind revenue_to_date (an extension of the contract's shape)."""
-    used = {p for y in fold.years.values() for p in y.periods}
     return [{"period": c.period, "claims": c.claims, "chosen": amount_text(c.chosen),
              "low": amount_text(c.low), "high": amount_text(c.high), "source": c.source}
-            for c in fold.claims if c.disputed and c.period in used]
+            for c in fold.disputed]
 
 
 def roi_document(folded: Folded, as_of: date, selection: Selection) -> dict[str, Any]:

@@ -16,13 +16,12 @@ from typing import Any
 from ledger.model import Event
 from projections.claims import PeriodClaims
 from projections.fold import ProgramInfo, VentureFold, VentureInfo
-from projections.levels import YearRevenue
 from projections.numbers import amount_text, ratio_number, to_cents
 from projections.roi import Money, combine, evaluate
 from projections.targets import Actual, Target, TargetFacts
 from projections.timeline import TimelineRow
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "3"
 TEXT, INT, REAL = str, int, float
 
 # name -> (columns, primary key); column order is the order Datasette shows.
@@ -54,7 +53,7 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "roi_flows": ({"venture": TEXT, "date": TEXT, "amount": TEXT}, ("venture", "date")),
     "claims": ({"venture": TEXT, "period": TEXT, "year": INT, "chosen": TEXT, "claims": INT,
                 "low": TEXT, "high": TEXT, "chosen_position": INT, "chosen_on": TEXT,
-                "source": TEXT}, ("venture", "period")),
+                "source": TEXT, "used": INT}, ("venture", "period")),
     "revenue_years": ({"venture": TEXT, "year": INT, "revenue": TEXT, "basis": TEXT,
                        "periods": TEXT, "claims": INT, "low": TEXT, "high": TEXT},
                       ("venture", "year")),
@@ -74,8 +73,9 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "meta": ({"key": TEXT, "value": TEXT}, ("key",)),
     "dirty": ({"kind": TEXT, "key": TEXT}, ("kind", "key")),
 }
-INDEXES = [("facts", ("id",), True), ("facts", ("venture",), False),
-           ("facts", ("program",), False), ("timeline", ("venture", "date"), False)]
+INDEXES = [("facts", ("id",), True), ("facts", ("venture", "program"), False),
+           ("facts", ("program",), False), ("facts", ("type",), False),
+           ("timeline", ("venture", "date"), False)]
 # Tables holding one venture's fold, replaced whole when the venture changes.
 VENTURE_TABLES = ("ventures", "roi_ventures", "roi_flows", "claims", "revenue_years",
                   "targets", "target_actuals", "timeline")
@@ -146,6 +146,7 @@ def _target_columns(prefix: str, t: Target) -> dict[str, Any]:
 def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
     """The rows of every per-venture table for one venture's fold."""
     i, v = fold.info, fold.info.venture
+    used = {p for y in fold.years.values() for p in y.periods}
     return {
         "ventures": [{"venture": v, "name": i.name, "program": i.program,
                       "currency": i.currency, "identifier": i.identifier,
@@ -159,7 +160,7 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
                     "chosen": amount_text(c.chosen), "claims": c.claims,
                     "low": amount_text(c.low), "high": amount_text(c.high),
                     "chosen_position": c.position, "chosen_on": c.occurred_on.isoformat(),
-                    "source": c.source} for c in fold.claims],
+                    "source": c.source, "used": int(c.period in used)} for c in fold.claims],
         "revenue_years": [{"venture": v, "year": y.year, "revenue": amount_text(y.revenue),
                            "basis": y.basis, "periods": ",".join(y.periods),
                            "claims": y.claims, "low": amount_text(y.low),
@@ -203,11 +204,12 @@ def program_info(row: dict[str, Any]) -> ProgramInfo:
                        row["source"])
 
 
-def money_of(row: dict[str, Any], flows: list[dict[str, Any]]) -> Money:
+def money_of(row: dict[str, Any], flows: list[tuple[str, str]]) -> Money:
+    """A venture's Money from its roi_ventures row and its (date, amount) flow rows."""
     return Money(Decimal(row["public_committed"]), Decimal(row["public_granted"]),
                  Decimal(row["private_granted"]), Decimal(row["returned"]),
                  _d(row["residual_value"]),
-                 tuple((date.fromisoformat(f["date"]), Decimal(f["amount"])) for f in flows),
+                 tuple((date.fromisoformat(on), Decimal(amount)) for on, amount in flows),
                  Decimal(row["revenue_to_date"]), row["jobs"])
 
 
@@ -231,12 +233,6 @@ def period_claims(row: dict[str, Any]) -> PeriodClaims:
     return PeriodClaims(row["venture"], row["period"], Decimal(row["chosen"]), row["claims"],
                         Decimal(row["low"]), Decimal(row["high"]), row["chosen_position"],
                         date.fromisoformat(row["chosen_on"]), row["source"])
-
-
-def year_revenue(row: dict[str, Any]) -> YearRevenue:
-    return YearRevenue(row["year"], Decimal(row["revenue"]), row["basis"],
-                       tuple(row["periods"].split(",")) if row["periods"] else (),
-                       row["claims"], Decimal(row["low"]), Decimal(row["high"]))
 
 
 def timeline_row(row: dict[str, Any]) -> TimelineRow:
