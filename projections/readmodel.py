@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -193,15 +194,21 @@ class ReadModel:
             events = [e for e in events if e.position > position]
             if not events:
                 return 0
-            rows, dirty = [], set()
+            owners.start_batch()
+            rows, links, dirty = [], [], set()
             for event in events:
-                venture, program = owners.of(event)
-                rows.append(fact_row(event, venture, program))
-                if venture is not None:
+                route, gained = owners.route(event)
+                rows.append(fact_row(event, route.venture, route.program))
+                links += [{"position": event.position, "venture": v}
+                          for v in sorted(route.ventures)]
+                links += [{"position": p, "venture": v} for p, v in gained]
+                if route.program is not None:
+                    dirty.add(("program", route.program))
+                for venture in route.ventures:
                     dirty.add(("venture", venture))
-                if program is not None:
-                    dirty.add(("program", program))
+                    dirty.add(("program", owners.program_of(venture)))
             self._insert("facts", rows)
+            self._insert("fact_ventures", links, ignore=True)
             self._insert("dirty", [{"kind": k, "key": v} for k, v in sorted(dirty)],
                          ignore=True)
             last = events[-1]
@@ -246,8 +253,13 @@ class ReadModel:
         """The program's own events: its registration and their amendments."""
         return self._facts("venture IS NULL AND program = ?", [program])
 
+    def _venture_facts(self, ventures: str, params: list[Any]) -> list[Event]:
+        """Every fact routed to the ventures `ventures` selects (moved events included)."""
+        return self._facts(f"position IN (SELECT position FROM fact_ventures "
+                           f"WHERE venture IN ({ventures}))", params)
+
     def _refold_venture(self, venture: str, program_facts: list[Event]) -> None:
-        events = sorted(program_facts + self._facts("venture = ?", [venture]),
+        events = sorted(program_facts + self._venture_facts("?", [venture]),
                         key=lambda e: e.position)
         fold = fold_events(events, as_of=None).ventures[venture]
         for table in VENTURE_TABLES:
@@ -341,11 +353,14 @@ class ReadModel:
         if last is None or as_of >= last:
             return document(kind, self._folded(kind, selection), as_of=as_of, known_at=None,
                             selection=selection)
-        home = program
-        if venture is not None:
-            home = Owners(self.db).program_of(venture)
-        events = (self._facts("program = ?", [home]) if home is not None
-                  else self._facts("1", []))
+        if venture is not None or program is not None:
+            home = program or Owners(self.db).program_of(venture or "")
+            members = self._venture_facts(
+                *(("?", [venture]) if venture is not None else
+                  ("SELECT venture FROM ventures WHERE program = ?", [home])))
+            events = sorted(self._program_facts(home) + members, key=lambda e: e.position)
+        else:
+            events = self._facts("1", [])
         return build_report(kind, events, as_of=as_of, program=program, venture=venture)
 
     def table(self, name: str) -> list[dict[str, Any]]:
@@ -354,40 +369,85 @@ class ReadModel:
         return self._rows(name, ", ".join(pk))
 
 
+@dataclass(frozen=True)
+class Route:
+    """Where a fact belongs: the venture and program it was recorded about (an amendment:
+    its target's), and every venture whose fold needs it (more than one once a correction
+    has moved the event to another venture)."""
+
+    venture: str | None
+    program: str | None
+    ventures: frozenset[str]
+
+
 class Owners:
-    """Which venture and program an event belongs to (an amendment: its target's)."""
+    """Routes events to ventures and programs while they are applied.
+
+    Keeps the venture -> program map for the whole run, and the routes of one batch
+    (older ones are read back from `facts` and `fact_ventures`).
+    """
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        self.by_id: dict[str, tuple[str | None, str | None]] = {}
         self.programs: dict[str, str] | None = None
+        self.batch: dict[str, tuple[int, Route]] = {}
+        self.amendments: dict[str, set[int]] = {}
+
+    def start_batch(self) -> None:
+        self.batch.clear()
+        self.amendments.clear()
 
     def program_of(self, venture: str) -> str | None:
         if self.programs is None:
-            self.programs = {r["venture"]: r["program"] for r in self.db.query(
+            self.programs = {r[0]: r[1] for r in self.db.conn.execute(
                 "SELECT venture, program FROM facts WHERE type = 'VentureRegistered'")}
         return self.programs.get(venture)
 
-    def of(self, event: Event) -> tuple[str | None, str | None]:
+    def route(self, event: Event) -> tuple[Route, list[tuple[int, str]]]:
+        """The event's route, and (position, venture) links that earlier facts gain."""
         f = event.fields
+        gained: list[tuple[int, str]] = []
         if event.type == "ProgramRegistered":
-            owner: tuple[str | None, str | None] = (None, f["program"])
+            route = Route(None, f["program"], frozenset())
         elif event.type == "VentureRegistered":
             self.program_of(f["venture"])
             assert self.programs is not None
             self.programs[f["venture"]] = f["program"]
-            owner = (f["venture"], f["program"])
+            route = Route(f["venture"], f["program"], frozenset([f["venture"]]))
         elif event.type in AMENDMENTS:
-            owner = self.by_id.get(f["event"]) or self._stored_owner(f["event"])
+            target_id = f["event"]
+            position, target = self._target(target_id)
+            moved_to = f["changes"].get("venture") if event.type == "EventCorrected" else None
+            if moved_to and moved_to not in target.ventures:
+                # the target, and every earlier amendment of it, now also concern moved_to
+                gained = [(p, moved_to) for p in sorted({position}
+                                                        | self._amendments(target_id))]
+                target = Route(target.venture, target.program,
+                               target.ventures | {moved_to})
+                self.batch[target_id] = (position, target)
+            self.amendments.setdefault(target_id, set()).add(event.position)
+            route = target
         else:
-            owner = (event.venture, self.program_of(event.venture or ""))
-        self.by_id[event.id] = owner
-        return owner
+            venture = event.venture or ""
+            route = Route(venture, self.program_of(venture), frozenset([venture]))
+        self.batch[event.id] = (event.position, route)
+        return route, gained
 
-    def _stored_owner(self, event_id: str) -> tuple[str | None, str | None]:
-        row = self.db.execute("SELECT venture, program FROM facts WHERE id = ?",
-                              [event_id]).fetchone()
-        return (row[0], row[1]) if row else (None, None)
+    def _target(self, event_id: str) -> tuple[int, Route]:
+        if event_id in self.batch:
+            return self.batch[event_id]
+        row = self.db.conn.execute("SELECT position, venture, program FROM facts WHERE id = ?",
+                                   [event_id]).fetchone()
+        if row is None:  # cannot happen for a validated ledger: an amendment's target is older
+            return 0, Route(None, None, frozenset())
+        ventures = frozenset(v for (v,) in self.db.conn.execute(
+            "SELECT venture FROM fact_ventures WHERE position = ?", [row[0]]))
+        return row[0], Route(row[1], row[2], ventures)
+
+    def _amendments(self, target_id: str) -> set[int]:
+        stored = {p for (p,) in self.db.conn.execute(
+            "SELECT position FROM facts WHERE amends = ?", [target_id])}
+        return stored | self.amendments.get(target_id, set())
 
 
 def group(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

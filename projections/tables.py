@@ -21,7 +21,7 @@ from projections.roi import Money, combine, evaluate
 from projections.targets import Actual, Target, TargetFacts
 from projections.timeline import TimelineRow
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 TEXT, INT, REAL = str, int, float
 
 # name -> (columns, primary key); column order is the order Datasette shows.
@@ -29,6 +29,7 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "facts": ({"position": INT, "id": TEXT, "type": TEXT, "venture": TEXT, "program": TEXT,
                "amends": TEXT, "occurred_on": TEXT, "recorded_at": TEXT,
                "recorded_by": TEXT, "data": TEXT}, ("position",)),
+    "fact_ventures": ({"position": INT, "venture": TEXT}, ("position", "venture")),
     "programs": ({"program": TEXT, "name": TEXT, "funder": TEXT, "currency": TEXT,
                   "budget": TEXT, "registered_on": TEXT, "source": TEXT}, ("program",)),
     "ventures": ({"venture": TEXT, "name": TEXT, "program": TEXT, "currency": TEXT,
@@ -75,6 +76,7 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
 }
 INDEXES = [("facts", ("id",), True), ("facts", ("venture", "program"), False),
            ("facts", ("program",), False), ("facts", ("type",), False),
+           ("facts", ("amends",), False), ("fact_ventures", ("venture",), False),
            ("timeline", ("venture", "date"), False)]
 # Tables holding one venture's fold, replaced whole when the venture changes.
 VENTURE_TABLES = ("ventures", "roi_ventures", "roi_flows", "claims", "revenue_years",

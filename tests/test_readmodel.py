@@ -3,6 +3,7 @@ and answering every report exactly as `build_report` does from the events alone.
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import textwrap
@@ -11,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger.service import record
 from ledger.store import EventStore
@@ -246,3 +249,63 @@ def test_empty_ledger(store, tmp_path):
     assert model.catch_up(store) == 0
     assert model.report("roi", as_of=date.today()) == {
         "as_of": date.today().isoformat(), "known_at": None, "ventures": [], "programs": []}
+
+
+def test_a_correction_can_move_an_event_to_another_venture(store, tmp_path):
+    """Only registrations and closures keep their venture; a payment entered under the
+    wrong venture can be corrected, even into another program's venture, and every
+    correction of it (before and after the move) follows it."""
+    moves = [
+        ev("ProgramRegistered", "2012-01-01", "other", program="other", name="O", funder="F"),
+        ev("VentureRegistered", "2012-01-01", "reg-x", venture="x", name="X", program="other"),
+        ev("EventCorrected", "2013-01-01", "fix-amount", event="n-grant-2",
+           changes={"amount": "12000000"}, reason="typo"),
+    ]
+    later = [ev("EventCorrected", "2014-01-01", "move", event="n-grant-2",
+                changes={"venture": "x"}, reason="wrong venture"),
+             ev("EventCorrected", "2014-02-01", "fix-again", event="n-grant-2",
+                changes={"amount": "11000000"}, reason="typo")]
+    append(store, SCENARIO + moves)
+    model = ReadModel(str(tmp_path / "read.db"))
+    model.catch_up(store)  # the first correction in one run, the move in the next
+    append(store, later)
+    model.catch_up(store)
+    events = list(store.read())
+    for as_of in (date(2013, 6, 1), date(2014, 1, 15), date(2016, 1, 1), date.today()):
+        for kind in ("roi", "targets", "timeline"):
+            for selection in ({}, {"venture": "x"}, {"venture": "numergy"},
+                              {"program": "other"}, {"program": "pia-cloud"}):
+                assert model.report(kind, as_of=as_of, **selection) == build_report(
+                    kind, events, as_of=as_of, **selection), (kind, as_of, selection)
+    x = model.report("roi", as_of=date.today(), venture="x")["ventures"][0]
+    assert x["public_granted"] == "11000000"
+    clean = ReadModel(str(tmp_path / "clean.db"))
+    clean.catch_up(store, batch=4)
+    assert tables(model) == tables(clean)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.integers(1, len(SCENARIO) - 1), max_size=4, unique=True),
+       batch=st.integers(1, 12),
+       days=st.lists(st.integers(0, 7000), min_size=1, max_size=3))
+def test_any_batching_gives_the_same_read_model_and_reports(tmp_path_factory, cuts, batch,
+                                                            days):
+    """Appending in any steps, caught up in any batch size: the same tables as a rebuild,
+    and reports identical to build_report at any as-of date."""
+    tmp = tmp_path_factory.mktemp("prop")
+    store = EventStore(str(tmp / "ledger.db"), create=True)
+    model = ReadModel(str(tmp / "read.db"))
+    edges = [0, *sorted(cuts), len(SCENARIO)]
+    for start, end in itertools.pairwise(edges):
+        append(store, SCENARIO[start:end])
+        model.catch_up(store, batch=batch)
+    rebuilt = ReadModel(str(tmp / "rebuilt.db"))
+    rebuilt.catch_up(store)
+    assert tables(model) == tables(rebuilt)
+    events = list(store.read())
+    for n in days:
+        as_of = date(2011, 1, 1) + timedelta(days=n)
+        for kind in ("roi", "targets"):
+            assert model.report(kind, as_of=as_of) == build_report(kind, events, as_of=as_of)
+    store.close()
