@@ -45,3 +45,19 @@ def test_a_large_import_can_correct_its_own_early_lines(tmp_path: Path) -> None:
     assert state.current("g3").fields["amount"] == 7.5
     assert state.entries["g4"].retracted
     store.close()
+
+
+def test_canonical_envelope_is_canonical_json() -> None:
+    from datetime import UTC, date, datetime
+
+    from ledger.integrity import CANONICAL_PREFIX, canonical_bytes
+    from ledger.model import Event, canonical_json
+
+    event = Event(1, 'é"\\x', "OfferLaunched", datetime(2020, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+                  "zoë", {"occurred_on": date(2020, 1, 1),
+                          "source": "s", "venture": "v", "offer": "o"})
+    header, envelope, content = canonical_bytes(event).split(b"\n")
+    assert header + b"\n" == CANONICAL_PREFIX
+    assert envelope == canonical_json({"id": event.id, "recorded_at": "2020-01-02T03:04:05.000006Z",
+                                       "recorded_by": "zoë"})
+    assert content == event.content()
