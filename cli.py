@@ -77,11 +77,18 @@ def open_store(ctx: click.Context, *, create: bool = False) -> Any:
         store.close()
 
 
-def index_path(ctx: click.Context) -> str:
-    """Where the local derived data (validation index, read model) lives."""
+def read_model_file(ctx: click.Context) -> str:
+    """The local SQLite read model (derived tables) of this ledger."""
     from ledger.index import read_model_path
 
     return read_model_path(ctx.obj["db"], ctx.obj["read_model"])
+
+
+def index_file(ctx: click.Context) -> str:
+    """The local validation index of this ledger (beside the read model)."""
+    from ledger.index import index_path
+
+    return index_path(read_model_file(ctx))
 
 
 def write_output(text: str, path: str | None) -> None:
@@ -190,7 +197,7 @@ def _record_and_report(ctx: click.Context, items: list[tuple[str | None, Any]],
 
     with open_store(ctx) as store:
         outcome = record(store, items, actor=ctx.obj["actor"], progress=progress,
-                         index_path=index_path(ctx))
+                         index_path=index_file(ctx))
     for event in outcome.added:
         click.echo(f"{event.id}\t{event.position}")
     if not outcome.added and outcome.skipped:
@@ -201,11 +208,11 @@ def _record_and_report(ctx: click.Context, items: list[tuple[str | None, Any]],
 
 
 @main.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: for files over 10,000 lines on a terminal).")
+              help="Show a progress bar (default: for files over 10 MB on a terminal).")
 @click.pass_context
-def import_(ctx: click.Context, file: Any, progress: bool | None) -> None:
+def import_(ctx: click.Context, file: str, progress: bool | None) -> None:
     """Append every event of a JSON Lines FILE (or - for standard input), all or nothing.
 
     One bad line and nothing is written: the error names FILE:LINE and the field.
@@ -217,31 +224,46 @@ def import_(ctx: click.Context, file: Any, progress: bool | None) -> None:
       outcomes import fixtures/cloud-souverain.jsonl
       outcomes export | outcomes --db copy.db import -
     """
+    import os
+    import tempfile
+
     from ledger.jsonl import read_lines
-
-    name = "<stdin>" if file.name == "<stdin>" else file.name
-    items = list(read_lines(file, name))
-    show = progress if progress is not None else (len(items) > 10_000 and sys.stderr.isatty())
-    if not show:
-        _record_and_report_summary(ctx, items)
-        return
-    with click.progressbar(length=len(items), label="validating", file=sys.stderr) as bar:
-        _record_and_report_summary(ctx, items, bar.update)
-
-
-def _record_and_report_summary(ctx: click.Context, items: list[tuple[str | None, Any]],
-                               progress: Callable[[int], None] | None = None) -> None:
     from ledger.service import record
 
-    with open_store(ctx) as store:
-        outcome = record(store, items, actor=ctx.obj["actor"], progress=progress,
-                         index_path=index_path(ctx))
-    if outcome.added:
-        first, last = outcome.added[0].position, outcome.added[-1].position
-        click.echo(f"imported {len(outcome.added)} events (positions {first}..{last}), "
-                   f"{outcome.skipped} already recorded")
+    with tempfile.TemporaryDirectory() as spool:
+        path, name = file, file
+        if file == "-":  # read twice if a concurrent writer forces a retry: spool it
+            path, name = os.path.join(spool, "stdin.jsonl"), "<stdin>"
+            with open(path, "w", encoding="utf-8") as out:
+                out.writelines(sys.stdin)
+        elif not os.path.isfile(file):
+            fail(f"FILE: cannot read {file!r}: no such file")
+
+        def items() -> Any:
+            with open(path, encoding="utf-8") as stream:
+                yield from read_lines(stream, name)
+
+        size = os.path.getsize(path)
+        show = progress if progress is not None else (size > 10_000_000 and sys.stderr.isatty())
+        with open_store(ctx) as store:
+            if show:
+                with click.progressbar(length=_count_lines(path), label="importing",
+                                       file=sys.stderr) as bar:
+                    outcome = record(store, items, actor=ctx.obj["actor"], keep=False,
+                                     index_path=index_file(ctx), progress=bar.update)
+            else:
+                outcome = record(store, items, actor=ctx.obj["actor"], keep=False,
+                                 index_path=index_file(ctx))
+    if outcome.first and outcome.last:
+        click.echo(f"imported {outcome.count} events (positions {outcome.first.position}.."
+                   f"{outcome.last.position}), {outcome.skipped} already recorded")
     else:
         click.echo(f"imported 0 events, {outcome.skipped} already recorded")
+
+
+def _count_lines(path: str) -> int:
+    with open(path, "rb") as stream:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
 
 
 @main.command()

@@ -1,9 +1,11 @@
 """A local cache of the validation state, so one `append` need not fold the whole ledger.
 
-The index is derived data (a projection of the events, like the read model): it lives in
-the read-model SQLite file, is caught up from the store by position before each write,
-and may be deleted at any time (the next write folds the ledger again). It only ever
-moves forward: a process never saves a state older than the one already saved.
+The index is derived data (a projection of the events): a SQLite file beside the read
+model, caught up from the store by position at each write, and deletable at any time (the
+next write folds the ledger again). A write holds the index's write lock from loading the
+state to saving it, so writers on one machine take turns, and a failed write leaves the
+index as it was. Writers on other machines (a shared PostgreSQL ledger) have their own
+index; the store's optimistic concurrency keeps them apart.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ledger.model import Event
-from ledger.state import Entry, LedgerState
+from ledger.state import ENTITY_EVENTS, Entry, LedgerState
 from ledger.store import EventStore, is_postgres, to_event
 
 SCHEMA = [
@@ -25,12 +27,11 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS ledger_index_entities (kind TEXT, slug TEXT, event TEXT, "
     "PRIMARY KEY (kind, slug))",
 ]
-ENTITY_KINDS = ("programs", "ventures", "closures")
 
 
 def read_model_path(store_url: str, override: str | None = None) -> str:
-    """The local SQLite file of derived data: `--read-model`, else `<store>.read.db` next
-    to a SQLite store, else `outcomes.read.db` in the current folder (PostgreSQL)."""
+    """The local SQLite file of the read model: `--read-model`, else `<store>.read.db`
+    beside a SQLite store, else `outcomes.read.db` in the current folder (PostgreSQL)."""
     if override:
         return override
     if is_postgres(store_url):
@@ -39,24 +40,47 @@ def read_model_path(store_url: str, override: str | None = None) -> str:
     return str(path.with_name(path.stem + ".read.db"))
 
 
+def index_path(read_model: str) -> str:
+    """The validation index beside the read model: `x.read.db` -> `x.index.db`."""
+    if read_model.endswith(".read.db"):
+        return read_model[: -len(".read.db")] + ".index.db"
+    return read_model + ".index"
+
+
+FLUSH_EVERY = 5000
+
+
 class IndexedEntries(MutableMapping[str, Entry]):
-    """Entries read from the index on demand; changes kept in memory until saved."""
+    """Event entries stored in the index, read and written through its open transaction.
+
+    Writes are buffered and flushed in batches (reads look in the buffer first).
+    """
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
-        self.changed: dict[str, Entry] = {}
+        self.buffer: dict[str, Entry] = {}
 
     def __getitem__(self, key: str) -> Entry:
-        if key in self.changed:
-            return self.changed[key]
+        if key in self.buffer:
+            return self.buffer[key]
         row = self.con.execute("SELECT position, type, digest, retracted, corrections FROM "
                                "ledger_index_entries WHERE id = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(key)
-        return Entry(row[0], row[1], row[2], bool(row[3]), json.loads(row[4]))
+        corrections = [int(p) for p in row[4].split(",")] if row[4] else []
+        return Entry(row[0], row[1], row[2], bool(row[3]), corrections)
 
-    def __setitem__(self, key: str, value: Entry) -> None:
-        self.changed[key] = value
+    def __setitem__(self, key: str, entry: Entry) -> None:
+        self.buffer[key] = entry
+        if len(self.buffer) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        self.con.executemany(
+            "INSERT OR REPLACE INTO ledger_index_entries VALUES (?, ?, ?, ?, ?, ?)",
+            ((key, e.position, e.type, e.digest, int(e.retracted),
+              ",".join(map(str, e.corrections))) for key, e in self.buffer.items()))
+        self.buffer.clear()
 
     def __delitem__(self, key: str) -> None:
         raise TypeError("the ledger index never forgets an event")
@@ -75,82 +99,117 @@ class IndexedEntries(MutableMapping[str, Entry]):
         raise TypeError("the ledger index is not meant to be counted")
 
 
+class PendingEvents(MutableMapping[int, Event]):
+    """Events admitted but not yet stored, spilled in batches to a temporary table."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con  # the table is created with the connection (DDL would roll back)
+        self.buffer: dict[int, Event] = {}
+        con.execute("DELETE FROM pending")
+
+    def __getitem__(self, position: int) -> Event:
+        if position in self.buffer:
+            return self.buffer[position]
+        row = self.con.execute("SELECT id, recorded_at, recorded_by, content FROM pending "
+                               "WHERE position = ?", (position,)).fetchone()
+        if row is None:
+            raise KeyError(position)
+        wire = json.loads(row[3])
+        return Event.from_wire(position, row[0], wire.pop("type"),
+                               datetime.fromisoformat(row[1]), row[2], wire)
+
+    def __setitem__(self, position: int, event: Event) -> None:
+        self.buffer[position] = event
+        if len(self.buffer) >= FLUSH_EVERY:
+            self.con.executemany(
+                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?)",
+                ((p, e.id, e.recorded_at.isoformat(), e.recorded_by, e.content().decode())
+                 for p, e in self.buffer.items()))
+            self.buffer.clear()
+
+    def __delitem__(self, position: int) -> None:
+        raise TypeError("pending events are only cleared together")
+
+    def __iter__(self) -> Iterator[int]:
+        raise TypeError("pending events are not meant to be listed")
+
+    def __len__(self) -> int:
+        raise TypeError("pending events are not meant to be counted")
+
+    def clear(self) -> None:
+        self.buffer.clear()
+        self.con.execute("DELETE FROM pending")
+
+
 class LedgerIndex:
-    """Opens, catches up and saves the validation state for one store."""
+    """Loads the validation state for one write, and saves it once the write is stored."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.con = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.con = sqlite3.connect(path, timeout=60, isolation_level=None)
         self.con.execute("PRAGMA journal_mode=WAL")
+        self.con.execute("PRAGMA synchronous=NORMAL")
         for statement in SCHEMA:
             self.con.execute(statement)
+        self.con.execute("CREATE TEMP TABLE pending (position INTEGER PRIMARY KEY, id TEXT, "
+                         "recorded_at TEXT, recorded_by TEXT, content TEXT)")
 
     def close(self) -> None:
         self.con.close()
 
-    def load(self, store: EventStore) -> LedgerState:
-        """The state as saved, caught up with every event appended since."""
-        entries = IndexedEntries(self.con)
-        state = LedgerState(lookup=store.event_at, entries=entries)
-        meta = dict(self.con.execute("SELECT key, value FROM ledger_index_meta"))
-        if meta.get("store") not in (None, store.url):
-            self.con.execute("DELETE FROM ledger_index_meta")  # another ledger's index
-            meta = {}
-        if meta and not self._same_history(store, meta):
-            meta = {}  # a restored or replaced store: start again
+    def begin(self, store: EventStore) -> LedgerState:
+        """Take the index's write lock and return the state caught up with the store."""
+        con = self.con
+        con.execute("BEGIN IMMEDIATE")
+        state = LedgerState(lookup=store.event_at, entries=IndexedEntries(con),
+                            pending=PendingEvents(con))
+        meta = dict(con.execute("SELECT key, value FROM ledger_index_meta"))
+        if meta and (meta.get("store") != store.url or not _same_history(store, meta)):
+            meta = {}  # another ledger, or a restored or replaced store: start again
         if meta:
             state.position = int(meta["position"])
             state.recorded_at = datetime.fromisoformat(meta["recorded_at"])
             state.frontier = {int(p): bytes.fromhex(h)
                               for p, h in json.loads(meta["frontier"]).items()}
-            for kind, slug, event in self.con.execute(
+            for kind, slug, event in con.execute(
                     "SELECT kind, slug, event FROM ledger_index_entities"):
                 getattr(state, kind)[slug] = _event_from_json(event)
         else:
-            self.con.execute("DELETE FROM ledger_index_entries")
-            self.con.execute("DELETE FROM ledger_index_entities")
+            for table in ("meta", "entries", "entities"):
+                con.execute(f"DELETE FROM ledger_index_{table}")
         for record in store.records(after=state.position):
             state.apply(to_event(record), bytes.fromhex(record.node))
         return state
 
-    @staticmethod
-    def _same_history(store: EventStore, meta: dict[str, str]) -> bool:
-        """Does the store still hold the event the index was saved at, unchanged?"""
-        position = int(meta["position"])
-        frontier = json.loads(meta["frontier"])
-        return store.node_at(position) == bytes.fromhex(frontier[str(position)])
-
-    def save(self, state: LedgerState, store_url: str) -> None:
-        """Persist the state unless a newer one is already saved (another writer)."""
-        entries = state.entries
-        assert isinstance(entries, IndexedEntries)
+    def commit(self, state: LedgerState, store_url: str) -> None:
+        """Save the state (its entries are already written) and release the lock."""
         con = self.con
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            saved = con.execute("SELECT value FROM ledger_index_meta WHERE key = 'position'")
-            row = saved.fetchone()
-            if row is not None and int(row[0]) >= state.position:
-                con.execute("ROLLBACK")
-                return
-            con.executemany(
-                "INSERT OR REPLACE INTO ledger_index_entries VALUES (?, ?, ?, ?, ?, ?)",
-                ((key, e.position, e.type, e.digest, int(e.retracted), json.dumps(e.corrections))
-                 for key, e in entries.changed.items()))
-            con.execute("DELETE FROM ledger_index_entities")
-            con.executemany("INSERT INTO ledger_index_entities VALUES (?, ?, ?)",
-                            ((kind, slug, json.dumps(event.to_log()))
-                             for kind in ENTITY_KINDS
-                             for slug, event in getattr(state, kind).items()))
-            meta = {"store": store_url, "position": str(state.position),
-                    "recorded_at": state.recorded_at.isoformat() if state.recorded_at else "",
-                    "frontier": json.dumps({p: h.hex() for p, h in state.frontier.items()})}
+        assert isinstance(state.entries, IndexedEntries)
+        state.entries.flush()
+        con.execute("DELETE FROM ledger_index_entities")
+        con.executemany("INSERT INTO ledger_index_entities VALUES (?, ?, ?)",
+                        ((kind, slug, json.dumps(event.to_log()))
+                         for kind in ENTITY_EVENTS.values()
+                         for slug, event in getattr(state, kind).items()))
+        meta = {"store": store_url, "position": str(state.position),
+                "recorded_at": state.recorded_at.isoformat() if state.recorded_at else "",
+                "frontier": json.dumps({p: h.hex() for p, h in state.frontier.items()})}
+        if state.position:
             con.executemany("INSERT OR REPLACE INTO ledger_index_meta VALUES (?, ?)",
                             meta.items())
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        entries.changed.clear()
+        con.execute("DELETE FROM pending")
+        con.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.con.in_transaction:
+            self.con.execute("ROLLBACK")
+
+
+def _same_history(store: EventStore, meta: dict[str, str]) -> bool:
+    """Does the store still hold the event the index was saved at, unchanged?"""
+    position = int(meta["position"])
+    frontier = json.loads(meta["frontier"])
+    return store.node_at(position) == bytes.fromhex(frontier[str(position)])
 
 
 def _event_from_json(text: str) -> Event:

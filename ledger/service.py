@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,10 +30,23 @@ def default_actor() -> str:
 
 @dataclass
 class Outcome:
-    """What a write command did."""
+    """What a write command did: how many events it added (and which, when kept)."""
 
-    added: list[Event] = field(default_factory=list)
+    count: int = 0
     skipped: int = 0
+    first: Event | None = None
+    last: Event | None = None
+    added: list[Event] = field(default_factory=list)
+
+    def note(self, event: Event, keep: bool) -> None:
+        self.count += 1
+        self.first = self.first or event
+        self.last = event
+        if keep:
+            self.added.append(event)
+
+
+Items = Callable[[], Iterable[tuple[str | None, Any]]]
 
 
 def load_state(store: EventStore) -> LedgerState:
@@ -44,57 +57,72 @@ def load_state(store: EventStore) -> LedgerState:
     return state
 
 
-def record(store: EventStore, items: Iterable[tuple[str | None, Any]], *,
-           actor: str | None = None, index_path: str | None = None,
+def record(store: EventStore, items: Items | Iterable[tuple[str | None, Any]], *,
+           actor: str | None = None, index_path: str | None = None, keep: bool = True,
            progress: Callable[[int], None] | None = None) -> Outcome:
     """Validate and append events, all or nothing.
 
-    `items` are (location, raw object) pairs; location ("FILE:LINE") prefixes errors.
+    `items` gives (location, raw object) pairs; location ("FILE:LINE") prefixes errors.
+    Pass a callable returning a fresh iterator to stream a large file (it is called again
+    if a concurrent writer forces a retry); a list is fine for a few events.
     Events already recorded with the same id and content are skipped. With `index_path`,
-    the validation state is loaded from (and saved to) that local index instead of
-    folding the whole ledger.
+    the validation state comes from that local index instead of folding the whole ledger.
+    `keep=False` keeps only counts in the outcome (for large imports).
     """
-    items = list(items)
+    source: Items = items if callable(items) else (lambda it=list(items): iter(it))
     actor = actor or default_actor()
     index = LedgerIndex(index_path) if index_path else None
     try:
-        return _record(store, items, actor, index, progress)
+        for _ in range(RETRIES):
+            outcome = _attempt(store, source, actor, index, keep, progress)
+            if outcome is not None:
+                return outcome
     finally:
         if index is not None:
             index.close()
+    raise LedgerError(f"gave up after {RETRIES} conflicting concurrent appends; try again")
 
 
-def _record(store: EventStore, items: list[tuple[str | None, Any]], actor: str,
-            index: LedgerIndex | None, progress: Callable[[int], None] | None) -> Outcome:
-    for _ in range(RETRIES):
-        state = index.load(store) if index else load_state(store)
-        # Recording times never go backwards along positions, even if the clock does.
-        recorded_at = max(clock.now(), state.recorded_at) if state.recorded_at else clock.now()
-        outcome, batch = Outcome(), []
-        for location, raw in items:
+def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | None,
+             keep: bool, progress: Callable[[int], None] | None) -> Outcome | None:
+    """One try: fold, admit and append while streaming; None if another writer won."""
+    state = index.begin(store) if index else load_state(store)
+    # Recording times never go backwards along positions, even if the clock does.
+    now = clock.now()
+    recorded_at = max(now, state.recorded_at) if state.recorded_at else now
+    outcome = Outcome()
+
+    def admitted() -> Iterator[tuple[Event, bytes]]:
+        for location, raw in source():
             try:
                 event = state.admit(raw, recorded_at=recorded_at, actor=actor)
             except LedgerError as error:
                 if location:
                     error.at(location)
                 raise
-            if event is None:
-                outcome.skipped += 1
-            else:
-                batch.append((event, state.frontier[event.position]))
-                outcome.added.append(event)
             if progress:
                 progress(1)
-        state.end_batch()
-        try:
-            if batch:
-                store.append(batch)
-        except ConflictError:
-            continue
+            if event is None:
+                outcome.skipped += 1
+                continue
+            outcome.note(event, keep)
+            yield event, state.frontier[event.position]
+
+    try:
+        store.append(admitted())
+    except ConflictError:
         if index is not None:
-            index.save(state, store.url)
-        return outcome
-    raise LedgerError(f"gave up after {RETRIES} conflicting concurrent appends; try again")
+            index.rollback()
+        return None
+    except BaseException:
+        if index is not None:
+            index.rollback()
+        raise
+    finally:
+        state.end_batch()
+    if index is not None:
+        index.commit(state, store.url)
+    return outcome
 
 
 def correction(event_id: str, changes: dict[str, Any], *, reason: str, source: str,

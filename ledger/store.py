@@ -8,8 +8,10 @@ position already taken (optimistic concurrency: the loser retries).
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -17,7 +19,9 @@ from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import get_topic
 
 from ledger.errors import ConflictError, LedgerError
 from ledger.model import Event
@@ -33,6 +37,17 @@ SQLITE_GUARDS = [
 ]
 
 
+class BatchSQLiteRecorder(SQLiteApplicationRecorder):
+    """Inserts a batch with one `executemany` (the ledger never needs the notification
+    ids that the library's recorder fetches row by row)."""
+
+    def _insert_events(self, c: Any, stored_events: Any, **_: Any) -> None:
+        c.executemany(self.insert_events_statement,
+                      ((s.originator_id.hex, s.originator_version, s.topic, s.state)
+                       for s in stored_events))
+        return None
+
+
 class Recorded(DomainEvent):
     """An event as the eventsourcing library stores it (wire-form fields, its Merkle node)."""
 
@@ -41,6 +56,9 @@ class Recorded(DomainEvent):
     recorded_by: str
     data: dict[str, Any]
     node: str
+
+
+RECORDED_TOPIC = get_topic(Recorded)
 
 
 def is_postgres(url: str) -> bool:
@@ -60,7 +78,8 @@ def persistence_env(url: str) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(u.password or ""),
         }
     return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": url,
-            "SQLITE_LOCK_TIMEOUT": "30"}
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": get_topic(BatchSQLiteRecorder)}
 
 
 class EventStore(Application[Any]):
@@ -119,16 +138,35 @@ class EventStore(Application[Any]):
 
     # -- appending --------------------------------------------------------------------
 
-    def append(self, batch: Sequence[tuple[Event, bytes]]) -> None:
+    def append(self, batch: Iterable[tuple[Event, bytes]]) -> None:
         """Store events (with their Merkle nodes) in one transaction, all or nothing.
 
+        `batch` may be a generator: on SQLite it is consumed inside the transaction, so an
+        import streams (an exception raised by the generator rolls everything back).
         Raises ConflictError when another writer took one of these positions first.
         """
-        stored = [self.mapper.to_stored_event(to_record(e, node)) for e, node in batch]
+        stored: Iterable[StoredEvent] = (self.stored_event(e, node) for e, node in batch)
+        if is_postgres(self.url):
+            stored = list(stored)  # the PostgreSQL recorder needs a sized sequence
         try:
-            self.recorder.insert_events(stored)
+            self.recorder.insert_events(stored)  # type: ignore[arg-type]
         except IntegrityError as error:
             raise ConflictError(str(error)) from error
+
+    def stored_event(self, event: Event, node: bytes) -> StoredEvent:
+        """The library's stored form of an event, as its mapper would write a `Recorded`
+        (same topic, same transcoder, same bytes), without building the dataclass."""
+        timestamp = {"_type_": "datetime_iso", "_data_": _isoformat(event.recorded_at)}
+        state = {"timestamp": timestamp, "type": event.type, "event_id": event.id,
+                 "recorded_by": event.recorded_by, "data": event.wire_fields(),
+                 "node": node.hex()}
+        return StoredEvent(originator_id=LEDGER_STREAM, originator_version=event.position,
+                           topic=RECORDED_TOPIC, state=self.mapper.transcoder.encode(state))
+
+
+@functools.lru_cache(maxsize=256)
+def _isoformat(t: datetime) -> str:
+    return t.isoformat()  # one import shares one recording time: format it once
 
 
 def to_record(event: Event, node: bytes) -> Recorded:
