@@ -477,7 +477,7 @@ def _report_command(kind: str) -> click.Command:
             fail(str(error))
         ctx = click.get_current_context().find_root()
         with open_store(ctx) as store:
-            doc = report_from(store, index_path(ctx), kind, as_of=day, known_at=cutoff,
+            doc = report_from(store, read_model_file(ctx), kind, as_of=day, known_at=cutoff,
                               program=program, venture=venture)
         write_output(render_report(kind, doc, format_for(output, fmt)), output)
 
@@ -519,7 +519,7 @@ def rebuild(ctx: click.Context) -> None:
     """
     from projections.readmodel import ReadModel
 
-    path = index_path(ctx)
+    path = read_model_file(ctx)
     with open_store(ctx) as store, ReadModel(path) as model:
         count = model.rebuild(store)
     click.echo(f"read model rebuilt at {path} from {count} events")

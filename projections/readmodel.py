@@ -64,8 +64,8 @@ def read_model_path(store_url: str, override: str | None = None) -> str:
     """The read model file: `--read-model` / OUTCOMES_READ_MODEL, else beside a SQLite
     store (`outcomes.db` -> `outcomes.read.db`), else `./outcomes.read.db` (PostgreSQL).
 
-    The same file holds the write side's validation index (`ledger_index_*` tables), so
-    the one definition lives in ledger.index.
+    The write side's validation index sits beside it, so the one definition of the
+    path lives in ledger.index.
     """
     return index.read_model_path(store_url, override)
 
@@ -107,7 +107,7 @@ class ReadModel:
     def reset(self) -> None:
         """Drop the read model's tables and create them empty (position 0).
 
-        Only the tables of `TABLES`: the file also holds the write side's index.
+        Only the tables of `TABLES`: whatever else someone keeps in the file stays.
         """
         with self._transaction():
             for name in TABLES:

@@ -232,7 +232,8 @@ def test_another_store_behind_the_same_read_model_is_detected(tmp_path):
     other.close()
 
 
-def test_rebuild_keeps_the_write_side_index(store, tmp_path):
+def test_rebuild_drops_only_its_own_tables(store, tmp_path):
+    """Even the write side's index, put in the same file, survives a rebuild."""
     path = str(tmp_path / "read.db")
     record(store, [(None, r) for r in SCENARIO], actor="test", index_path=path)
     model = ReadModel(path)
