@@ -15,10 +15,12 @@ answered from the derived tables; earlier dates refold the `facts` rows through
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 import sqlite_utils
@@ -29,8 +31,9 @@ from projections.effective import AMENDMENTS
 from projections.fold import Folded, VentureFold, fold_events, registry
 from projections.levels import METRICS
 from projections.reports import ReportError, Selection, build_report, document
-from projections.roi import Money
+from projections.roi import Money, Rate, rate_of_return
 from projections.tables import (
+    CACHES,
     INDEXES,
     SCHEMA_VERSION,
     TABLES,
@@ -110,10 +113,10 @@ class ReadModel:
         Only the tables of `TABLES`: whatever else someone keeps in the file stays.
         """
         with self._transaction():
-            for name in TABLES:
+            for name in [*TABLES, *CACHES]:
                 if self.db[name].exists():
                     self.db[name].drop()
-            for name, (columns, pk) in TABLES.items():
+            for name, (columns, pk) in [*TABLES.items(), *CACHES.items()]:
                 self.db[name].create(columns, pk=pk[0] if len(pk) == 1 else pk)
             for table, cols, unique in INDEXES:
                 self.db[table].create_index(cols, unique=unique)
@@ -125,7 +128,7 @@ class ReadModel:
         a million facts; the columns are fixed by `TABLES` anyway."""
         if not rows:
             return
-        columns = list(TABLES[table][0])
+        columns = list({**TABLES, **CACHES}[table][0])
         verb = "INSERT OR IGNORE" if ignore else "INSERT"
         sql = (f"{verb} INTO {table} ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)})")
@@ -264,6 +267,7 @@ class ReadModel:
         fold = fold_events(events, as_of=None).ventures[venture]
         for table in VENTURE_TABLES:
             self.db.execute(f"DELETE FROM {table} WHERE venture = ?", [venture])
+        self.db.execute("DELETE FROM irr_cache WHERE key = ?", [f"venture:{venture}"])
         for table, rows in venture_rows(fold).items():
             self._insert(table, rows)
 
@@ -274,6 +278,7 @@ class ReadModel:
                                          "WHERE program = ?", [program]))
         for table in ("programs", "roi_programs"):
             self.db.execute(f"DELETE FROM {table} WHERE program = ?", [program])
+        self.db.execute("DELETE FROM irr_cache WHERE key = ?", [f"program:{program}"])
         for table, rows in program_rows(info, list(moneys.values())).items():
             self._insert(table, rows)
 
@@ -287,15 +292,22 @@ class ReadModel:
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def _moneys(self, roi_rows: list[dict[str, Any]], where: str = "",
-                params: Iterable[Any] = ()) -> dict[str, Money]:
+                params: Iterable[Any] = (), flows_for: set[str] | None = None,
+                ) -> dict[str, Money]:
+        """Money per venture; the dated flows (for the irr) only of `flows_for` (None: all)."""
         flows: dict[str, list[tuple[str, str]]] = {}
-        for venture, on, amount in self.db.conn.execute(
-                f"SELECT venture, date, amount FROM roi_flows {where} ORDER BY venture, date",
-                list(params)):
-            flows.setdefault(venture, []).append((on, amount))
+        if flows_for is None or flows_for:
+            if flows_for is not None:
+                where = "WHERE venture IN (SELECT value FROM json_each(?))"
+                params = [json.dumps(sorted(flows_for))]
+            for venture, on, amount in self.db.conn.execute(
+                    f"SELECT venture, date, amount FROM roi_flows {where} "
+                    "ORDER BY venture, date", list(params)):
+                flows.setdefault(venture, []).append((on, amount))
         return {r["venture"]: money_of(r, flows.get(r["venture"], [])) for r in roi_rows}
 
-    def _folded(self, kind: str, selection: Selection) -> Folded:
+    def _folded(self, kind: str, selection: Selection,
+                flows_for: set[str] | None = None) -> Folded:
         """The folds kept in the tables, with the parts `kind` needs."""
         programs = {r["program"]: program_info(r) for r in self._rows("programs", "program")}
         where: str = ""
@@ -317,7 +329,7 @@ class ReadModel:
         timeline: dict[str, list[dict[str, Any]]] = {}
         if kind == "roi":
             moneys = self._moneys(self._rows("roi_ventures", "venture", where, params),
-                                  where, params)
+                                  where, params, flows_for)
             disputed = group(self._rows(  # only the disputes that count are shown
                 "claims", "venture, period",
                 (where + " AND" if where else "WHERE") + " claims > 1 AND used = 1", params))
@@ -351,6 +363,8 @@ class ReadModel:
                         {r["venture"]: r["program"] for r in self._rows("ventures", "venture")})
         last = self.last_recorded_on()
         if last is None or as_of >= last:
+            if kind == "roi":
+                return self._roi(selection, as_of)
             return document(kind, self._folded(kind, selection), as_of=as_of, known_at=None,
                             selection=selection)
         if venture is not None or program is not None:
@@ -362,6 +376,37 @@ class ReadModel:
         else:
             events = self._facts("1", [])
         return build_report(kind, events, as_of=as_of, program=program, venture=venture)
+
+    def _roi(self, selection: Selection, as_of: date) -> dict[str, Any]:
+        """The roi report with the irrs solved before for this date (`irr_cache`); the
+        others are solved now, from the flows of only the ventures they need, and kept."""
+        cached: dict[str, Rate] = {
+            key: (None if irr is None else Decimal(irr), note)
+            for key, irr, note in self.db.conn.execute(
+                "SELECT key, irr, irr_note FROM irr_cache WHERE as_of = ?", [as_of.isoformat()])}
+        home = {r["venture"]: r["program"] for r in self._rows("ventures", "venture")}
+        need = {v for v, p in home.items() if selection.venture in (None, v)
+                and selection.program in (None, p) and f"venture:{v}" not in cached}
+        if selection.venture is None:  # a program's irr needs all its ventures' flows
+            need |= {v for v, p in home.items() if selection.program in (None, p)
+                     and f"program:{p}" not in cached}
+        solved: dict[str, Rate] = {}
+
+        def rates(key: str, money: Money) -> Rate:
+            if key not in cached:
+                solved[key] = cached[key] = rate_of_return(money, as_of)
+            return cached[key]
+
+        doc = document("roi", self._folded("roi", selection, need), as_of=as_of,
+                       known_at=None, selection=selection, rates=rates)
+        if solved:
+            with self._transaction():  # one as-of date kept: today's, usually
+                self.db.execute("DELETE FROM irr_cache WHERE as_of != ?", [as_of.isoformat()])
+                self._insert("irr_cache", [
+                    {"key": k, "as_of": as_of.isoformat(),
+                     "irr": None if irr is None else str(irr), "irr_note": note}
+                    for k, (irr, note) in sorted(solved.items())], ignore=True)
+        return doc
 
     def table(self, name: str) -> list[dict[str, Any]]:
         """Every row of a table in primary-key order (to compare two read models)."""

@@ -6,7 +6,7 @@ known-at time. The read model calls `document` with the folds it keeps in its ta
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,11 +17,13 @@ from ledger.model import Event
 from ledger.state import suggest
 from projections.fold import Folded, VentureFold, fold_events, registry
 from projections.numbers import amount_text, ratio_number, to_cents
-from projections.roi import Money, Returns, combine, evaluate
+from projections.roi import Money, Rate, Returns, combine, evaluate
 from projections.targets import Progress, Target
 from projections.targets import evaluate as progress
 
 KINDS = ("roi", "targets", "timeline")
+# The irr of "venture:SLUG" or "program:SLUG" for this money (as of the report's date).
+Rates = Callable[[str, Money], Rate]
 
 
 class ReportError(LedgerError):
@@ -86,10 +88,17 @@ def disputes(fold: VentureFold) -> list[dict[str, Any]]:
             for c in fold.disputed]
 
 
-def roi_document(folded: Folded, as_of: date, selection: Selection) -> dict[str, Any]:
+def roi_document(folded: Folded, as_of: date, selection: Selection,
+                 rates: Rates | None = None) -> dict[str, Any]:
+    """Venture rows, then program rows; `rates` may supply already computed irrs."""
+
+    def returns(key: str, money: Money) -> Returns:
+        return evaluate(money, as_of, rates(key, money) if rates is not None else None)
+
     ventures = [v for v in folded.ventures.values() if selection.wants(v)]
     rows = [{"venture": v.info.venture, "program": v.info.program,
-             "currency": v.info.currency, **money_fields(v.money, evaluate(v.money, as_of)),
+             "currency": v.info.currency,
+             **money_fields(v.money, returns(f"venture:{v.info.venture}", v.money)),
              "disputes": disputes(v)} for v in ventures]
     programs = []
     if selection.venture is None:
@@ -99,7 +108,7 @@ def roi_document(folded: Folded, as_of: date, selection: Selection) -> dict[str,
             money = combine([v.money for v in folded.ventures.values()
                              if v.info.program == slug])
             programs.append({"program": slug, "currency": info.currency,
-                             **money_fields(money, evaluate(money, as_of))})
+                             **money_fields(money, returns(f"program:{slug}", money))})
     return {"ventures": rows, "programs": programs}
 
 
@@ -151,10 +160,10 @@ def timeline_document(folded: Folded, selection: Selection) -> dict[str, Any]:
 # -- entry points -------------------------------------------------------------------------
 
 def document(kind: str, folded: Folded, *, as_of: date, known_at: datetime | None,
-             selection: Selection) -> dict[str, Any]:
+             selection: Selection, rates: Rates | None = None) -> dict[str, Any]:
     """The JSON document of one report kind over already folded ventures."""
     if kind == "roi":
-        body = roi_document(folded, as_of, selection)
+        body = roi_document(folded, as_of, selection, rates)
     elif kind == "targets":
         body = targets_document(folded, as_of, selection)
     elif kind == "timeline":

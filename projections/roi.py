@@ -108,13 +108,20 @@ class Returns:
     lower_bound: bool  # residual value unknown: net, multiple (and irr) are lower bounds
 
 
-def evaluate(money: Money, as_of: date | None) -> Returns:
+Rate = tuple[Decimal | None, str | None]  # (irr, irr_note)
+
+
+def evaluate(money: Money, as_of: date | None, rate: Rate | None = None) -> Returns:
     """The contract's formulas over `money`, the residual value dated `as_of`.
 
     Only the irr depends on the date; with `as_of` None it is left out (None, no note).
+    `rate` is the irr already computed for this money and date (the read model's cache).
     """
     inflow = money.returned + (money.residual_value or ZERO)
-    irr, note = rate_of_return(money, as_of) if as_of is not None else (None, None)
+    if rate is not None:
+        irr, note = rate
+    else:
+        irr, note = rate_of_return(money, as_of) if as_of is not None else (None, None)
     cost = divide(money.public_granted, Decimal(money.jobs)) if money.jobs else None
     return Returns(
         net=inflow - money.public_granted,
@@ -127,7 +134,7 @@ def evaluate(money: Money, as_of: date | None) -> Returns:
     )
 
 
-def rate_of_return(money: Money, as_of: date) -> tuple[Decimal | None, str | None]:
+def rate_of_return(money: Money, as_of: date) -> Rate:
     """XIRR of the public flows (actual/365), or None with the reason it cannot be had."""
     if money.public_granted == 0:
         return None, "nothing granted"

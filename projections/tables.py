@@ -21,7 +21,7 @@ from projections.roi import Money, combine, evaluate
 from projections.targets import Actual, Target, TargetFacts
 from projections.timeline import TimelineRow
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 TEXT, INT, REAL = str, int, float
 
 # name -> (columns, primary key); column order is the order Datasette shows.
@@ -73,6 +73,12 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "tracking": ({"name": TEXT, "position": INT}, ("name",)),
     "meta": ({"key": TEXT, "value": TEXT}, ("key",)),
     "dirty": ({"kind": TEXT, "key": TEXT}, ("kind", "key")),
+}
+# Not part of the read model's content (a rebuild starts it empty): XIRRs already solved,
+# for one as-of date, per "venture:SLUG" / "program:SLUG".
+CACHES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
+    "irr_cache": ({"key": TEXT, "as_of": TEXT, "irr": TEXT, "irr_note": TEXT},
+                  ("key", "as_of")),
 }
 INDEXES = [("facts", ("id",), True), ("facts", ("venture", "program"), False),
            ("facts", ("program",), False), ("facts", ("type",), False),

@@ -310,3 +310,39 @@ def test_any_batching_gives_the_same_read_model_and_reports(tmp_path_factory, cu
         for kind in ("roi", "targets"):
             assert model.report(kind, as_of=as_of) == build_report(kind, events, as_of=as_of)
     store.close()
+
+
+def test_irrs_are_solved_once_per_date_until_the_venture_changes(store, tmp_path,
+                                                                 monkeypatch):
+    import projections.readmodel as readmodel
+
+    solved = []
+    real = readmodel.rate_of_return
+
+    def counting(money, as_of):
+        solved.append(as_of)
+        return real(money, as_of)
+
+    monkeypatch.setattr(readmodel, "rate_of_return", counting)
+    append(store, SCENARIO)
+    model = ReadModel(str(tmp_path / "read.db"))
+    model.catch_up(store)
+    today = date.today()
+    first = model.report("roi", as_of=today)
+    assert len(solved) == 3  # two ventures and their program
+    assert model.report("roi", as_of=today) == first == build_report("roi", store.read(),
+                                                                     as_of=today)
+    assert model.report("roi", as_of=today, venture="numergy")["ventures"] == first[
+        "ventures"][1:]
+    assert len(solved) == 3  # all from the cache
+    append(store, [ev("ReturnReceived", "2016-06-01", None, venture="numergy",
+                      amount="500000", kind="dividend")])
+    model.catch_up(store)
+    second = model.report("roi", as_of=today)
+    assert len(solved) == 5  # numergy and the program again, not cloudwatt
+    assert second == build_report("roi", store.read(), as_of=today) != first
+    tomorrow = today + timedelta(days=1)
+    assert model.report("roi", as_of=tomorrow) == build_report("roi", store.read(),
+                                                               as_of=tomorrow)
+    assert len(solved) == 8  # another date: solved again (only one date is kept)
+    assert {r["as_of"] for r in model.db["irr_cache"].rows} == {tomorrow.isoformat()}
