@@ -7,11 +7,12 @@ numbers rounded to 6 decimal places (docs/reports.md, "Numbers").
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 RATIO_PLACES = Decimal("0.000001")
+WIDE = Context(prec=60)  # room for any amount's digits when rounding
 
 
 def amount_text(value: Decimal | int | None) -> str | None:
@@ -23,9 +24,7 @@ def amount_text(value: Decimal | int | None) -> str | None:
 
 def to_cents(value: Decimal) -> Decimal:
     """Rounded to the cent, half up (as people round money by hand)."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)
 
 
 def ratio_number(value: Decimal | None) -> float | None:
@@ -37,9 +36,7 @@ def ratio_number(value: Decimal | None) -> float | None:
     if value is None:
         return None
     try:
-        with localcontext() as ctx:
-            ctx.prec = 60
-            return float(value.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP))
+        return float(value.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP, context=WIDE))
     except InvalidOperation:  # beyond 60 digits: keep the float's own precision
         return float(value)
 

@@ -16,6 +16,7 @@ answered from the derived tables; earlier dates refold the `facts` rows through
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,12 +79,16 @@ class ReadModel:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.db = sqlite_utils.Database(path)
         self.processed = 0  # events applied by this object (for tests and progress)
-        if path != ":memory:" and self.db.journal_mode != "wal":
-            self.db.enable_wal()
-        if self._meta("schema_version") != SCHEMA_VERSION:
-            self.reset()
+        try:
+            self.db = sqlite_utils.Database(path)
+            if path != ":memory:" and self.db.journal_mode != "wal":
+                self.db.enable_wal()
+            if self._meta("schema_version") != SCHEMA_VERSION:
+                self.reset()
+        except sqlite3.DatabaseError as error:
+            raise ReportError(f"read model {path}: {error} (check --read-model, or delete "
+                              "the file: it is rebuilt from the events)") from None
 
     def close(self) -> None:
         self.db.close()
@@ -110,7 +115,7 @@ class ReadModel:
     def reset(self) -> None:
         """Drop the read model's tables and create them empty (position 0).
 
-        Only the tables of `TABLES`: whatever else someone keeps in the file stays.
+        Only the tables of `TABLES` and `CACHES`: whatever else the file holds stays.
         """
         with self._transaction():
             for name in [*TABLES, *CACHES]:
