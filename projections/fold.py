@@ -89,8 +89,8 @@ def registry(events: Iterable[Event], known_at: datetime | None = None) -> Regis
                                                  e.occurred_on, e.source)
     ventures = {}
     for e in regs:
-        if e.type == "VentureRegistered":
-            f = e.fields
+        if e.type == "VentureRegistered" and e.fields["program"] in programs:
+            f = e.fields  # (a slice of the ledger without the program: not its venture)
             ventures[f["venture"]] = VentureInfo(f["venture"], f["name"], f["program"],
                                                  programs[f["program"]].currency,
                                                  f.get("identifier"), e.occurred_on, e.source)

@@ -172,3 +172,22 @@ def test_money_registered_before_the_venture_still_counts():
     [v] = build_report("roi", events, as_of=date(2012, 6, 1))["ventures"]
     assert v["public_granted"] == "10"
     assert build_report("roi", events, as_of=date(2012, 4, 1))["ventures"] == []
+
+
+def test_revenue_to_date_sums_every_year_partial_years_included():
+    events = admit(REG + [
+        ev("FundingGranted", "2012-01-01", None, venture="v", amount="1000", funder="F"),
+        ev("SalesReported", "2013-02-01", None, venture="v", period="2012", revenue="100"),
+        ev("SalesReported", "2013-05-01", None, venture="v", period="2013-Q1", revenue="30"),
+        ev("SalesReported", "2013-08-01", None, venture="v", period="2013-Q2", revenue="40"),
+        ev("SalesReported", "2014-02-01", None, venture="v", period="2013", revenue="150"),
+    ], datetime(2020, 1, 1, tzinfo=UTC))
+
+    def revenue(as_of):
+        [v] = build_report("roi", events, as_of=date.fromisoformat(as_of))["ventures"]
+        return v["revenue_to_date"], v["revenue_per_public_euro"]
+
+    assert revenue("2013-01-31") == ("0", 0.0)  # nothing published yet
+    assert revenue("2013-06-30") == ("130", 0.13)  # 2012 + the first quarter of 2013
+    assert revenue("2013-12-31") == ("170", 0.17)  # 2012 + Q1 + Q2
+    assert revenue("2014-12-31") == ("250", 0.25)  # the annual claim replaces the quarters
