@@ -57,6 +57,14 @@ def node_at(position: int, leaf: bytes, node_of: Callable[[int], bytes]) -> byte
     return h
 
 
+def grow(frontier: dict[int, bytes], position: int, node: bytes) -> None:
+    """Add the node at `position` and forget nodes no longer on the frontier (O(log n))."""
+    frontier[position] = node
+    keep = frontier_positions(position)
+    for p in [p for p in frontier if p not in keep]:
+        del frontier[p]
+
+
 def root_from(nodes: Iterable[bytes]) -> bytes | None:
     """RFC 6962 root from the frontier nodes (left to right)."""
     root = None

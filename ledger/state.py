@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.errors import FieldError, LedgerError
-from ledger.integrity import canonical_bytes, frontier_positions, leaf_hash, node_at
+from ledger.integrity import canonical_bytes, grow, leaf_hash, node_at
 from ledger.model import Event
 from ledger.schema import (
     ENVELOPE_FIELDS,
@@ -76,10 +76,7 @@ class LedgerState:
         self.recorded_at = event.recorded_at
         self.entries[event.id] = Entry(event.position, event.type, event.content_digest())
         if node is not None:
-            self.frontier[event.position] = node
-            keep = set(frontier_positions(event.position))
-            for p in [p for p in self.frontier if p not in keep]:
-                del self.frontier[p]
+            grow(self.frontier, event.position, node)
         if event.type == "ProgramRegistered":
             self.programs[event.fields["program"]] = event
         elif event.type == "VentureRegistered":

@@ -17,7 +17,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Notification
 
 from ledger.errors import ConflictError, LedgerError
 from ledger.model import Event
@@ -110,6 +110,28 @@ class EventStore(Application[Any]):
         if not rows:
             raise LookupError(f"no event at position {position}")
         return to_event(self.mapper.to_domain_event(rows[0]))  # type: ignore[arg-type]
+
+    def node(self, position: int) -> bytes:
+        """The Merkle node stored with the event at `position` (for `checkpoint`)."""
+        for r in self.records(position - 1, position):
+            return bytes.fromhex(r.node)
+        raise LookupError(f"no event at position {position}")
+
+    def rows(self, page: int = PAGE) -> Iterator[Notification]:
+        """Every row of the events table, whatever its stream, in the store's global order.
+
+        `verify` reads these rather than the ledger stream, so a row slipped in beside the
+        ledger (another stream, a stray version) is seen too. Backend-neutral: the
+        library's notification log is the SQLite rowid order or PostgreSQL's
+        notification_id order. May raise ValueError on a row whose stream id is not a UUID.
+        """
+        last: int | None = None  # None: no lower bound, so even rowid <= 0 is read
+        while True:
+            rows = self.recorder.select_notifications(last, page, inclusive_of_start=False)
+            yield from rows
+            if len(rows) < page:
+                return
+            last = rows[-1].id
 
     # -- appending --------------------------------------------------------------------
 
