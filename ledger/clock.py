@@ -9,10 +9,12 @@ def now() -> dt.datetime:
     """The current UTC time as a plain `datetime` (never a freezegun subclass).
 
     freezegun swaps `datetime.datetime` for a subclass that the eventsourcing transcoder
-    cannot store; `type(dt.datetime.min)` is always the real class.
+    cannot store (its `min` is a fake too); the real class is the one in the module
+    `datetime` on the subclass's MRO.
     """
     t = dt.datetime.now(dt.UTC)
-    real = type(dt.datetime.min)
+    real = next(c for c in type(t).__mro__
+                if c.__module__ == "datetime" and c.__name__ == "datetime")
     return real(t.year, t.month, t.day, t.hour, t.minute, t.second, t.microsecond,
                 tzinfo=dt.UTC)
 
