@@ -126,12 +126,12 @@ def verify_rows(rows: Iterable[Notification], decode: Callable[[Notification], A
             expected = position + 1
             _check_place(row, expected, stream)
             event, stored_node = _decode(row, decode, expected)
-            if last_time is not None and event.recorded_at < last_time:
-                raise Problem(expected, "recorded earlier than the event before it: reordered")
             node = node_at(expected, leaf_hash(canonical_bytes(event)), frontier.__getitem__)
             if node != stored_node:
                 raise Problem(expected, "the event does not match the hash stored with it: "
                               "altered, replaced or moved")
+            if last_time is not None and event.recorded_at < last_time:
+                raise Problem(expected, "recorded earlier than the event before it: reordered")
             position, last_time = expected, event.recorded_at
             grow(frontier, position, node)
             if checkpoint and position == checkpoint[0] and \
