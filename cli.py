@@ -370,6 +370,55 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
     write_output(render(columns, rows, fmt, document=[e.to_log() for e in events]), output)
 
 
+# -- history ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("venture")
+@click.option("--metric", type=click.Choice(EVENT_TYPES["TargetSet"].field("metric").choices),  # type: ignore[union-attr]
+              help="Only this metric's figures (and its targets).")
+@click.option("--known-at", metavar="TIMESTAMP",
+              help="As the ledger knew it at TIMESTAMP (a date means its end).")
+@click.option("-O", "--output-format", "fmt", type=FORMAT_CHOICE, help="Output format "
+              "(default: table, or from the -o extension).")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE.")
+@click.pass_context
+def history(ctx: click.Context, venture: str, metric: str | None, known_at: str | None,
+            fmt: str | None, output: str | None) -> None:
+    """Every value each reported figure of VENTURE has had, in recording order.
+
+    For each period's revenue, each level metric (customers, jobs, partners, offers)
+    and each target: the claim, report, correction, retraction or revision that set it,
+    when it was recorded, what it stated, the figure's value once it was known, and its
+    source. Revenue follows the claim published last; the claims column counts the
+    live claims for the period, so a dispute shows.
+
+    \b
+    Example:
+      outcomes history numergy --metric revenue
+      outcomes history numergy --known-at 2015-06-30 -O json
+    """
+    from ledger.clock import now, parse_timestamp
+    from ledger.state import suggest
+    from projections.history import HISTORY_COLUMNS, history_document, history_rows
+    from projections.history import history as fold
+    from projections.log import known
+    from projections.render import format_for, render
+
+    try:
+        cutoff = parse_timestamp(known_at) if known_at else None
+    except ValueError as error:
+        fail(f"--known-at: {error}")
+    with open_store(ctx) as store:
+        result = fold(known(store.read(), cutoff), venture, metric)
+    if venture not in result.ventures:
+        fail(f"unknown venture {venture!r}" + suggest(venture, result.ventures))
+    fmt = format_for(output, fmt)
+    document = history_document(result, cutoff or now())
+    write_output(render(HISTORY_COLUMNS, history_rows(result), fmt, document=document,
+                        title=f"history of {venture}"), output)
+
+
 # -- integrity -------------------------------------------------------------------------
 
 
