@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import getpass
 import os
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +21,8 @@ from ledger.model import Event
 from ledger.state import LedgerState
 from ledger.store import EventStore, to_event
 
-RETRIES = 50
+RETRY_SECONDS = 30.0  # like SQLITE_LOCK_TIMEOUT: how long a writer keeps losing races
+BACKOFF_CAP = 0.05  # longest pause between two attempts, in seconds
 
 
 def default_actor() -> str:
@@ -53,7 +56,10 @@ def record(store: EventStore, items: Iterable[tuple[str | None, Any]], *,
     """
     items = list(items)
     actor = actor or default_actor()
-    for _ in range(RETRIES):
+    deadline = time.monotonic() + RETRY_SECONDS
+    attempt = 0
+    while True:
+        attempt += 1
         state = load_state(store)
         # Recording times never go backwards along positions, even if the clock does.
         recorded_at = max(clock.now(), state.recorded_at) if state.recorded_at else clock.now()
@@ -78,8 +84,12 @@ def record(store: EventStore, items: Iterable[tuple[str | None, Any]], *,
                 store.append(batch)
             return outcome
         except ConflictError:
-            continue
-    raise LedgerError(f"gave up after {RETRIES} conflicting concurrent appends; try again")
+            # Another writer took the position. A random, growing pause spreads the
+            # writers out, so under heavy contention no one loses every race.
+            if time.monotonic() > deadline:
+                raise LedgerError(f"gave up after {attempt} conflicting concurrent appends "
+                                  f"in {RETRY_SECONDS:.0f} s; try again") from None
+            time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2 ** attempt)))
 
 
 def correction(event_id: str, changes: dict[str, Any], *, reason: str, source: str,
