@@ -123,11 +123,18 @@ class EventStore(Application[Any]):
         `verify` reads these rather than the ledger stream, so a row slipped in beside the
         ledger (another stream, a stray version) is seen too. Backend-neutral: the
         library's notification log is the SQLite rowid order or PostgreSQL's
-        notification_id order. May raise ValueError on a row whose stream id is not a UUID.
+        notification_id order. A row whose stream id is not a UUID makes the library
+        raise (ValueError and the like): the rows before it are yielded first.
         """
         last: int | None = None  # None: no lower bound, so even rowid <= 0 is read
         while True:
-            rows = self.recorder.select_notifications(last, page, inclusive_of_start=False)
+            try:
+                rows = self.recorder.select_notifications(last, page, inclusive_of_start=False)
+            except (ValueError, TypeError, AttributeError):
+                if page == 1:
+                    raise
+                page = 1  # read on row by row up to the one that cannot be converted
+                continue
             yield from rows
             if len(rows) < page:
                 return

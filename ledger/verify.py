@@ -61,9 +61,7 @@ class Report:
         return asdict(self)
 
     def message(self) -> str:
-        """One line for people."""
-        if self.ok:
-            return f"ok: {self.size} events, root {self.root}"
+        """One line for people about a failure."""
         if self.first_bad_position is None:
             return f"{self.problem}"
         return f"position {self.first_bad_position}: {self.problem}"
@@ -126,7 +124,7 @@ def verify_rows(rows: Iterable[Notification], decode: Callable[[Notification], A
             expected = position + 1
             _check_place(row, expected, stream)
             event, stored_node = _decode(row, decode, expected)
-            node = node_at(expected, leaf_hash(canonical_bytes(event)), frontier.__getitem__)
+            node = node_at(expected, _leaf(event), frontier.__getitem__)
             if node != stored_node:
                 raise Problem(expected, "the event does not match the hash stored with it: "
                               "altered, replaced or moved")
@@ -164,8 +162,8 @@ def _guarded(rows: Iterable[Notification]) -> Iterator[Notification]:
             row = next(it)
         except StopIteration:
             return
-        except ValueError as error:
-            raise _Unreadable(str(error)) from None
+        except (ValueError, TypeError, AttributeError) as error:  # from converting the id
+            raise _Unreadable(str(error) or type(error).__name__) from None
         yield row
 
 
@@ -177,6 +175,8 @@ def _check_place(row: Notification, expected: int, stream: Iterator[Notification
     version = row.originator_version
     if version == expected:
         return
+    if not isinstance(version, int):  # SQLite keeps whatever was written
+        raise Problem(expected, f"the stored position {version!r} is not a number: altered")
     if 0 < version < expected:
         raise Problem(expected, f"a second row for position {version} stands here: inserted")
     if version < 1:
@@ -226,12 +226,20 @@ def _decode(row: Notification, decode: Callable[[Notification], Any],
         raise Problem(position, "the event's fields are not an object: altered")
     try:
         values = parse_fields(etype, data)
-    except LedgerError as error:
-        raise Problem(position, f"invalid stored field ({error}): altered") from None
+    except Exception as error:  # a FieldError, or a value of a type no check expects
+        raise Problem(position, f"invalid stored field ({_short(error)}): altered") from None
     if dump_fields(etype, values) != data:
         raise Problem(position, "the event's fields are not in the form the tool writes: "
                       "altered")
     return Event(position, event_id, etype.name, when, by, values), bytes.fromhex(node)
+
+
+def _leaf(event: Event) -> bytes:
+    try:
+        return leaf_hash(canonical_bytes(event))
+    except (TypeError, ValueError) as error:  # e.g. an object the transcoder decoded
+        raise Problem(event.position, f"the event's fields cannot be hashed ({_short(error)}): "
+                      "altered") from None
 
 
 def _short(error: Exception) -> str:

@@ -192,6 +192,18 @@ TAMPERING = {
     "a forged row in another stream, first in order": (lambda db: _forged_row(db, 0), 1,
                                                        "inserted"),
     "a forged event slipped in the middle": (_insert_in_the_middle, 6, "stored after"),
+    "a row whose stream id is not a UUID": (
+        lambda db: [("INSERT INTO stored_events VALUES ('not-a-uuid', 1, ?, ?)",
+                     (RECORDED_TOPIC, state_of(db, 5)))],
+        13, "inserted"),
+    "a position that is not a number": (
+        lambda db: [("UPDATE stored_events SET originator_version = 'six' "
+                     "WHERE originator_version = 6", ())],
+        6, "altered"),
+    "a row of the ledger's stream with another topic": (
+        lambda db: [("UPDATE stored_events SET topic = 'os:system' "
+                     "WHERE originator_version = 2", ())],
+        2, "altered"),
 }
 
 
@@ -290,3 +302,17 @@ def test_verify_reports_progress(ledger: Path) -> None:
     finally:
         store.close()
     assert report.ok and sum(seen) == 12
+
+
+def test_an_object_smuggled_into_a_correction_is_caught(tmp_path: Path) -> None:
+    """The store's JSON decoder turns {"_type_": ...} objects into Python values."""
+    db = build(tmp_path / "ledger.db", base_events() + [
+        {"type": "EventCorrected", "id": "fix", "event": "grant-1",
+         "changes": {"amount": "24000000"}, "reason": "typo", "source": "https://x.org/e",
+         "occurred_on": "2016-01-01"}])
+    copy = copy_db(db, tmp_path / "copy.db")
+    tamper(copy, *_replace(copy, 13, b'"amount":"24000000"',
+                           b'"amount":{"_type_":"decimal_str","_data_":"24000000"}'))
+    code, report, _ = verify_json(copy)
+    assert code == 1 and report["first_bad_position"] == 13
+    assert "altered" in report["problem"]
