@@ -404,6 +404,132 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
     write_output(render(columns, rows, fmt, document=[e.to_log() for e in events]), output)
 
 
+# -- history ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("venture")
+@click.option("--metric", type=click.Choice(EVENT_TYPES["TargetSet"].field("metric").choices),  # type: ignore[union-attr]
+              help="Only this metric's figures (and its targets).")
+@click.option("--known-at", metavar="TIMESTAMP",
+              help="As the ledger knew it at TIMESTAMP (a date means its end).")
+@click.option("-O", "--output-format", "fmt", type=FORMAT_CHOICE, help="Output format "
+              "(default: table, or from the -o extension).")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE.")
+@click.pass_context
+def history(ctx: click.Context, venture: str, metric: str | None, known_at: str | None,
+            fmt: str | None, output: str | None) -> None:
+    """Every value each reported figure of VENTURE has had, in recording order.
+
+    For each period's revenue, each level metric (customers, jobs, partners, offers)
+    and each target: the claim, report, correction, retraction or revision that set it,
+    when it was recorded, what it stated, the figure's value once it was known, and its
+    source. Revenue follows the claim published last; the claims column counts the
+    live claims for the period, so a dispute shows.
+
+    \b
+    Example:
+      outcomes history numergy --metric revenue
+      outcomes history numergy --known-at 2015-06-30 -O json
+    """
+    from ledger.clock import now, parse_timestamp
+    from ledger.state import suggest
+    from projections.history import HISTORY_COLUMNS, history_document, history_rows
+    from projections.history import history as fold
+    from projections.log import known
+    from projections.render import format_for, render
+
+    try:
+        cutoff = parse_timestamp(known_at) if known_at else None
+    except ValueError as error:
+        fail(f"--known-at: {error}")
+    with open_store(ctx) as store:
+        result = fold(known(store.read(), cutoff), venture, metric)
+    if venture not in result.ventures:
+        fail(f"unknown venture {venture!r}" + suggest(venture, result.ventures))
+    fmt = format_for(output, fmt)
+    document = history_document(result, cutoff or now())
+    write_output(render(HISTORY_COLUMNS, history_rows(result), fmt, document=document,
+                        title=f"history of {venture}"), output)
+
+
+# -- integrity -------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("-O", "--output-format", "fmt", type=click.Choice(["table", "json"]),
+              default="table", show_default=True, help="Output format.")
+@click.pass_context
+def checkpoint(ctx: click.Context, fmt: str) -> None:
+    """Print the ledger's size and Merkle root as SIZE:ROOT, to publish.
+
+    Anyone holding a later copy of the ledger can prove, with `outcomes verify
+    --checkpoint SIZE:ROOT`, that it extends this one: nothing recorded before it was
+    altered, removed, reordered or cut off. Run `outcomes verify` first: the
+    checkpoint is read from the hashes stored at append time.
+
+    \b
+    Example:
+      outcomes checkpoint            # 1234:5f0c...e9
+      outcomes checkpoint -O json
+    """
+    from ledger.verify import checkpoint as current
+    from ledger.verify import format_checkpoint
+
+    with open_store(ctx) as store:
+        size, root = current(store)
+    text = format_checkpoint(size, root)
+    if fmt == "json":
+        from projections.render import to_json
+
+        click.echo(to_json({"size": size, "root": root, "checkpoint": text}), nl=False)
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.option("--checkpoint", "published", metavar="SIZE:ROOT",
+              help="Also prove that the log extends this published checkpoint.")
+@click.option("-O", "--output-format", "fmt", type=click.Choice(["table", "json"]),
+              default="table", show_default=True,
+              help="table: silent when all is well; json: always print the result.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: for ledgers over 10,000 rows on a terminal).")
+@click.pass_context
+def verify(ctx: click.Context, published: str | None, fmt: str,
+           progress: bool | None) -> None:
+    """Recompute every event's hash from the stored events; exit 1 if any was altered.
+
+    Silent with exit code 0 when all is well. Otherwise one line names the first bad
+    position and what is wrong (altered, removed, inserted, reordered, cut off), and the
+    exit code is 1. With --checkpoint, also fails unless the log extends that
+    published SIZE:ROOT.
+
+    \b
+    Example:
+      outcomes --db copy.db verify --checkpoint 1234:5f0c...e9
+    """
+    from ledger.verify import parse_checkpoint
+    from ledger.verify import verify as check
+
+    expected = parse_checkpoint(published) if published is not None else None
+    with open_store(ctx) as store:
+        total = store.recorder.max_notification_id() or 0
+        show = progress if progress is not None else (total > 10_000 and sys.stderr.isatty())
+        if show:
+            with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
+                report = check(store, expected, bar.update)
+        else:
+            report = check(store, expected)
+    if fmt == "json":
+        from projections.render import to_json
+
+        click.echo(to_json(report.to_json()), nl=False)
+    if not report.ok:
+        click.echo(f"outcomes: verify failed: {report.message()}", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
+
+
 def _parse_date(text: str | None, option: str) -> Any:
     from datetime import date
 

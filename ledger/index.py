@@ -11,7 +11,9 @@ index; the store's optimistic concurrency keeps them apart.
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+import time
 from collections.abc import Iterator, MutableMapping
 from datetime import datetime
 from pathlib import Path
@@ -147,10 +149,17 @@ class LedgerIndex:
     def __init__(self, path: str) -> None:
         self.path = path
         self.con = sqlite3.connect(path, timeout=60, isolation_level=None)
-        self.con.execute("PRAGMA journal_mode=WAL")
+        for attempt in range(100):  # several processes may create the file at once
+            try:
+                self.con.execute("PRAGMA journal_mode=WAL")
+                for statement in SCHEMA:
+                    self.con.execute(statement)
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == 99:
+                    raise
+                time.sleep(0.01 + 0.01 * random.random())
         self.con.execute("PRAGMA synchronous=NORMAL")
-        for statement in SCHEMA:
-            self.con.execute(statement)
         self.con.execute("CREATE TEMP TABLE pending (position INTEGER PRIMARY KEY, id TEXT, "
                          "recorded_at TEXT, recorded_by TEXT, content TEXT)")
 
@@ -209,7 +218,10 @@ def _same_history(store: EventStore, meta: dict[str, str]) -> bool:
     """Does the store still hold the event the index was saved at, unchanged?"""
     position = int(meta["position"])
     frontier = json.loads(meta["frontier"])
-    return store.node_at(position) == bytes.fromhex(frontier[str(position)])
+    try:
+        return store.node(position) == bytes.fromhex(frontier[str(position)])
+    except LookupError:
+        return False
 
 
 def _event_from_json(text: str) -> Event:

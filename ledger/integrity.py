@@ -61,6 +61,18 @@ def node_at(position: int, leaf: bytes, node_of: Callable[[int], bytes]) -> byte
     return h
 
 
+def grow(frontier: dict[int, bytes], position: int, node: bytes) -> None:
+    """Add the node at `position` and forget the nodes it covers.
+
+    The frontier of size n is n, n - lowbit(n), ...; kept in increasing position, the
+    nodes the new one covers are the last ones (amortised O(1)).
+    """
+    cut = position - lowbit(position)
+    while frontier and next(reversed(frontier)) > cut:
+        frontier.popitem()
+    frontier[position] = node
+
+
 def root_from(nodes: Iterable[bytes]) -> bytes | None:
     """RFC 6962 root from the frontier nodes (left to right)."""
     root = None

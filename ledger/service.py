@@ -8,7 +8,10 @@ again from the new head.
 from __future__ import annotations
 
 import getpass
+import itertools
 import os
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +23,8 @@ from ledger.model import Event
 from ledger.state import LedgerState
 from ledger.store import EventStore, to_event
 
-RETRIES = 50
+RETRY_SECONDS = 30.0  # like SQLITE_LOCK_TIMEOUT: how long a writer keeps losing races
+BACKOFF_CAP = 0.05  # longest pause between two attempts, in seconds
 
 
 def default_actor() -> str:
@@ -72,15 +76,22 @@ def record(store: EventStore, items: Items | Iterable[tuple[str | None, Any]], *
     source: Items = items if callable(items) else (lambda it=list(items): iter(it))
     actor = actor or default_actor()
     index = LedgerIndex(index_path) if index_path else None
+    deadline = time.monotonic() + RETRY_SECONDS
     try:
-        for _ in range(RETRIES):
+        for attempt in itertools.count(1):
             outcome = _attempt(store, source, actor, index, keep, progress)
             if outcome is not None:
                 return outcome
+            # Another writer took the position. A random, growing pause spreads the
+            # writers out, so under heavy contention no one loses every race.
+            if time.monotonic() > deadline:
+                raise LedgerError(f"gave up after {attempt} conflicting concurrent appends "
+                                  f"in {RETRY_SECONDS:.0f} s; try again")
+            time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2 ** attempt)))
     finally:
         if index is not None:
             index.close()
-    raise LedgerError(f"gave up after {RETRIES} conflicting concurrent appends; try again")
+    raise AssertionError("unreachable")
 
 
 def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | None,

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.errors import FieldError, LedgerError
-from ledger.integrity import canonical_bytes, leaf_hash, lowbit, node_at
+from ledger.integrity import canonical_bytes, grow, leaf_hash, node_at
 from ledger.model import Event
 from ledger.schema import (
     ENVELOPE_FIELDS,
@@ -86,11 +86,7 @@ class LedgerState:
         self.entries[event.id] = Entry(event.position, event.type,
                                        digest or event.content_digest())
         if node is not None:
-            # The frontier of size n is n, n - lowbit(n), ...: drop what the new node covers.
-            cut = event.position - lowbit(event.position)
-            while self.frontier and next(reversed(self.frontier)) > cut:
-                self.frontier.popitem()
-            self.frontier[event.position] = node
+            grow(self.frontier, event.position, node)
         kind = ENTITY_EVENTS.get(event.type)
         if kind is not None:
             getattr(self, kind)[event.fields[SLUG_FIELD[kind]]] = event

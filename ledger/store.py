@@ -19,7 +19,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 
@@ -124,17 +124,40 @@ class EventStore(Application[Any]):
         for r in self.records(after, upto):
             yield to_event(r)
 
-    def node_at(self, position: int) -> bytes | None:
-        """The Merkle node stored with the event at `position` (None if there is none)."""
-        for record in self.records(after=position - 1, upto=position):
-            return bytes.fromhex(record.node)
-        return None
-
     def event_at(self, position: int) -> Event:
         rows = self.recorder.select_events(LEDGER_STREAM, gt=position - 1, lte=position)
         if not rows:
             raise LookupError(f"no event at position {position}")
         return to_event(self.mapper.to_domain_event(rows[0]))  # type: ignore[arg-type]
+
+    def node(self, position: int) -> bytes:
+        """The Merkle node stored with the event at `position` (for `checkpoint`)."""
+        for r in self.records(position - 1, position):
+            return bytes.fromhex(r.node)
+        raise LookupError(f"no event at position {position}")
+
+    def rows(self, page: int = PAGE) -> Iterator[Notification]:
+        """Every row of the events table, whatever its stream, in the store's global order.
+
+        `verify` reads these rather than the ledger stream, so a row slipped in beside the
+        ledger (another stream, a stray version) is seen too. Backend-neutral: the
+        library's notification log is the SQLite rowid order or PostgreSQL's
+        notification_id order. A row whose stream id is not a UUID makes the library
+        raise (ValueError and the like): the rows before it are yielded first.
+        """
+        last: int | None = None  # None: no lower bound, so even rowid <= 0 is read
+        while True:
+            try:
+                rows = self.recorder.select_notifications(last, page, inclusive_of_start=False)
+            except (ValueError, TypeError, AttributeError):
+                if page == 1:
+                    raise
+                page = 1  # read on row by row up to the one that cannot be converted
+                continue
+            yield from rows
+            if len(rows) < page:
+                return
+            last = rows[-1].id
 
     # -- appending --------------------------------------------------------------------
 
