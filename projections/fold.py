@@ -106,13 +106,14 @@ def fold_venture(info: VentureInfo, events: list[Event],
     money = fold_money(events, revenue_to_date=sum((y.revenue for y in years.values()),
                                                    Decimal(0)), jobs=jobs)
     closure = [e for e in events if e.type == "VentureClosed"]
+    closed_on = closure[-1].occurred_on if closure else None
     used = {p for y in years.values() for p in y.periods}
     return VentureFold(
         info,
-        closure[-1].occurred_on if closure else None,
+        closed_on,
         closure[-1].fields["outcome"] if closure else None,
         claims, years, money,
-        fold_targets(info.venture, events, years),
+        fold_targets(info.venture, events, years, closed_on),
         fold_timeline(info.venture, events, info.currency, claims, corrections),
         [c for c in claims if c.disputed and c.period in used],
     )

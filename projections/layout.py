@@ -20,6 +20,7 @@ from projections.render import (
     money,
     percent,
     render,
+    times,
     to_json,
 )
 
@@ -92,8 +93,7 @@ def _roi_cells(row: dict[str, Any], notes: list[str], label: str) -> dict[str, A
         "returned": money(row["returned"], cur),
         "residual_value": money(row["residual_value"], cur, unknown=UNKNOWN),
         "net": bound + money(row["net"], cur),
-        "multiple": bound + percent(row["multiple"], places=1) if row["multiple"] is not None
-        else "–",
+        "multiple": bound + times(row["multiple"]) if row["multiple"] is not None else "–",
         "irr": irr, "revenue_to_date": revenue,
         "revenue_per_public_euro": percent(row["revenue_per_public_euro"], places=1),
         "leverage": percent(row["leverage"], places=1),
@@ -186,6 +186,8 @@ def targets_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column],
                 status = t["status"]
                 if t["final_attainment"] is not None:
                     status += f" (final {percent(t['final_attainment'])})"
+                if t["closed_on"] is not None and t["judged_on"] == t["closed_on"]:
+                    status += f", closed {t['closed_on']} before due"
             rows.append({"venture": t["venture"] if i == 0 else "",
                          "metric": t["metric"] if i == 0 else "", "year": r["year"],
                          "progress": cell, "target": labels[i] if i < len(labels) else "",

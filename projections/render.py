@@ -153,6 +153,13 @@ def percent(ratio: float | Decimal | None, *, places: int = 0, unknown: str = "â
     return f"{_decimal(ratio) * 100:,.{places}f}%"
 
 
+def times(ratio: float | Decimal | None, *, unknown: str = "â€“") -> str:
+    """A multiple as investors write it: 1.5 -> `1.50x`."""
+    if ratio is None:
+        return unknown
+    return f"{_decimal(ratio):,.2f}x"
+
+
 def budget(actual: Decimal | str | None, expected: Decimal | str | None,
            attainment: float | None, currency: str = "", *, millions: bool = True) -> str:
     """The budget-report cell: `8.0 M EUR [7% of 120.0 M EUR]`."""

@@ -137,6 +137,8 @@ def progress_fields(fold: VentureFold, p: Progress) -> dict[str, Any]:
                    for r in p.series],
         "final_attainment": ratio_number(p.final_attainment),
         "status": p.status,
+        "judged_on": f.end.isoformat(),
+        "closed_on": None if f.closed_on is None else f.closed_on.isoformat(),
     }
 
 

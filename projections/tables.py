@@ -63,7 +63,8 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
                  "initial_source": TEXT, "initial_position": INT, "current_value": TEXT,
                  "current_due": TEXT, "current_set_on": TEXT, "current_baseline": TEXT,
                  "current_source": TEXT, "current_position": INT, "revisions": INT,
-                 "last_year": INT, "latest": TEXT, "at_due": TEXT}, ("venture", "metric")),
+                 "last_year": INT, "latest": TEXT, "at_due": TEXT, "closed_on": TEXT},
+                ("venture", "metric")),
     "target_actuals": ({"venture": TEXT, "metric": TEXT, "year": INT, "actual": TEXT,
                         "claims": INT, "low": TEXT, "high": TEXT},
                        ("venture", "metric", "year")),
@@ -177,7 +178,8 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
                      **_target_columns("initial", t.initial),
                      **_target_columns("current", t.current), "revisions": t.revisions,
                      "last_year": t.last_year, "latest": amount_text(t.latest),
-                     "at_due": amount_text(t.at_due)} for t in fold.targets],
+                     "at_due": amount_text(t.at_due), "closed_on": _iso(t.closed_on)}
+                    for t in fold.targets],
         "target_actuals": [{"venture": v, "metric": t.metric, "year": year,
                             "actual": amount_text(a.value), "claims": a.claims,
                             "low": amount_text(a.low), "high": amount_text(a.high)}
@@ -234,7 +236,8 @@ def target_facts(row: dict[str, Any], actuals: list[dict[str, Any]]) -> TargetFa
         row["revisions"],
         {a["year"]: Actual(Decimal(a["actual"]), a["claims"], _d(a["low"]), _d(a["high"]))
          for a in actuals},
-        row["last_year"], _d(row["latest"]), _d(row["at_due"]))
+        row["last_year"], _d(row["latest"]), _d(row["at_due"]),
+        None if row["closed_on"] is None else date.fromisoformat(row["closed_on"]))
 
 
 def period_claims(row: dict[str, Any]) -> PeriodClaims:

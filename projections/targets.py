@@ -54,6 +54,15 @@ class TargetFacts:
     last_year: int | None  # counts: year of the last observation (later years: `latest`)
     latest: Decimal | None  # counts: the level after every event
     at_due: Decimal | None  # revenue of the due year, or the level on the due date
+    closed_on: date | None = None  # the venture's closure, if it closed (as of the report)
+
+    @property
+    def end(self) -> date:
+        """When the target is judged: its due date, or the closure if that came first
+        (a venture that no longer exists cannot progress any further)."""
+        if self.closed_on is not None and self.closed_on < self.initial.due:
+            return self.closed_on
+        return self.initial.due
 
 
 def _target(event: Event) -> Target:
@@ -62,8 +71,8 @@ def _target(event: Event) -> Target:
                   event.source, event.position)
 
 
-def fold_targets(venture: str, events: list[Event],
-                 years: dict[int, YearRevenue]) -> list[TargetFacts]:
+def fold_targets(venture: str, events: list[Event], years: dict[int, YearRevenue],
+                 closed_on: date | None = None) -> list[TargetFacts]:
     """One TargetFacts per metric with a TargetSet, in the metric order of the schema."""
     by_metric: dict[str, list[Event]] = {}
     for event in sorted(events, key=order_key):
@@ -74,17 +83,23 @@ def fold_targets(venture: str, events: list[Event],
         sets = by_metric.get(metric)
         if sets:
             out.append(fold_target(venture, metric, _target(sets[0]), _target(sets[-1]),
-                                   len(sets) - 1, events, years))
+                                   len(sets) - 1, events, years, closed_on))
     return out
 
 
 def fold_target(venture: str, metric: str, initial: Target, current: Target, revisions: int,
-                events: Iterable[Event], years: dict[int, YearRevenue]) -> TargetFacts:
+                events: Iterable[Event], years: dict[int, YearRevenue],
+                closed_on: date | None = None) -> TargetFacts:
+    end = closed_on if closed_on is not None and closed_on < initial.due else initial.due
     if metric == "revenue":
         actuals = {y: Actual(r.revenue, r.claims, r.low, r.high) for y, r in years.items()}
-        at_due = years[initial.due.year].revenue if initial.due.year in years else None
+        if end == initial.due:
+            at_due = years[end.year].revenue if end.year in years else None
+        else:  # closed before due: the last year with revenue, up to the closure year
+            before = [y for y in years if y <= end.year]
+            at_due = years[max(before)].revenue if before else None
         return TargetFacts(venture, metric, initial, current, revisions, actuals, None, None,
-                           at_due)
+                           at_due, closed_on)
     observations = history(events, metric)
     actuals = {}
     last_year = observations[-1].on.year if observations else None
@@ -94,10 +109,10 @@ def fold_target(venture: str, metric: str, initial: Target, current: Target, rev
             if level is not None:
                 actuals[year] = Actual(Decimal(level))
     now = latest(observations)
-    due = level_at(observations, initial.due)
+    due = level_at(observations, end)
     return TargetFacts(venture, metric, initial, current, revisions, actuals, last_year,
                        None if now is None else Decimal(now),
-                       None if due is None else Decimal(due))
+                       None if due is None else Decimal(due), closed_on)
 
 
 def expected(target: Target, on: date) -> Decimal:
@@ -144,11 +159,12 @@ def evaluate(facts: TargetFacts, as_of: date) -> Progress:
     """The series from the year the initial target was set through the as-of year."""
     initial = facts.initial
     series = []
-    for year in range(initial.set_on.year, as_of.year + 1):
+    last = as_of.year if facts.closed_on is None else min(as_of.year, facts.closed_on.year)
+    for year in range(initial.set_on.year, last + 1):
         on = min(date(year, 12, 31), as_of)
         series.append(SeriesRow(year, on, expected(initial, on), actual_in(facts, year, as_of)))
     final = None
-    if as_of >= initial.due:
+    if as_of >= facts.end:
         if facts.at_due is None:
             status = "no data"
         else:

@@ -178,3 +178,41 @@ def test_partners_target_counts_batches_and_totals():
             as_of="2014-01-01")
     assert [r["actual"] for r in t["series"]] == ["30", "21", "21"]
     assert (t["final_attainment"], t["status"]) == (0.21, "missed")
+
+
+def closed(on):
+    return ev("VentureClosed", on, None, venture="v", outcome="acquired")
+
+
+def test_a_venture_closed_before_due_is_judged_at_its_closure():
+    # Revenue: the last year with revenue up to the closure year; series stop at closure.
+    t = one(target("2012-03-01", "revenue", "100", "2016-12-31"),
+            sales("2014-02-01", "2013", "2"), sales("2015-02-01", "2014", "4"),
+            closed("2015-03-20"), as_of="2020-06-30")
+    assert [r["year"] for r in t["series"]] == [2012, 2013, 2014, 2015]
+    assert (t["final_attainment"], t["status"]) == (0.04, "missed")
+    assert (t["judged_on"], t["closed_on"]) == ("2015-03-20", "2015-03-20")
+    # Counts: the level on the closure date.
+    t = one(target("2012-03-01", "jobs", "50", "2016-12-31"), jobs("2014-01-01", 10),
+            jobs("2015-01-01", 60), closed("2015-03-20"), jobs("2015-06-01", 5),
+            as_of="2020-06-30")
+    assert (t["final_attainment"], t["status"]) == (1.2, "achieved")
+
+
+def test_before_the_closure_date_a_target_is_still_in_progress():
+    t = one(target("2012-03-01", "jobs", "50", "2016-12-31"), jobs("2014-01-01", 10),
+            closed("2015-03-20"), as_of="2015-03-19")
+    assert t["closed_on"] is None and t["status"] == "behind" and t["final_attainment"] is None
+
+
+def test_a_venture_closed_after_due_is_judged_at_due():
+    t = one(target("2012-03-01", "revenue", "100", "2014-12-31"),
+            sales("2015-02-01", "2014", "40"), closed("2016-03-20"), as_of="2020-06-30")
+    assert (t["judged_on"], t["final_attainment"], t["status"]) == ("2014-12-31", 0.4, "missed")
+    assert t["series"][-1]["year"] == 2016  # the series still stops at the closure year
+
+
+def test_closed_before_due_with_no_revenue_claim_is_no_data():
+    t = one(target("2012-03-01", "revenue", "100", "2016-12-31"), closed("2013-03-20"),
+            as_of="2020-06-30")
+    assert (t["final_attainment"], t["status"]) == (None, "no data")
