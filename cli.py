@@ -43,11 +43,14 @@ class Main(click.Group):
 @click.option("--db", envvar="OUTCOMES_DB", default="outcomes.db", show_default=True,
               metavar="PATH|URL", help="Event store: a SQLite file, or a postgresql:// URL "
               "(env OUTCOMES_DB).")
+@click.option("--read-model", envvar="OUTCOMES_READ_MODEL", metavar="PATH",
+              help="Local SQLite file of derived tables (env OUTCOMES_READ_MODEL; default: "
+              "<store>.read.db beside a SQLite store, ./outcomes.read.db for PostgreSQL).")
 @click.option("--actor", envvar="OUTCOMES_ACTOR", metavar="NAME",
               help="Who records new events (env OUTCOMES_ACTOR; default: your user name).")
 @click.version_option(package_name="outcomes")
 @click.pass_context
-def main(ctx: click.Context, db: str, actor: str | None) -> None:
+def main(ctx: click.Context, db: str, read_model: str | None, actor: str | None) -> None:
     """An append-only, sourced ledger of public investment outcomes.
 
     Record what was promised, paid, returned and reported about publicly funded
@@ -60,7 +63,7 @@ def main(ctx: click.Context, db: str, actor: str | None) -> None:
       outcomes init && outcomes import fixtures/cloud-souverain.jsonl
       outcomes log -O json
     """
-    ctx.obj = {"db": db, "actor": actor}
+    ctx.obj = {"db": db, "actor": actor, "read_model": read_model}
 
 
 @contextmanager
@@ -76,6 +79,20 @@ def open_store(ctx: click.Context, *, create: bool = False) -> Any:
         raise storage_error(store, error) from None
     finally:
         store.close()
+
+
+def read_model_file(ctx: click.Context) -> str:
+    """The local SQLite read model (derived tables) of this ledger."""
+    from ledger.index import read_model_path
+
+    return read_model_path(ctx.obj["db"], ctx.obj["read_model"])
+
+
+def index_file(ctx: click.Context) -> str:
+    """The local validation index of this ledger (beside the read model)."""
+    from ledger.index import index_path
+
+    return index_path(read_model_file(ctx))
 
 
 def write_output(text: str, path: str | None) -> None:
@@ -184,7 +201,8 @@ def _record_and_report(ctx: click.Context, items: list[tuple[str | None, Any]],
     from ledger.service import record
 
     with open_store(ctx) as store:
-        outcome = record(store, items, actor=ctx.obj["actor"], progress=progress)
+        outcome = record(store, items, actor=ctx.obj["actor"], progress=progress,
+                         index_path=index_file(ctx))
     for event in outcome.added:
         click.echo(f"{event.id}\t{event.position}")
     if not outcome.added and outcome.skipped:
@@ -195,11 +213,11 @@ def _record_and_report(ctx: click.Context, items: list[tuple[str | None, Any]],
 
 
 @main.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: for files over 10,000 lines on a terminal).")
+              help="Show a progress bar (default: for files over 10 MB on a terminal).")
 @click.pass_context
-def import_(ctx: click.Context, file: Any, progress: bool | None) -> None:
+def import_(ctx: click.Context, file: str, progress: bool | None) -> None:
     """Append every event of a JSON Lines FILE (or - for standard input), all or nothing.
 
     One bad line and nothing is written: the error names FILE:LINE and the field.
@@ -211,30 +229,46 @@ def import_(ctx: click.Context, file: Any, progress: bool | None) -> None:
       outcomes import fixtures/cloud-souverain.jsonl
       outcomes export | outcomes --db copy.db import -
     """
+    import os
+    import tempfile
+
     from ledger.jsonl import read_lines
-
-    name = "<stdin>" if file.name == "<stdin>" else file.name
-    items = list(read_lines(file, name))
-    show = progress if progress is not None else (len(items) > 10_000 and sys.stderr.isatty())
-    if not show:
-        _record_and_report_summary(ctx, items)
-        return
-    with click.progressbar(length=len(items), label="validating", file=sys.stderr) as bar:
-        _record_and_report_summary(ctx, items, bar.update)
-
-
-def _record_and_report_summary(ctx: click.Context, items: list[tuple[str | None, Any]],
-                               progress: Callable[[int], None] | None = None) -> None:
     from ledger.service import record
 
-    with open_store(ctx) as store:
-        outcome = record(store, items, actor=ctx.obj["actor"], progress=progress)
-    if outcome.added:
-        first, last = outcome.added[0].position, outcome.added[-1].position
-        click.echo(f"imported {len(outcome.added)} events (positions {first}..{last}), "
-                   f"{outcome.skipped} already recorded")
+    with tempfile.TemporaryDirectory() as spool:
+        path, name = file, file
+        if file == "-":  # read twice if a concurrent writer forces a retry: spool it
+            path, name = os.path.join(spool, "stdin.jsonl"), "<stdin>"
+            with open(path, "w", encoding="utf-8") as out:
+                out.writelines(sys.stdin)
+        elif not os.path.isfile(file):
+            fail(f"FILE: cannot read {file!r}: no such file")
+
+        def items() -> Any:
+            with open(path, encoding="utf-8") as stream:
+                yield from read_lines(stream, name)
+
+        size = os.path.getsize(path)
+        show = progress if progress is not None else (size > 10_000_000 and sys.stderr.isatty())
+        with open_store(ctx) as store:
+            if show:
+                with click.progressbar(length=_count_lines(path), label="importing",
+                                       file=sys.stderr) as bar:
+                    outcome = record(store, items, actor=ctx.obj["actor"], keep=False,
+                                     index_path=index_file(ctx), progress=bar.update)
+            else:
+                outcome = record(store, items, actor=ctx.obj["actor"], keep=False,
+                                 index_path=index_file(ctx))
+    if outcome.first and outcome.last:
+        click.echo(f"imported {outcome.count} events (positions {outcome.first.position}.."
+                   f"{outcome.last.position}), {outcome.skipped} already recorded")
     else:
         click.echo(f"imported 0 events, {outcome.skipped} already recorded")
+
+
+def _count_lines(path: str) -> int:
+    with open(path, "rb") as stream:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
 
 
 @main.command()
@@ -375,6 +409,132 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
     write_output(render(columns, rows, fmt, document=[e.to_log() for e in events]), output)
 
 
+# -- history ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("venture")
+@click.option("--metric", type=click.Choice(EVENT_TYPES["TargetSet"].field("metric").choices),  # type: ignore[union-attr]
+              help="Only this metric's figures (and its targets).")
+@click.option("--known-at", metavar="TIMESTAMP",
+              help="As the ledger knew it at TIMESTAMP (a date means its end).")
+@click.option("-O", "--output-format", "fmt", type=FORMAT_CHOICE, help="Output format "
+              "(default: table, or from the -o extension).")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE.")
+@click.pass_context
+def history(ctx: click.Context, venture: str, metric: str | None, known_at: str | None,
+            fmt: str | None, output: str | None) -> None:
+    """Every value each reported figure of VENTURE has had, in recording order.
+
+    For each period's revenue, each level metric (customers, jobs, partners, offers)
+    and each target: the claim, report, correction, retraction or revision that set it,
+    when it was recorded, what it stated, the figure's value once it was known, and its
+    source. Revenue follows the claim published last; the claims column counts the
+    live claims for the period, so a dispute shows.
+
+    \b
+    Example:
+      outcomes history numergy --metric revenue
+      outcomes history numergy --known-at 2015-06-30 -O json
+    """
+    from ledger.clock import now, parse_timestamp
+    from ledger.state import suggest
+    from projections.history import HISTORY_COLUMNS, history_document, history_rows
+    from projections.history import history as fold
+    from projections.log import known
+    from projections.render import format_for, render
+
+    try:
+        cutoff = parse_timestamp(known_at) if known_at else None
+    except ValueError as error:
+        fail(f"--known-at: {error}")
+    with open_store(ctx) as store:
+        result = fold(known(store.read(), cutoff), venture, metric)
+    if venture not in result.ventures:
+        fail(f"unknown venture {venture!r}" + suggest(venture, result.ventures))
+    fmt = format_for(output, fmt)
+    document = history_document(result, cutoff or now())
+    write_output(render(HISTORY_COLUMNS, history_rows(result), fmt, document=document,
+                        title=f"history of {venture}"), output)
+
+
+# -- integrity -------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("-O", "--output-format", "fmt", type=click.Choice(["table", "json"]),
+              default="table", show_default=True, help="Output format.")
+@click.pass_context
+def checkpoint(ctx: click.Context, fmt: str) -> None:
+    """Print the ledger's size and Merkle root as SIZE:ROOT, to publish.
+
+    Anyone holding a later copy of the ledger can prove, with `outcomes verify
+    --checkpoint SIZE:ROOT`, that it extends this one: nothing recorded before it was
+    altered, removed, reordered or cut off. Run `outcomes verify` first: the
+    checkpoint is read from the hashes stored at append time.
+
+    \b
+    Example:
+      outcomes checkpoint            # 1234:5f0c...e9
+      outcomes checkpoint -O json
+    """
+    from ledger.verify import checkpoint as current
+    from ledger.verify import format_checkpoint
+
+    with open_store(ctx) as store:
+        size, root = current(store)
+    text = format_checkpoint(size, root)
+    if fmt == "json":
+        from projections.render import to_json
+
+        click.echo(to_json({"size": size, "root": root, "checkpoint": text}), nl=False)
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.option("--checkpoint", "published", metavar="SIZE:ROOT",
+              help="Also prove that the log extends this published checkpoint.")
+@click.option("-O", "--output-format", "fmt", type=click.Choice(["table", "json"]),
+              default="table", show_default=True,
+              help="table: silent when all is well; json: always print the result.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: for ledgers over 10,000 rows on a terminal).")
+@click.pass_context
+def verify(ctx: click.Context, published: str | None, fmt: str,
+           progress: bool | None) -> None:
+    """Recompute every event's hash from the stored events; exit 1 if any was altered.
+
+    Silent with exit code 0 when all is well. Otherwise one line names the first bad
+    position and what is wrong (altered, removed, inserted, reordered, cut off), and the
+    exit code is 1. With --checkpoint, also fails unless the log extends that
+    published SIZE:ROOT.
+
+    \b
+    Example:
+      outcomes --db copy.db verify --checkpoint 1234:5f0c...e9
+    """
+    from ledger.verify import parse_checkpoint
+    from ledger.verify import verify as check
+
+    expected = parse_checkpoint(published) if published is not None else None
+    with open_store(ctx) as store:
+        total = store.recorder.max_notification_id() or 0
+        show = progress if progress is not None else (total > 10_000 and sys.stderr.isatty())
+        if show:
+            with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
+                report = check(store, expected, bar.update)
+        else:
+            report = check(store, expected)
+    if fmt == "json":
+        from projections.render import to_json
+
+        click.echo(to_json(report.to_json()), nl=False)
+    if not report.ok:
+        click.echo(f"outcomes: verify failed: {report.message()}", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
+
+
 def _parse_date(text: str | None, option: str) -> Any:
     from datetime import date
 
@@ -384,6 +544,116 @@ def _parse_date(text: str | None, option: str) -> Any:
         return date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{option}: malformed date {text!r}: use YYYY-MM-DD") from None
+
+
+# -- reports ---------------------------------------------------------------------------
+
+REPORTS = {
+    "roi": ("Return on taxpayer investment per venture and per program.",
+            "Money committed, paid (public and private) and returned, the residual value "
+            "of the public stake, net, multiple and XIRR, revenue per public euro, leverage "
+            "and cost per job. Where the residual value is unknown, net and multiple are "
+            "lower bounds (marked >=).",
+            "outcomes report roi --as-of 2015-12-31\n"
+            "  outcomes report roi --program pia-cloud -O json -o roi.json"),
+    "targets": ("Progress against the initial targets, year by year.",
+                "For each target: the initial and the current (revised) target, one row "
+                "per year from the year it was set to the as-of year with the expected "
+                "value on the initial trajectory, the actual and the attainment, and a "
+                "status (on track, behind, achieved, missed, no data).",
+                "outcomes report targets --venture numergy\n"
+                "  outcomes report targets --as-of 2014-12-31 -O markdown"),
+    "timeline": ("A venture's events in date order, with their sources.",
+                 "Registration, money, targets, offers, partners, revenue claims (disputed "
+                 "ones marked), reported figures and closure, as corrected, retracted "
+                 "events left out.",
+                 "outcomes report timeline --venture cloudwatt\n"
+                 "  outcomes report timeline -o timeline.csv"),
+}
+
+
+@main.group()
+def report() -> None:
+    """Reports: return on investment, progress against targets, timeline.
+
+    Reports are answered from the read model (a local SQLite file beside the store),
+    first brought up to date with the events appended since the last report. With
+    --known-at they are computed from the event store alone.
+
+    \b
+    Example:
+      outcomes report roi
+      outcomes report targets --as-of 2014-12-31 --known-at 2015-06-01 -O json
+    """
+
+
+def _report_command(kind: str) -> click.Command:
+    short, long, example = REPORTS[kind]
+
+    def callback(program: str | None, venture: str | None, as_of: str | None,
+                 known_at: str | None, fmt: str | None, output: str | None) -> None:
+        from ledger.clock import parse_timestamp, today
+        from ledger.schema import SLUG_RE
+        from projections.layout import render_report
+        from projections.readmodel import report_from
+        from projections.render import format_for
+
+        for option, slug in (("--program", program), ("--venture", venture)):
+            if slug is not None and not SLUG_RE.fullmatch(slug):
+                fail(f"{option}: malformed slug {slug!r}")
+        try:
+            day = _parse_date(as_of, "--as-of") or today()
+            cutoff = parse_timestamp(known_at) if known_at else None
+        except ValueError as error:
+            fail(str(error))
+        ctx = click.get_current_context().find_root()
+        with open_store(ctx) as store:
+            doc = report_from(store, read_model_file(ctx), kind, as_of=day, known_at=cutoff,
+                              program=program, venture=venture)
+        write_output(render_report(kind, doc, format_for(output, fmt)), output)
+
+    params = [
+        click.Option(["--program"], metavar="SLUG", help="Only this program's ventures."),
+        click.Option(["--venture"], metavar="SLUG", help="Only this venture."),
+        click.Option(["--as-of", "as_of"], metavar="DATE",
+                     help="Only what occurred on or before DATE, with the corrections and "
+                     "retractions that had occurred by then (default: today)."),
+        click.Option(["--known-at", "known_at"], metavar="TIMESTAMP",
+                     help="Only what was recorded at or before TIMESTAMP (a date means its "
+                     "end); computed from the event store, not the read model."),
+        click.Option(["-O", "--output-format", "fmt"], type=FORMAT_CHOICE,
+                     help="Output format (default: table, or from the -o extension)."),
+        click.Option(["-o", "--output"], metavar="FILE",
+                     help="Write to FILE (.json, .csv, .md or .txt picks the format)."),
+    ]
+    return click.Command(kind, callback=callback, params=params, short_help=short,
+                         help=f"{short}\n\n{long}\n\n\b\nExample:\n  {example}")
+
+
+for _kind in REPORTS:
+    report.add_command(_report_command(_kind))
+
+
+@main.command()
+@click.pass_context
+def rebuild(ctx: click.Context) -> None:
+    """Drop the read model and rebuild it from every event.
+
+    Never needed for correctness (reports catch up by themselves); use it after
+    changing the read model's file by hand, or to check that it rebuilds identically.
+    The read model is a SQLite file: browse it with `datasette outcomes.read.db`.
+
+    \b
+    Example:
+      outcomes rebuild
+      outcomes --db cloud.db --read-model /tmp/cloud.read.db rebuild
+    """
+    from projections.readmodel import ReadModel
+
+    path = read_model_file(ctx)
+    with open_store(ctx) as store, ReadModel(path) as model:
+        count = model.rebuild(store)
+    click.echo(f"read model rebuilt at {path} from {count} events")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 
 def now() -> dt.datetime:
@@ -23,6 +24,7 @@ def today() -> dt.date:
     return now().date()
 
 
+@functools.lru_cache(maxsize=256)
 def format_timestamp(t: dt.datetime) -> str:
     """ISO 8601 UTC with a Z, microseconds kept: the form used in JSON and the log."""
     return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -9,22 +9,26 @@ The canonical bytes of an event (version 1) are documented in docs/integrity.md.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from ledger.clock import format_timestamp
-from ledger.model import Event, canonical_json
+from ledger.model import Event
 
 CANONICAL_PREFIX = b"outcomes-event/v1\n"
+_string = json.encoder.encode_basestring  # a JSON string literal, non-ASCII kept
 EMPTY_ROOT = hashlib.sha256(b"").hexdigest()
 
 
-def canonical_bytes(event: Event) -> bytes:
-    """Version 1 canonical bytes: everything recorded about the event except its position."""
-    body: dict[str, Any] = {"id": event.id, "type": event.type,
-                            "recorded_at": format_timestamp(event.recorded_at),
-                            "recorded_by": event.recorded_by, **event.wire_fields()}
-    return CANONICAL_PREFIX + canonical_json(body)
+def canonical_bytes(event: Event, content: bytes | None = None) -> bytes:
+    """Version 1 canonical bytes: a header line, the envelope (who recorded it and when)
+    and the content (type and fields), each as canonical JSON on its own line."""
+    # Same bytes as canonical_json({"id", "recorded_at", "recorded_by"}), built directly.
+    envelope = (f'{{"id":{_string(event.id)},"recorded_at":"'
+                f'{format_timestamp(event.recorded_at)}","recorded_by":'
+                f'{_string(event.recorded_by)}}}').encode()
+    return b"".join((CANONICAL_PREFIX, envelope, b"\n",
+                     event.content() if content is None else content))
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -55,6 +59,18 @@ def node_at(position: int, leaf: bytes, node_of: Callable[[int], bytes]) -> byte
         h = node_hash(node_of(position - size), h)
         size *= 2
     return h
+
+
+def grow(frontier: dict[int, bytes], position: int, node: bytes) -> None:
+    """Add the node at `position` and forget the nodes it covers.
+
+    The frontier of size n is n, n - lowbit(n), ...; kept in increasing position, the
+    nodes the new one covers are the last ones (amortised O(1)).
+    """
+    cut = position - lowbit(position)
+    while frontier and next(reversed(frontier)) > cut:
+        frontier.popitem()
+    frontier[position] = node
 
 
 def root_from(nodes: Iterable[bytes]) -> bytes | None:

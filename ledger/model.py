@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -15,7 +15,11 @@ from ledger.schema import EVENT_TYPES, EventType, dump_fields, load_fields
 @dataclass(frozen=True, slots=True)
 class Event:
     """One recorded event. `fields` holds typed values (Decimal, date, int, bool, str);
-    an EventCorrected keeps its `changes` in wire form (see `corrected`)."""
+    an EventCorrected keeps its `changes` in wire form (see `corrected`).
+
+    `wire` caches the wire form (what the file, the store and the hashes carry); it is
+    filled on construction from the store, or on first use.
+    """
 
     position: int
     id: str
@@ -23,6 +27,8 @@ class Event:
     recorded_at: datetime
     recorded_by: str
     fields: dict[str, Any]
+    wire: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    _content: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def etype(self) -> EventType:
@@ -45,7 +51,9 @@ class Event:
 
     def wire_fields(self) -> dict[str, Any]:
         """Content fields in wire form: amounts as exact strings, dates ISO."""
-        return dump_fields(self.etype, self.fields)
+        if self.wire is None:
+            object.__setattr__(self, "wire", dump_fields(self.etype, self.fields))
+        return self.wire  # type: ignore[return-value]
 
     def to_file(self) -> dict[str, Any]:
         """The event as a line of the JSONL file format (what `export` writes)."""
@@ -58,30 +66,35 @@ class Event:
                 "recorded_at": format_timestamp(self.recorded_at),
                 "recorded_by": self.recorded_by, **self.wire_fields()}
 
+    def content(self) -> bytes:
+        """Canonical JSON of what the event says (type and fields), without who/when."""
+        if self._content is None:
+            object.__setattr__(self, "_content",
+                               canonical_json({"type": self.type, **self.wire_fields()}))
+        return self._content  # type: ignore[return-value]
+
     def content_digest(self) -> str:
         """What makes two events 'the same' for idempotent imports: type and content."""
-        return digest({"type": self.type, **self.wire_fields()})
+        return hashlib.sha256(self.content()).hexdigest()
 
     def corrected(self, changes: dict[str, Any]) -> Event:
         """This event with a correction's changes (wire form) applied; same position and id."""
         merged = {**self.wire_fields(), **changes}
         wire = {name: value for name, value in merged.items() if value is not None}
-        return Event(self.position, self.id, self.type, self.recorded_at, self.recorded_by,
-                     load_fields(self.etype, wire))
+        return Event.from_wire(self.position, self.id, self.type, self.recorded_at,
+                               self.recorded_by, wire)
 
     @classmethod
     def from_wire(cls, position: int, event_id: str, type_: str, recorded_at: datetime,
                   recorded_by: str, wire: dict[str, Any]) -> Event:
         """An event read back from the store (already validated when it was appended)."""
         return cls(position, event_id, type_, recorded_at, recorded_by,
-                   load_fields(EVENT_TYPES[type_], wire))
+                   load_fields(EVENT_TYPES[type_], wire), wire)
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def canonical_json(value: Any) -> bytes:
     """Deterministic JSON bytes: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode()
-
-
-def digest(value: Any) -> str:
-    return hashlib.sha256(canonical_json(value)).hexdigest()
+    return _CANONICAL.encode(value).encode()

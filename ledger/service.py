@@ -8,21 +8,23 @@ again from the new head.
 from __future__ import annotations
 
 import getpass
+import itertools
 import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from ledger import clock
 from ledger.errors import ConflictError, LedgerError
+from ledger.index import LedgerIndex
 from ledger.model import Event
 from ledger.state import LedgerState
 from ledger.store import EventStore, to_event
 
-RETRIES = 50
+RETRY_SECONDS = 30.0  # like SQLITE_LOCK_TIMEOUT: how long a writer keeps losing races
+BACKOFF_CAP = 0.05  # longest pause between two attempts, in seconds
 
 
 def default_actor() -> str:
@@ -32,85 +34,112 @@ def default_actor() -> str:
 
 @dataclass
 class Outcome:
-    """What a write command did."""
+    """What a write command did: how many events it added (and which, when kept)."""
 
-    added: list[Event] = field(default_factory=list)
+    count: int = 0
     skipped: int = 0
+    first: Event | None = None
+    last: Event | None = None
+    added: list[Event] = field(default_factory=list)
+
+    def note(self, event: Event, keep: bool) -> None:
+        self.count += 1
+        self.first = self.first or event
+        self.last = event
+        if keep:
+            self.added.append(event)
+
+
+Items = Callable[[], Iterable[tuple[str | None, Any]]]
 
 
 def load_state(store: EventStore) -> LedgerState:
     """Fold every recorded event into the validation state."""
     state = LedgerState(lookup=store.event_at)
-    return catch_up(store, state)
-
-
-def catch_up(store: EventStore, state: LedgerState) -> LedgerState:
-    """Fold the events recorded after `state.position` (by this or any other writer)."""
-    for record in store.records(after=state.position):
+    for record in store.records():
         state.apply(to_event(record), bytes.fromhex(record.node))
     return state
 
 
-# The validation state of each open store, as of its last successful append: a process
-# that records many times (a server, the concurrency tests) folds only what is new.
-_STATES: WeakKeyDictionary[EventStore, LedgerState] = WeakKeyDictionary()
-
-
-def record(store: EventStore, items: Iterable[tuple[str | None, Any]], *,
-           actor: str | None = None,
+def record(store: EventStore, items: Items | Iterable[tuple[str | None, Any]], *,
+           actor: str | None = None, index_path: str | None = None, keep: bool = True,
            progress: Callable[[int], None] | None = None) -> Outcome:
     """Validate and append events, all or nothing.
 
-    `items` are (location, raw object) pairs; location ("FILE:LINE") prefixes errors.
-    Events already recorded with the same id and content are skipped.
-
-    Writers take turns (`EventStore.writer_turn`): the head read, the validation and the
-    append happen while no other `outcomes` writer can append, so a large import is not
-    starved by many small appends. A writer that still loses the race for a position
-    (ConflictError) folds in the new events and tries again.
+    `items` gives (location, raw object) pairs; location ("FILE:LINE") prefixes errors.
+    Pass a callable returning a fresh iterator to stream a large file (it is called again
+    if a concurrent writer forces a retry); a list is fine for a few events.
+    Events already recorded with the same id and content are skipped. With `index_path`,
+    the validation state comes from that local index instead of folding the whole ledger.
+    `keep=False` keeps only counts in the outcome (for large imports).
     """
-    items = list(items)
+    source: Items = items if callable(items) else (lambda it=list(items): iter(it))
     actor = actor or default_actor()
-    with store.writer_turn():
-        for attempt in range(RETRIES):
-            cached = _STATES.pop(store, None)
-            state = catch_up(store, cached) if cached else load_state(store)
-            outcome, batch = _admit_all(state, items, actor, progress)
-            try:
-                if batch:
-                    store.append(batch)
-            except ConflictError:
-                # The state holds the refused batch: fold afresh, after a random pause
-                # that grows, so racing writers spread out and each gets through.
-                time.sleep(random.uniform(0, min(0.5, 0.002 * 2 ** attempt)))
-                continue
-            _STATES[store] = state  # exactly what is stored now
+    index = LedgerIndex(index_path) if index_path else None
+    try:
+        with store.writer_turn():  # PostgreSQL: writers on all machines take turns
+            return _record(store, source, actor, index, keep, progress)
+    finally:
+        if index is not None:
+            index.close()
+
+
+def _record(store: EventStore, source: Items, actor: str, index: LedgerIndex | None,
+            keep: bool, progress: Callable[[int], None] | None) -> Outcome:
+    deadline = time.monotonic() + RETRY_SECONDS
+    for attempt in itertools.count(1):
+        outcome = _attempt(store, source, actor, index, keep, progress)
+        if outcome is not None:
             return outcome
-    raise LedgerError(f"gave up after {RETRIES} conflicting concurrent appends; try again")
+        # Another writer took the position. A random, growing pause spreads the
+        # writers out, so under heavy contention no one loses every race.
+        if time.monotonic() > deadline:
+            raise LedgerError(f"gave up after {attempt} conflicting concurrent appends "
+                              f"in {RETRY_SECONDS:.0f} s; try again")
+        time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2 ** attempt)))
+    raise AssertionError("unreachable")
 
 
-def _admit_all(state: LedgerState, items: list[tuple[str | None, Any]], actor: str,
-               progress: Callable[[int], None] | None) -> tuple[Outcome, list[Any]]:
-    """Admit every item into `state` (which then holds the batch), or raise LedgerError."""
+def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | None,
+             keep: bool, progress: Callable[[int], None] | None) -> Outcome | None:
+    """One try: fold, admit and append while streaming; None if another writer won."""
+    state = index.begin(store) if index else load_state(store)
     # Recording times never go backwards along positions, even if the clock does.
-    recorded_at = max(clock.now(), state.recorded_at) if state.recorded_at else clock.now()
-    outcome, batch = Outcome(), []
-    for location, raw in items:
-        try:
-            event = state.admit(raw, recorded_at=recorded_at, actor=actor)
-        except LedgerError as error:
-            if location:
-                error.at(location)
-            raise
-        if event is None:
-            outcome.skipped += 1
-        else:
-            batch.append((event, state.frontier[event.position]))
-            outcome.added.append(event)
-        if progress:
-            progress(1)
-    state.end_batch()
-    return outcome, batch
+    now = clock.now()
+    recorded_at = max(now, state.recorded_at) if state.recorded_at else now
+    outcome = Outcome()
+
+    def admitted() -> Iterator[tuple[Event, bytes]]:
+        for location, raw in source():
+            try:
+                event = state.admit(raw, recorded_at=recorded_at, actor=actor)
+            except LedgerError as error:
+                if location:
+                    error.at(location)
+                raise
+            if progress:
+                progress(1)
+            if event is None:
+                outcome.skipped += 1
+                continue
+            outcome.note(event, keep)
+            yield event, state.frontier[event.position]
+
+    try:
+        store.append(admitted())
+    except ConflictError:
+        if index is not None:
+            index.rollback()
+        return None
+    except BaseException:
+        if index is not None:
+            index.rollback()
+        raise
+    finally:
+        state.end_batch()
+    if index is not None:
+        index.commit(state, store.location)  # never a password
+    return outcome
 
 
 def correction(event_id: str, changes: dict[str, Any], *, reason: str, source: str,

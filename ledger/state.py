@@ -8,22 +8,29 @@ place where the contract's "Bad input" rules are enforced.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ledger.errors import FieldError, LedgerError
-from ledger.integrity import canonical_bytes, frontier_positions, leaf_hash, node_at
+from ledger.integrity import canonical_bytes, grow, leaf_hash, node_at
 from ledger.model import Event
 from ledger.schema import (
     ENVELOPE_FIELDS,
     EVENT_TYPES,
     EventType,
     Field,
+    parse_and_dump,
     parse_fields,
 )
+
+# Events that name an entity, where the state keeps them, and the slug field that names it.
+ENTITY_EVENTS = {"ProgramRegistered": "programs", "VentureRegistered": "ventures",
+                 "VentureClosed": "closures"}
+SLUG_FIELD = {"programs": "program", "ventures": "venture", "closures": "venture"}
 
 # Fields a correction may not change: they say which entity an event is about.
 IDENTITY = {
@@ -57,51 +64,52 @@ class LedgerState:
     admitted in the current batch are looked up in memory.
     """
 
-    def __init__(self, lookup: Callable[[int], Event] | None = None) -> None:
+    def __init__(self, lookup: Callable[[int], Event] | None = None,
+                 entries: MutableMapping[str, Entry] | None = None,
+                 pending: MutableMapping[int, Event] | None = None) -> None:
         self.position = 0
         self.recorded_at: datetime | None = None
-        self.entries: dict[str, Entry] = {}
+        self.entries: MutableMapping[str, Entry] = {} if entries is None else entries
         self.programs: dict[str, Event] = {}
         self.ventures: dict[str, Event] = {}
         self.closures: dict[str, Event] = {}
-        self.frontier: dict[int, bytes] = {}
+        self.frontier: dict[int, bytes] = {}  # position -> node, in increasing position
         self._lookup = lookup
-        self._batch: dict[int, Event] = {}
+        self._batch: MutableMapping[int, Event] = {} if pending is None else pending
 
     # -- folding recorded events ---------------------------------------------------------
 
-    def apply(self, event: Event, node: bytes | None = None) -> None:
+    def apply(self, event: Event, node: bytes | None = None, digest: str | None = None) -> None:
         """Fold one recorded (or just admitted) event into the state."""
         self.position = event.position
         self.recorded_at = event.recorded_at
-        self.entries[event.id] = Entry(event.position, event.type, event.content_digest())
+        self.entries[event.id] = Entry(event.position, event.type,
+                                       digest or event.content_digest())
         if node is not None:
-            self.frontier[event.position] = node
-            keep = set(frontier_positions(event.position))
-            for p in [p for p in self.frontier if p not in keep]:
-                del self.frontier[p]
-        if event.type == "ProgramRegistered":
-            self.programs[event.fields["program"]] = event
-        elif event.type == "VentureRegistered":
-            self.ventures[event.fields["venture"]] = event
-        elif event.type == "VentureClosed":
-            self.closures[event.fields["venture"]] = event
+            grow(self.frontier, event.position, node)
+        kind = ENTITY_EVENTS.get(event.type)
+        if kind is not None:
+            getattr(self, kind)[event.fields[SLUG_FIELD[kind]]] = event
         elif event.type == "EventRetracted":
             target = self.entries[event.fields["event"]]
             target.retracted = True
+            self.entries[event.fields["event"]] = target  # write back (the index persists it)
             if target.type == "VentureClosed":
                 self.closures = {v: e for v, e in self.closures.items()
                                  if e.id != event.fields["event"]}
         elif event.type == "EventCorrected":
             target_id = event.fields["event"]
-            self.entries[target_id].corrections.append(event.position)
-            self._refresh_cached(target_id, event.fields["changes"])
-
-    def _refresh_cached(self, target_id: str, changes: dict[str, Any]) -> None:
-        for cache in (self.programs, self.ventures, self.closures):
-            for key, cached in cache.items():
-                if cached.id == target_id:
-                    cache[key] = cached.corrected(changes)
+            target = self.entries[target_id]
+            if event.position not in target.corrections:  # an index may already hold it
+                target.corrections.append(event.position)
+                self.entries[target_id] = target  # write back (the index persists it)
+            kind = ENTITY_EVENTS.get(target.type)
+            if kind is not None:
+                cache = getattr(self, kind)
+                for key, cached in cache.items():
+                    if cached.id == target_id:
+                        cache[key] = cached.corrected(event.fields["changes"])
+                        break
 
     def event_at(self, position: int) -> Event:
         if position in self._batch:
@@ -128,7 +136,7 @@ class LedgerState:
         if not isinstance(raw, Mapping):
             raise LedgerError("expected a JSON object with a \"type\" field")
         etype = self._event_type(raw.get("type"))
-        values = parse_fields(etype, raw)
+        values, wire = parse_and_dump(etype, raw)
         event_id = raw.get("id")
         if event_id is not None:
             event_id = EVENT_ID_FIELD.parse(event_id)
@@ -149,16 +157,18 @@ class LedgerState:
             raise FieldError("occurred_on", f"{values['occurred_on']} is after the recording "
                              f"date {recorded_at.date()}; record events once they happened")
         event = Event(self.position + 1, event_id or self._new_id(), etype.name,
-                      recorded_at, recorded_by, values)
+                      recorded_at, recorded_by, values, wire)
         self._check_context(event)
         if etype.name == "EventCorrected":
             self._check_correction(event)
         elif etype.name == "EventRetracted":
             self._target(event, "retract")
+        content = event.content()
         self._batch[event.position] = event
-        node = node_at(event.position, leaf_hash(canonical_bytes(event)), self.frontier.__getitem__)
-        self.apply(event, node)  # its node is now self.frontier[event.position]
-        return event
+        node = node_at(event.position, leaf_hash(canonical_bytes(event, content)),
+                       self.frontier.__getitem__)
+        self.apply(event, node, hashlib.sha256(content).hexdigest())
+        return event  # its node is now self.frontier[event.position]
 
     def end_batch(self) -> None:
         """Forget the in-memory copies of a batch once it is stored (or abandoned)."""
@@ -250,7 +260,9 @@ class LedgerState:
             self._check_context(result, correcting=True)
         except FieldError as error:
             raise FieldError(f"changes.{error.field}", error.problem) from None
-        event.fields["changes"] = self._normalise(etype, raw_changes)
+        normalised = self._normalise(etype, raw_changes)
+        event.fields["changes"] = normalised
+        event.wire_fields()["changes"] = normalised
 
     @staticmethod
     def _normalise(etype: EventType, changes: dict[str, Any]) -> dict[str, Any]:

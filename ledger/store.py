@@ -8,16 +8,26 @@ position already taken (optimistic concurrency: the loser retries).
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
+from eventsourcing.persistence import (
+    IntegrityError,
+    Notification,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import get_topic
 
 from ledger.errors import ConflictError, LedgerError
 from ledger.model import Event
@@ -33,6 +43,17 @@ SQLITE_GUARDS = [
 ]
 
 
+class BatchSQLiteRecorder(SQLiteApplicationRecorder):
+    """Inserts a batch with one `executemany` (the ledger never needs the notification
+    ids that the library's recorder fetches row by row)."""
+
+    def _insert_events(self, c: Any, stored_events: Any, **_: Any) -> None:
+        c.executemany(self.insert_events_statement,
+                      ((s.originator_id.hex, s.originator_version, s.topic, s.state)
+                       for s in stored_events))
+        return None
+
+
 class Recorded(DomainEvent):
     """An event as the eventsourcing library stores it (wire-form fields, its Merkle node)."""
 
@@ -41,6 +62,9 @@ class Recorded(DomainEvent):
     recorded_by: str
     data: dict[str, Any]
     node: str
+
+
+RECORDED_TOPIC = get_topic(Recorded)
 
 
 def is_postgres(url: str) -> bool:
@@ -54,7 +78,8 @@ def persistence_env(url: str, *, create: bool = False) -> dict[str, str]:
 
         return Target.from_url(url).env(create=create)
     return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": url,
-            "SQLITE_LOCK_TIMEOUT": "30"}
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": get_topic(BatchSQLiteRecorder)}
 
 
 def describe(url: str) -> str:
@@ -92,7 +117,12 @@ class EventStore(Application[Any]):
         super().__init__(env=env)
 
     def _open_postgres(self, url: str, *, create: bool) -> None:
-        from ledger import postgres
+        try:
+            from ledger import postgres
+        except ImportError as error:  # psycopg, or the libpq it wraps, is missing
+            raise LedgerError(f"PostgreSQL support is not available ({error}): install "
+                              "libpq (Debian: apt-get install libpq5) or "
+                              "pip install \"psycopg[binary]\"") from None
 
         target = postgres.Target.from_url(url)
         self.location = target.describe()
@@ -133,16 +163,47 @@ class EventStore(Application[Any]):
             raise LookupError(f"no event at position {position}")
         return to_event(self.mapper.to_domain_event(rows[0]))  # type: ignore[arg-type]
 
+    def node(self, position: int) -> bytes:
+        """The Merkle node stored with the event at `position` (for `checkpoint`)."""
+        for r in self.records(position - 1, position):
+            return bytes.fromhex(r.node)
+        raise LookupError(f"no event at position {position}")
+
+    def rows(self, page: int = PAGE) -> Iterator[Notification]:
+        """Every row of the events table, whatever its stream, in the store's global order.
+
+        `verify` reads these rather than the ledger stream, so a row slipped in beside the
+        ledger (another stream, a stray version) is seen too. Backend-neutral: the
+        library's notification log is the SQLite rowid order or PostgreSQL's
+        notification_id order. A row whose stream id is not a UUID makes the library
+        raise (ValueError and the like): the rows before it are yielded first.
+        """
+        last: int | None = None  # None: no lower bound, so even rowid <= 0 is read
+        while True:
+            try:
+                rows = self.recorder.select_notifications(last, page, inclusive_of_start=False)
+            except (ValueError, TypeError, AttributeError):
+                if page == 1:
+                    raise
+                page = 1  # read on row by row up to the one that cannot be converted
+                continue
+            yield from rows
+            if len(rows) < page:
+                return
+            last = rows[-1].id
+
     # -- appending --------------------------------------------------------------------
 
     @contextmanager
     def writer_turn(self) -> Iterator[None]:
-        """Hold this ledger's writer lock: one writing command at a time, in turn.
+        """On PostgreSQL, hold the ledger's writer lock: one writing command at a time.
 
-        Positions stay guarded by the store's primary key (a writer that lost a race
-        gets ConflictError and retries); the lock keeps writers from racing at all, so a
-        large import is not starved by a stream of small appends that each win the race.
-        A process that dies releases it: PostgreSQL ends its session, the OS its flock.
+        Positions stay guarded by the store's primary key (a writer that lost a race gets
+        ConflictError and retries); the lock keeps writers on different machines from
+        racing at all, so a large import is not starved by a stream of small appends that
+        each win the race. (Writers on one machine already take turns on the local
+        validation index; a SQLite ledger is only ever written from one machine.) A
+        process that dies releases it: PostgreSQL ends its session.
         """
         if is_postgres(self.url):
             from ledger.postgres import writer_turn
@@ -150,18 +211,23 @@ class EventStore(Application[Any]):
             with writer_turn(self.recorder.datastore):  # type: ignore[attr-defined]
                 yield
         else:
-            with sqlite_writer_turn(self.url):
-                yield
+            yield
 
-    def append(self, batch: Sequence[tuple[Event, bytes]]) -> None:
+    def append(self, batch: Iterable[tuple[Event, bytes]]) -> None:
         """Store events (with their Merkle nodes) in one transaction, all or nothing.
 
+        `batch` may be a generator: on SQLite it is consumed inside the transaction, so an
+        import streams (an exception raised by the generator rolls everything back).
         Raises ConflictError when another writer took one of these positions first, or
         when the database was too busy to take the write (the caller retries both).
         """
-        stored = [self.mapper.to_stored_event(to_record(e, node)) for e, node in batch]
+        if is_postgres(self.url):  # the PostgreSQL recorder needs a sized sequence
+            batch = list(batch)
+            stored: Iterable[StoredEvent] = [self.stored_event(e, n) for e, n in batch]
+        else:
+            stored = (self.stored_event(e, node) for e, node in batch)
         try:
-            self.recorder.insert_events(stored)
+            self.recorder.insert_events(stored)  # type: ignore[arg-type]
         except IntegrityError as error:
             if self._holds(batch):  # a retried insert whose first attempt did commit
                 return
@@ -173,30 +239,45 @@ class EventStore(Application[Any]):
                 return
             raise ConflictError(str(error)) from error
 
-    def _holds(self, batch: Sequence[tuple[Event, bytes]]) -> bool:
-        """Whether exactly this batch (same ids and nodes at the same positions) is stored."""
+    def _holds(self, batch: Iterable[tuple[Event, bytes]]) -> bool:
+        """Whether exactly this batch (same ids and nodes at the same positions) is stored.
+
+        Only a list can be checked (a streamed batch is gone; SQLite never retries an
+        insert, so it has no such ambiguity).
+        """
+        if not isinstance(batch, Sequence) or not batch:
+            return False
         first, last = batch[0][0].position, batch[-1][0].position
         rows = list(self.records(first - 1, last))
         return len(rows) == len(batch) and all(
             r.event_id == e.id and r.node == node.hex()
             for r, (e, node) in zip(rows, batch, strict=True))
 
+    def stored_event(self, event: Event, node: bytes) -> StoredEvent:
+        """The library's stored form of an event, as its mapper would write a `Recorded`
+        (same topic, same transcoder, same bytes), without building the dataclass."""
+        timestamp = {"_type_": "datetime_iso", "_data_": _isoformat(event.recorded_at)}
+        state = {"timestamp": timestamp, "type": event.type, "event_id": event.id,
+                 "recorded_by": event.recorded_by, "data": event.wire_fields(),
+                 "node": node.hex()}
+        return StoredEvent(originator_id=LEDGER_STREAM, originator_version=event.position,
+                           topic=RECORDED_TOPIC, state=self.mapper.transcoder.encode(state))
 
-@contextmanager
-def sqlite_writer_turn(path: str) -> Iterator[None]:
-    """An exclusive flock on `<ledger>.writer.lock` beside the SQLite file."""
-    try:
-        import fcntl
-        handle = open(path + ".writer.lock", "a")  # noqa: SIM115 (closed below)
-    except (ImportError, OSError):  # no flock here, or a read-only folder: race instead
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+
+@functools.lru_cache(maxsize=256)
+def _isoformat(t: datetime) -> str:
+    return t.isoformat()  # one import shares one recording time: format it once
+
+
+def to_record(event: Event, node: bytes) -> Recorded:
+    return Recorded(originator_id=LEDGER_STREAM, originator_version=event.position,
+                    timestamp=event.recorded_at, type=event.type, event_id=event.id,
+                    recorded_by=event.recorded_by, data=event.wire_fields(), node=node.hex())
+
+
+def to_event(r: Recorded) -> Event:
+    return Event.from_wire(r.originator_version, r.event_id, r.type, r.timestamp,
+                           r.recorded_by, r.data)
 
 
 # SQLSTATEs of PostgreSQL errors that a retry can get past: serialization failure,
@@ -228,14 +309,3 @@ def storage_error(store: EventStore, error: BaseException,
         hint = ("; the database role lacks a privilege "
                 "(see docs/postgresql.md, \"Permissions\")")
     return LedgerError(f"storage error at {store.location}: {text}{hint}")
-
-
-def to_record(event: Event, node: bytes) -> Recorded:
-    return Recorded(originator_id=LEDGER_STREAM, originator_version=event.position,
-                    timestamp=event.recorded_at, type=event.type, event_id=event.id,
-                    recorded_by=event.recorded_by, data=event.wire_fields(), node=node.hex())
-
-
-def to_event(r: Recorded) -> Event:
-    return Event.from_wire(r.originator_version, r.event_id, r.type, r.timestamp,
-                           r.recorded_by, r.data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 from ledger.model import Event
@@ -20,15 +20,24 @@ LOG_COLUMNS = [
 ]
 
 
+def known(events: Iterable[Event], known_at: datetime | None) -> Iterator[Event]:
+    """The events recorded at or before `known_at` (all of them if None).
+
+    Recording times never decrease along positions, so this is a prefix of the log.
+    """
+    for event in events:
+        if known_at is not None and event.recorded_at > known_at:
+            return
+        yield event
+
+
 def log_rows(events: Iterable[Event], *, venture: str | None = None,
              types: set[str] | None = None, since: date | None = None,
              known_at: datetime | None = None) -> list[Event]:
     """Events passing every filter; `venture` keeps corrections and retractions of its events."""
     out: list[Event] = []
     about_venture: set[str] = set()
-    for event in events:
-        if known_at is not None and event.recorded_at > known_at:
-            break  # recording times never decrease along positions
+    for event in known(events, known_at):
         if venture is not None:
             if event.venture == venture or event.get("event") in about_venture:
                 about_venture.add(event.id)

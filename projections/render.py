@@ -108,3 +108,60 @@ def render(columns: Sequence[Column], rows: Sequence[dict[str, Any]], fmt: str, 
     if fmt == "markdown":
         return to_markdown(columns, rows)
     return to_table(columns, rows, title)
+
+
+# -- figures for people ----------------------------------------------------------------------
+
+MILLION = Decimal(1_000_000)
+
+
+def _decimal(value: Decimal | str | int | float) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def money(value: Decimal | str | int | None, currency: str = "", *, places: int | None = None,
+          unknown: str = "") -> str:
+    """`75,000,000 EUR`: thousands separators, the decimals as recorded (or `places`)."""
+    if value is None:
+        return unknown
+    d = _decimal(value)
+    text = f"{d:,.{places}f}" if places is not None else f"{d:,f}"
+    return f"{text} {currency}".rstrip()
+
+
+def count(value: Decimal | str | int | None, unknown: str = "") -> str:
+    """A count or level with thousands separators (`1,200`)."""
+    return unknown if value is None else f"{_decimal(value):,f}"
+
+
+def compact(value: Decimal | str | int | None, currency: str = "", *,
+            millions: bool = True, unknown: str = "–") -> str:
+    """`8.0 M EUR` (millions, one decimal) or, for counts, `72`."""
+    if value is None:
+        return unknown
+    d = _decimal(value)
+    if millions:
+        return f"{d / MILLION:,.1f} M {currency}".rstrip()
+    text = f"{d:,.0f}" if d == d.to_integral_value() else f"{d:,.2f}"
+    return f"{text} {currency}".rstrip()
+
+
+def percent(ratio: float | Decimal | None, *, places: int = 0, unknown: str = "–") -> str:
+    """A ratio as a percentage: 0.0667 -> `7%` (places=1: `6.7%`)."""
+    if ratio is None:
+        return unknown
+    return f"{_decimal(ratio) * 100:,.{places}f}%"
+
+
+def times(ratio: float | Decimal | None, *, unknown: str = "–") -> str:
+    """A multiple as investors write it: 1.5 -> `1.50x`."""
+    if ratio is None:
+        return unknown
+    return f"{_decimal(ratio):,.2f}x"
+
+
+def budget(actual: Decimal | str | None, expected: Decimal | str | None,
+           attainment: float | None, currency: str = "", *, millions: bool = True) -> str:
+    """The budget-report cell: `8.0 M EUR [7% of 120.0 M EUR]`."""
+    return (f"{compact(actual, currency, millions=millions)} "
+            f"[{percent(attainment)} of {compact(expected, currency, millions=millions)}]")

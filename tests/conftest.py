@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,8 @@ def new_store(backend: str, tmp_path: Path,
     for name in made:
         assert server is not None
         server.drop_database(name)
+        for path in pg_read_model(server.url_for(name)).parent.glob(f"{name}*"):
+            path.unlink()
 
 
 @pytest.fixture
@@ -153,17 +156,42 @@ def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OUTCOMES_ACTOR", "tester")
 
 
-class Outcomes:
-    """Runs `outcomes --db <ledger> ...` in-process; `db` is a SQLite path or a URL."""
+def pg_read_model(url: str) -> Path:
+    """Where the tests keep the local read model of a PostgreSQL test ledger (the CLI's
+    default, ./outcomes.read.db, would be shared by every test)."""
+    u = urlparse(url)
+    name = u.path.strip("/") + (f"-{u.query.split('=', 1)[1]}" if u.query else "")
+    return Path(tempfile.gettempdir()) / "outcomes-tests" / f"{name}.read.db"
 
-    def __init__(self, db: Path | str) -> None:
-        self.db = db
+
+class Outcomes:
+    """Runs `outcomes --db <ledger> ...` in-process.
+
+    `url` is the store (a SQLite path or a postgresql:// URL); `db` is the same as a Path
+    for SQLite; `read_model` is the local read model file the commands use (for SQLite
+    the CLI's default beside the store; for PostgreSQL one per test ledger, passed with
+    --read-model).
+    """
+
+    def __init__(self, db: Path | str, read_model: Path | str | None = None) -> None:
         self.url = str(db)
         self.backend = "postgres" if self.url.startswith("postgresql://") else "sqlite"
+        self.db: Path | str = self.url if self.backend == "postgres" else Path(db)
+        self.options: list[str] = []
+        if read_model is not None:
+            self.read_model = Path(read_model)
+            self.options = ["--read-model", str(read_model)]
+        elif self.backend == "postgres":
+            self.read_model = pg_read_model(self.url)
+            self.read_model.parent.mkdir(exist_ok=True)
+            self.options = ["--read-model", str(self.read_model)]
+        else:
+            path = Path(db)
+            self.read_model = path.with_name(path.stem + ".read.db")
 
     def __call__(self, *args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(main, ["--db", self.url, *args], input=input,
-                                  catch_exceptions=False)
+        return CliRunner().invoke(main, ["--db", self.url, *self.options, *args],
+                                  input=input, catch_exceptions=False)
 
     def digest(self) -> str:
         """Hash of the stored state, to prove a refused command wrote nothing.

@@ -97,11 +97,14 @@ def _counting_conflicts(store: Any, counter: list[int]) -> None:
 
 
 def append_worker(url: str, venture: str, count: int, go: Any, results: Any,
-                  race: bool = False) -> None:
+                  index: str | None = None, race: bool = False) -> None:
     """Record `count` events about `venture`, each its own `record()` call.
 
-    With `race`, writers skip their turn lock, so they really race for positions and
-    only the store's primary key keeps them apart (ConflictError, then a retry).
+    `index` is the writer's validation index (as `outcomes` uses one): shared by the
+    writers of one machine, who then take turns on it; one per writer for writers on
+    different machines. With `race`, writers also skip the PostgreSQL turn lock, so they
+    really race for positions and only the store's primary key keeps them apart
+    (ConflictError, then a retry).
     """
     from ledger.service import record
     from ledger.store import EventStore
@@ -117,7 +120,7 @@ def append_worker(url: str, venture: str, count: int, go: Any, results: Any,
     added = 0
     try:
         for event in events:
-            added += len(record(store, [(None, event)], actor=venture).added)
+            added += record(store, [(None, event)], actor=venture, index_path=index).count
         results.put((venture, added, conflicts[0], time.monotonic() - started, None))
     except BaseException as error:  # reported to the test, which fails with it
         results.put((venture, added, conflicts[0], time.monotonic() - started, repr(error)))
@@ -125,7 +128,8 @@ def append_worker(url: str, venture: str, count: int, go: Any, results: Any,
         store.close()
 
 
-def import_worker(url: str, path: str, go: Any, results: Any, delay: float = 0.0) -> None:
+def import_worker(url: str, path: str, go: Any, results: Any, delay: float = 0.0,
+                  index: str | None = None) -> None:
     """Record a whole JSONL file in one `record()` call, as `outcomes import` does."""
     from ledger.jsonl import read_lines
     from ledger.service import record
@@ -138,7 +142,7 @@ def import_worker(url: str, path: str, go: Any, results: Any, delay: float = 0.0
     time.sleep(delay)
     started = time.monotonic()
     try:
-        added = len(record(store, items, actor="importer").added)
+        added = record(store, items, actor="importer", index_path=index, keep=False).count
         results.put(("import", added, 0, time.monotonic() - started, None))
     except BaseException as error:
         results.put(("import", 0, 0, time.monotonic() - started, repr(error)))

@@ -1,0 +1,233 @@
+"""A local cache of the validation state, so one `append` need not fold the whole ledger.
+
+The index is derived data (a projection of the events): a SQLite file beside the read
+model, caught up from the store by position at each write, and deletable at any time (the
+next write folds the ledger again). A write holds the index's write lock from loading the
+state to saving it, so writers on one machine take turns, and a failed write leaves the
+index as it was. Writers on other machines (a shared PostgreSQL ledger) have their own
+index; the store's optimistic concurrency keeps them apart.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import time
+from collections.abc import Iterator, MutableMapping
+from datetime import datetime
+from pathlib import Path
+
+from ledger.model import Event
+from ledger.state import ENTITY_EVENTS, Entry, LedgerState
+from ledger.store import EventStore, is_postgres, to_event
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS ledger_index_meta (key TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS ledger_index_entries (id TEXT PRIMARY KEY, position INTEGER, "
+    "type TEXT, digest TEXT, retracted INTEGER, corrections TEXT)",
+    "CREATE TABLE IF NOT EXISTS ledger_index_entities (kind TEXT, slug TEXT, event TEXT, "
+    "PRIMARY KEY (kind, slug))",
+]
+
+
+def read_model_path(store_url: str, override: str | None = None) -> str:
+    """The local SQLite file of the read model: `--read-model`, else `<store>.read.db`
+    beside a SQLite store, else `outcomes.read.db` in the current folder (PostgreSQL)."""
+    if override:
+        return override
+    if is_postgres(store_url):
+        return "outcomes.read.db"
+    path = Path(store_url)
+    return str(path.with_name(path.stem + ".read.db"))
+
+
+def index_path(read_model: str) -> str:
+    """The validation index beside the read model: `x.read.db` -> `x.index.db`."""
+    if read_model.endswith(".read.db"):
+        return read_model[: -len(".read.db")] + ".index.db"
+    return read_model + ".index"
+
+
+FLUSH_EVERY = 5000
+
+
+class IndexedEntries(MutableMapping[str, Entry]):
+    """Event entries stored in the index, read and written through its open transaction.
+
+    Writes are buffered and flushed in batches (reads look in the buffer first).
+    """
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+        self.buffer: dict[str, Entry] = {}
+
+    def __getitem__(self, key: str) -> Entry:
+        if key in self.buffer:
+            return self.buffer[key]
+        row = self.con.execute("SELECT position, type, digest, retracted, corrections FROM "
+                               "ledger_index_entries WHERE id = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        corrections = [int(p) for p in row[4].split(",")] if row[4] else []
+        return Entry(row[0], row[1], row[2], bool(row[3]), corrections)
+
+    def __setitem__(self, key: str, entry: Entry) -> None:
+        self.buffer[key] = entry
+        if len(self.buffer) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        self.con.executemany(
+            "INSERT OR REPLACE INTO ledger_index_entries VALUES (?, ?, ?, ?, ?, ?)",
+            ((key, e.position, e.type, e.digest, int(e.retracted),
+              ",".join(map(str, e.corrections))) for key, e in self.buffer.items()))
+        self.buffer.clear()
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("the ledger index never forgets an event")
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("the ledger index is not meant to be listed")
+
+    def __len__(self) -> int:
+        raise TypeError("the ledger index is not meant to be counted")
+
+
+class PendingEvents(MutableMapping[int, Event]):
+    """Events admitted but not yet stored, spilled in batches to a temporary table."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con  # the table is created with the connection (DDL would roll back)
+        self.buffer: dict[int, Event] = {}
+        con.execute("DELETE FROM pending")
+
+    def __getitem__(self, position: int) -> Event:
+        if position in self.buffer:
+            return self.buffer[position]
+        row = self.con.execute("SELECT id, recorded_at, recorded_by, content FROM pending "
+                               "WHERE position = ?", (position,)).fetchone()
+        if row is None:
+            raise KeyError(position)
+        wire = json.loads(row[3])
+        return Event.from_wire(position, row[0], wire.pop("type"),
+                               datetime.fromisoformat(row[1]), row[2], wire)
+
+    def __setitem__(self, position: int, event: Event) -> None:
+        self.buffer[position] = event
+        if len(self.buffer) >= FLUSH_EVERY:
+            self.con.executemany(
+                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?)",
+                ((p, e.id, e.recorded_at.isoformat(), e.recorded_by, e.content().decode())
+                 for p, e in self.buffer.items()))
+            self.buffer.clear()
+
+    def __delitem__(self, position: int) -> None:
+        raise TypeError("pending events are only cleared together")
+
+    def __iter__(self) -> Iterator[int]:
+        raise TypeError("pending events are not meant to be listed")
+
+    def __len__(self) -> int:
+        raise TypeError("pending events are not meant to be counted")
+
+    def clear(self) -> None:
+        self.buffer.clear()
+        self.con.execute("DELETE FROM pending")
+
+
+class LedgerIndex:
+    """Loads the validation state for one write, and saves it once the write is stored."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.con = sqlite3.connect(path, timeout=60, isolation_level=None)
+        for attempt in range(100):  # several processes may create the file at once
+            try:
+                self.con.execute("PRAGMA journal_mode=WAL")
+                for statement in SCHEMA:
+                    self.con.execute(statement)
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == 99:
+                    raise
+                time.sleep(0.01 + 0.01 * random.random())
+        self.con.execute("PRAGMA synchronous=NORMAL")
+        self.con.execute("CREATE TEMP TABLE pending (position INTEGER PRIMARY KEY, id TEXT, "
+                         "recorded_at TEXT, recorded_by TEXT, content TEXT)")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def begin(self, store: EventStore) -> LedgerState:
+        """Take the index's write lock and return the state caught up with the store."""
+        con = self.con
+        con.execute("BEGIN IMMEDIATE")
+        state = LedgerState(lookup=store.event_at, entries=IndexedEntries(con),
+                            pending=PendingEvents(con))
+        meta = dict(con.execute("SELECT key, value FROM ledger_index_meta"))
+        if meta and (meta.get("store") != store.location or not _same_history(store, meta)):
+            meta = {}  # another ledger, or a restored or replaced store: start again
+        if meta:
+            state.position = int(meta["position"])
+            state.recorded_at = datetime.fromisoformat(meta["recorded_at"])
+            state.frontier = {int(p): bytes.fromhex(h)
+                              for p, h in json.loads(meta["frontier"]).items()}
+            for kind, slug, event in con.execute(
+                    "SELECT kind, slug, event FROM ledger_index_entities"):
+                getattr(state, kind)[slug] = _event_from_json(event)
+        else:
+            for table in ("meta", "entries", "entities"):
+                con.execute(f"DELETE FROM ledger_index_{table}")
+        for record in store.records(after=state.position):
+            state.apply(to_event(record), bytes.fromhex(record.node))
+        return state
+
+    def commit(self, state: LedgerState, store_url: str) -> None:
+        """Save the state (its entries are already written) and release the lock."""
+        con = self.con
+        assert isinstance(state.entries, IndexedEntries)
+        state.entries.flush()
+        con.execute("DELETE FROM ledger_index_entities")
+        con.executemany("INSERT INTO ledger_index_entities VALUES (?, ?, ?)",
+                        ((kind, slug, json.dumps(event.to_log()))
+                         for kind in ENTITY_EVENTS.values()
+                         for slug, event in getattr(state, kind).items()))
+        meta = {"store": store_url, "position": str(state.position),
+                "recorded_at": state.recorded_at.isoformat() if state.recorded_at else "",
+                "frontier": json.dumps({p: h.hex() for p, h in state.frontier.items()})}
+        if state.position:
+            con.executemany("INSERT OR REPLACE INTO ledger_index_meta VALUES (?, ?)",
+                            meta.items())
+        con.execute("DELETE FROM pending")
+        con.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.con.in_transaction:
+            self.con.execute("ROLLBACK")
+
+
+def _same_history(store: EventStore, meta: dict[str, str]) -> bool:
+    """Does the store still hold the event the index was saved at, unchanged?"""
+    position = int(meta["position"])
+    frontier = json.loads(meta["frontier"])
+    try:
+        return store.node(position) == bytes.fromhex(frontier[str(position)])
+    except LookupError:
+        return False
+
+
+def _event_from_json(text: str) -> Event:
+    data = json.loads(text)
+    envelope = {k: data.pop(k) for k in ("position", "id", "type", "recorded_at",
+                                          "recorded_by")}
+    return Event.from_wire(envelope["position"], envelope["id"], envelope["type"],
+                           datetime.fromisoformat(envelope["recorded_at"].replace("Z", "+00:00")),
+                           envelope["recorded_by"], data)

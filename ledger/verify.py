@@ -1,0 +1,270 @@
+"""Proving that the stored ledger is the one the tool appended, and that it extends a
+published checkpoint.
+
+`verify` reads every row of the events table in the store's own global order (not only
+the ledger's stream, so a row slipped in beside the ledger is seen), re-validates each
+event, recomputes its Merkle node from its canonical bytes and compares it with the node
+stored when it was appended. The first thing found wrong is reported with its position.
+What it cannot see without a checkpoint (a rewrite that recomputes every later node, or
+events cut off the end) is explained in docs/integrity.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from ledger.errors import LedgerError
+from ledger.integrity import (
+    EMPTY_ROOT,
+    canonical_bytes,
+    grow,
+    leaf_hash,
+    node_at,
+    root_hex,
+)
+from ledger.model import Event
+from ledger.schema import EVENT_TYPES, ID_RE
+from ledger.store import LEDGER_STREAM, EventStore, Recorded
+
+RECORDED_TOPIC = get_topic(Recorded)
+STATE_KEYS = {"originator_id", "originator_version", "timestamp", "type", "event_id",
+              "recorded_by", "data", "node"}
+CHECKPOINT_RE = re.compile(r"([0-9]+):([0-9a-fA-F]{64})")
+NODE_RE = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of `verify`, in the contract's JSON shape.
+
+    On failure `root` is null (no root of a damaged log is worth publishing) and `size`
+    is the number of events checked before the problem was found; `first_bad_position`
+    is null only when a checkpoint's root does not match: a root cannot tell which of
+    the events it covers changed.
+    """
+
+    ok: bool
+    size: int
+    root: str | None
+    first_bad_position: int | None = None
+    problem: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def message(self) -> str:
+        """One line for people about a failure."""
+        if self.first_bad_position is None:
+            return f"{self.problem}"
+        return f"position {self.first_bad_position}: {self.problem}"
+
+
+class Problem(Exception):
+    """The first thing wrong, found while scanning."""
+
+    def __init__(self, position: int | None, problem: str) -> None:
+        super().__init__(problem)
+        self.position = position
+        self.problem = problem
+
+
+class _Unreadable(Exception):
+    """The store could not even list a row (e.g. a stream id that is not a UUID)."""
+
+
+def parse_checkpoint(text: str) -> tuple[int, str]:
+    """`SIZE:ROOT` -> (size, lowercase hex root); LedgerError if malformed."""
+    match = CHECKPOINT_RE.fullmatch(text.strip())
+    if not match:
+        raise LedgerError(f"--checkpoint: malformed checkpoint {text!r}: use SIZE:ROOT as "
+                          "printed by `outcomes checkpoint`, e.g. 42:3f2a...(64 hex digits)")
+    return int(match[1]), match[2].lower()
+
+
+def format_checkpoint(size: int, root: str) -> str:
+    return f"{size}:{root}"
+
+
+def checkpoint(store: EventStore) -> tuple[int, str]:
+    """The current size and root, from the nodes stored at append time.
+
+    Reads O(log n) nodes, not the whole log: it trusts the store, so a publisher should
+    `verify` before printing a checkpoint.
+    """
+    size = store.head()
+    return size, root_hex(size, store.node)
+
+
+def verify(store: EventStore, checkpoint: tuple[int, str] | None = None,
+           progress: Callable[[int], None] | None = None) -> Report:
+    """Check every stored row of `store` (and, given one, a published checkpoint)."""
+    return verify_rows(store.rows(), _state_of, checkpoint, progress)
+
+
+def _state_of(row: Notification) -> dict[str, Any]:
+    """A row's stored state as plain JSON: what the hashes bind is exactly these bytes'
+    values, so no library decoding (and no object it could build) is involved."""
+    state = json.loads(row.state)
+    if not isinstance(state, dict):
+        raise ValueError("the stored state is not a JSON object")
+    return {"originator_id": row.originator_id,
+            "originator_version": row.originator_version, **state}
+
+
+def verify_rows(rows: Iterable[Notification], decode: Callable[[Notification], dict[str, Any]],
+                checkpoint: tuple[int, str] | None = None,
+                progress: Callable[[int], None] | None = None) -> Report:
+    """The checks of `verify` over raw rows in global order; `decode` maps a row's state."""
+    stream = _guarded(rows)
+    frontier: dict[int, bytes] = {}  # recomputed nodes of the tree so far (O(log n))
+    position = 0
+    last_time: datetime | None = None
+    try:
+        if checkpoint and checkpoint[0] == 0 and checkpoint[1] != EMPTY_ROOT:
+            raise Problem(None, _rewritten(checkpoint))
+        for row in stream:
+            expected = position + 1
+            _check_place(row, expected, stream)
+            event, stored_node = _decode(row, decode, expected)
+            node = node_at(expected, _leaf(event), frontier.__getitem__)
+            if node != stored_node:
+                raise Problem(expected, "the event does not match the hash stored with it: "
+                              "altered, replaced or moved")
+            if last_time is not None and event.recorded_at < last_time:
+                raise Problem(expected, "recorded earlier than the event before it: reordered")
+            position, last_time = expected, event.recorded_at
+            grow(frontier, position, node)
+            if checkpoint and position == checkpoint[0] and \
+                    root_hex(position, frontier.__getitem__) != checkpoint[1]:
+                raise Problem(None, _rewritten(checkpoint))
+            if progress:
+                progress(1)
+        if checkpoint and checkpoint[0] > position:
+            raise Problem(position + 1, f"the log has {position} events, fewer than the "
+                          f"checkpoint's {checkpoint[0]}: history was cut off")
+    except Problem as found:
+        return Report(False, position, None, found.position, found.problem)
+    except _Unreadable as error:
+        return Report(False, position, None, position + 1,
+                      f"a row the store cannot read stands here ({_short(error)}): inserted")
+    return Report(True, position, root_hex(position, frontier.__getitem__))
+
+
+def _rewritten(checkpoint: tuple[int, str]) -> str:
+    size, root = checkpoint
+    return (f"the log does not extend checkpoint {format_checkpoint(size, root)}: history at "
+            f"or before position {size} was rewritten (or the checkpoint is not this "
+            "ledger's)")
+
+
+def _guarded(rows: Iterable[Notification]) -> Iterator[Notification]:
+    it = iter(rows)
+    while True:
+        try:
+            row = next(it)
+        except StopIteration:
+            return
+        except (ValueError, TypeError, AttributeError) as error:  # from converting the id
+            raise _Unreadable(str(error) or type(error).__name__) from None
+        yield row
+
+
+def _check_place(row: Notification, expected: int, stream: Iterator[Notification]) -> None:
+    """The row belongs to the ledger and stands at the next position."""
+    if row.originator_id != LEDGER_STREAM:
+        raise Problem(expected, f"a row that is not a ledger event stands here (stream "
+                      f"{row.originator_id}, row id {row.id}): inserted")
+    version = row.originator_version
+    if version == expected:
+        return
+    if not isinstance(version, int):  # SQLite keeps whatever was written
+        raise Problem(expected, f"the stored position {version!r} is not a number: altered")
+    if 0 < version < expected:
+        raise Problem(expected, f"a second row for position {version} stands here: inserted")
+    if version < 1:
+        raise Problem(expected, f"a row with the impossible position {version} stands here: "
+                      "inserted")
+    later: set[int] = set()
+    with contextlib.suppress(_Unreadable):  # look as far as the store can list rows
+        for r in stream:
+            if r.originator_id == LEDGER_STREAM:
+                later.add(r.originator_version)
+    if expected in later:
+        raise Problem(expected, f"position {expected} is stored after position {version}: "
+                      "reordered")
+    raise Problem(expected, f"no event is stored at position {expected} (the next one is "
+                  f"{version}): removed")
+
+
+def _decode(row: Notification, decode: Callable[[Notification], dict[str, Any]],
+            position: int) -> tuple[Event, bytes]:
+    """The typed event and its stored node, or Problem if the stored state is not one the
+    tool writes (bad JSON, missing or extra keys, an invalid or non-canonical field)."""
+    if row.topic != RECORDED_TOPIC:
+        raise Problem(position, f"unexpected topic {row.topic!r}: altered or inserted")
+    try:
+        state = decode(row)
+    except Exception as error:  # bad JSON, bad UTF-8
+        raise Problem(position, f"the stored event cannot be decoded ({_short(error)}): "
+                      "altered") from None
+    if set(state) != STATE_KEYS:
+        raise Problem(position, "the stored event has "
+                      f"{'unexpected' if set(state) - STATE_KEYS else 'missing'} keys: altered")
+    etype = EVENT_TYPES.get(state["type"]) if isinstance(state["type"], str) else None
+    data, node = state["data"], state["node"]
+    if etype is None:
+        raise Problem(position, f"unknown event type {state['type']!r}: altered")
+    when = _timestamp(state["timestamp"])
+    if when is None:
+        raise Problem(position, "the recording time is not a UTC timestamp: altered")
+    if not isinstance(node, str) or not NODE_RE.fullmatch(node):
+        raise Problem(position, "the stored hash is malformed: altered")
+    event_id, by = state["event_id"], state["recorded_by"]
+    if not isinstance(event_id, str) or not ID_RE.fullmatch(event_id):
+        raise Problem(position, "the event id is malformed: altered")
+    if not isinstance(by, str) or not by.strip():
+        raise Problem(position, "recorded_by is empty or not text: altered")
+    if not isinstance(data, dict) or not set(data) <= etype.names:
+        raise Problem(position, "the event's fields are not the fields of its type: altered")
+    # The node check binds every value: the content is hashed as stored (wire form).
+    return Event(position, event_id, etype.name, when, by, {}, data), bytes.fromhex(node)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_time(text: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def _timestamp(stored: Any) -> datetime | None:
+    """The recording time as the library's transcoder stores it, or None if malformed."""
+    if not isinstance(stored, dict) or stored.get("_type_") != "datetime_iso" \
+            or not isinstance(stored.get("_data_"), str) or len(stored) != 2:
+        return None
+    return _parse_time(stored["_data_"])
+
+
+def _leaf(event: Event) -> bytes:
+    try:
+        return leaf_hash(canonical_bytes(event))
+    except (TypeError, ValueError) as error:  # e.g. an object the transcoder decoded
+        raise Problem(event.position, f"the event's fields cannot be hashed ({_short(error)}): "
+                      "altered") from None
+
+
+def _short(error: Exception) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text if len(text) <= 120 else text[:117] + "..."

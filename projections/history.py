@@ -1,0 +1,229 @@
+"""History: every value each reported figure of a venture has had over recording time.
+
+The restatement report ("2014 revenue as known in 2014, as known in 2015"): a pure fold
+over the events in position order. A figure is a period's revenue, a level metric or a
+target; each event that touches it (a claim or report, a correction, a retraction, a
+target or its revision) adds one change: what the event stated and the figure's value
+once the ledger knew it. Values follow the contract's rules: the chosen revenue claim is
+the one published last (latest occurred_on, then latest position), corrections apply,
+retracted events drop out. The JSON shape is documented in docs/audit.md.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from ledger.clock import format_timestamp
+from ledger.model import Event
+from ledger.schema import EVENT_TYPES
+from projections.render import Column
+
+METRICS: tuple[str, ...] = EVENT_TYPES["TargetSet"].field("metric").choices  # type: ignore[union-attr]
+KINDS = ("revenue", "level", "target")
+SET_BY = {"SalesReported": "claim", "MetricReported": "report", "PartnerSigned": "signing",
+          "OfferLaunched": "launch", "TargetSet": "target"}
+
+
+@dataclass(frozen=True, order=True)
+class Figure:
+    """One reported figure of a venture: a period's revenue, a level metric or a target."""
+
+    kind: str  # "revenue", "level" or "target"
+    metric: str
+    period: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.kind == "revenue":
+            return f"revenue {self.period}"
+        return f"target {self.metric}" if self.kind == "target" else self.metric
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return KINDS.index(self.kind), METRICS.index(self.metric), self.period or ""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One event's effect on one figure."""
+
+    position: int
+    id: str
+    recorded_at: datetime
+    set_by: str  # claim, report, signing, launch, initial, revision, correction, retraction
+    event: str | None  # the corrected or retracted event
+    stated: Any  # what the event itself said for this figure (None: nothing)
+    value: Any  # the figure's value once this event was known (None: no live claim)
+    claims: int | None  # live claims for a revenue figure
+    occurred_on: date
+    source: str
+    changes: dict[str, Any] | None = None
+    reason: str | None = None
+    due: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"position": self.position, "id": self.id,
+                "recorded_at": format_timestamp(self.recorded_at), "set_by": self.set_by,
+                "event": self.event, "stated": self.stated, "value": self.value,
+                "claims": self.claims, "occurred_on": self.occurred_on.isoformat(),
+                "source": self.source, "changes": self.changes, "reason": self.reason,
+                "due": self.due.isoformat() if self.due else None}
+
+
+@dataclass
+class History:
+    """Changes per figure, and the ventures registered in the events folded."""
+
+    venture: str
+    figures: dict[Figure, list[Change]] = field(default_factory=dict)
+    ventures: set[str] = field(default_factory=set)
+
+    def ordered(self) -> list[tuple[Figure, list[Change]]]:
+        return sorted(self.figures.items(), key=lambda item: item[0].sort_key())
+
+
+def order(event: Event) -> tuple[date, int]:
+    """The contract's "latest": occurred_on, then position."""
+    return event.occurred_on, event.position
+
+
+def contributions(event: Event, venture: str) -> dict[Figure, Any]:
+    """What a live (corrected) event says about each figure of `venture`."""
+    if event.venture != venture:
+        return {}
+    f = event.fields
+    if event.type == "SalesReported":
+        out: dict[Figure, Any] = {Figure("revenue", "revenue", f["period"]): f["revenue"]}
+        if f.get("customers") is not None:
+            out[Figure("level", "customers")] = f["customers"]
+        return out
+    if event.type == "MetricReported":
+        return {Figure("level", f["metric"]): f["value"]}
+    if event.type == "PartnerSigned":
+        return {Figure("level", "partners"): f.get("count", 1)}
+    if event.type == "OfferLaunched":
+        return {Figure("level", "offers"): 1}
+    if event.type == "TargetSet":
+        return {Figure("target", f["metric"]): f["value"]}
+    return {}
+
+
+def value_of(figure: Figure, members: dict[str, Event], venture: str) -> Any:
+    """The figure's value from its live events, by the contract's rules."""
+    if not members:
+        return None
+    if figure.metric in ("partners", "offers") and figure.kind == "level":
+        # The latest reported total, plus every signing or launch after it.
+        totals = [e for e in members.values() if e.type == "MetricReported"]
+        last = max(totals, key=order) if totals else None
+        return (contributions(last, venture)[figure] if last else 0) + sum(
+            contributions(e, venture)[figure] for e in members.values()
+            if e.type != "MetricReported" and (last is None or order(e) > order(last)))
+    return contributions(max(members.values(), key=order), venture)[figure]
+
+
+def history(events: Iterable[Event], venture: str, metric: str | None = None) -> History:
+    """Fold events (position order) into each figure's changes; `metric` keeps one metric."""
+    result = History(venture)
+    live: dict[str, Event] = {}  # events that can carry a figure, as corrected, any venture
+    members: dict[Figure, dict[str, Event]] = defaultdict(dict)
+    for event in events:
+        target_id = event.get("event")
+        old: Event | None = None
+        new: Event | None = None
+        if event.type == "VentureRegistered":
+            result.ventures.add(event.fields["venture"])
+            continue
+        if event.type in SET_BY:
+            subject, new = event.id, event
+        elif event.type == "EventCorrected" and target_id in live:
+            subject, old = target_id, live[target_id]
+            new = old.corrected(event.fields["changes"])
+        elif event.type == "EventRetracted" and target_id in live:
+            subject, old = target_id, live.pop(target_id)
+        else:
+            continue
+        before = contributions(old, venture) if old else {}
+        after = contributions(new, venture) if new else {}
+        if new is not None:
+            live[subject] = new
+        for figure in before:
+            del members[figure][subject]
+        for figure in after:
+            members[figure][subject] = new  # type: ignore[assignment]
+        for figure in list(before) + [f for f in after if f not in before]:
+            if metric is not None and figure.metric != metric:
+                continue
+            changed = old is None or before.get(figure) != after.get(figure)
+            stated = after.get(figure) if changed else None
+            result.figures.setdefault(figure, []).append(
+                _change(event, figure, stated, members[figure], venture))
+    return result
+
+
+def _change(event: Event, figure: Figure, stated: Any, members: dict[str, Event],
+            venture: str) -> Change:
+    set_by = SET_BY.get(event.type) or (
+        "correction" if event.type == "EventCorrected" else "retraction")
+    due = None
+    if event.type == "TargetSet":
+        first = min(members.values(), key=order)
+        set_by = "initial" if first.id == event.id else "revision"
+        due = event.fields["due"]
+    return Change(
+        position=event.position, id=event.id, recorded_at=event.recorded_at, set_by=set_by,
+        event=event.get("event"), stated=stated, value=value_of(figure, members, venture),
+        claims=len(members) if figure.kind == "revenue" else None,
+        occurred_on=event.occurred_on, source=event.source,
+        changes=event.get("changes"), reason=event.get("reason"), due=due)
+
+
+# -- rendering ----------------------------------------------------------------------------
+
+HISTORY_COLUMNS = [
+    Column("figure", "figure"),
+    Column("position", "#", "right"),
+    Column("recorded_at", "recorded"),
+    Column("set_by", "set by"),
+    Column("id", "id"),
+    Column("event", "of"),
+    Column("stated", "stated", "right"),
+    Column("value", "value", "right"),
+    Column("claims", "claims", "right"),
+    Column("occurred_on", "occurred"),
+    Column("source", "source"),
+    Column("detail", "detail"),
+]
+
+
+def history_document(result: History, known_at: datetime) -> dict[str, Any]:
+    """The `history -O json` shape (docs/audit.md)."""
+    return {"venture": result.venture, "known_at": format_timestamp(known_at),
+            "figures": [{"figure": f.label, "kind": f.kind, "metric": f.metric,
+                         "period": f.period, "changes": [c.to_json() for c in changes]}
+                        for f, changes in result.ordered()]}
+
+
+def history_rows(result: History) -> list[dict[str, Any]]:
+    """One row per change, grouped by figure, for tables, CSV and Markdown."""
+    rows = []
+    for figure, changes in result.ordered():
+        for c in changes:
+            rows.append({**c.to_json(), "figure": figure.label,
+                         "recorded_at": c.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                         "detail": _detail(c)})
+    return rows
+
+
+def _detail(c: Change) -> str:
+    parts = []
+    if c.changes:
+        parts.append(" ".join(f"{k}={v}" for k, v in c.changes.items()))
+    if c.reason:
+        parts.append(f"reason: {c.reason}")
+    if c.due:
+        parts.append(f"due {c.due.isoformat()}")
+    return "; ".join(parts)

@@ -1,0 +1,244 @@
+"""How each report reads for people (table, Markdown) and for spreadsheets (CSV).
+
+The JSON document is the one truth: every other format is laid out from it. Tables
+show amounts with thousands separators and the currency, ratios as percentages, lower
+bounds as `>=`, and explain the marks in footnotes under the table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from projections.render import (
+    Column,
+    budget,
+    compact,
+    count,
+    money,
+    percent,
+    render,
+    times,
+    to_json,
+)
+
+LOWER = ">= "
+UNKNOWN = "unknown"
+
+
+def render_report(kind: str, doc: dict[str, Any], fmt: str) -> str:
+    """The report in `fmt` (table, json, csv or markdown)."""
+    if fmt == "json":
+        return to_json(doc)
+    layout = {"roi": roi_sections, "targets": targets_sections,
+              "timeline": timeline_sections}[kind]
+    if fmt == "csv":
+        columns, rows = {"roi": roi_csv, "targets": targets_csv,
+                         "timeline": timeline_csv}[kind](doc)
+        return render(columns, rows, "csv")
+    sections, notes = layout(doc)
+    parts = []
+    for title, columns, rows in sections:
+        if fmt == "markdown":
+            parts.append(f"### {title}\n\n" + render(columns, rows, "markdown"))
+        else:
+            parts.append(render(columns, rows, "table", title=title))
+    text = "\n".join(parts)
+    if notes:
+        text += "\n" + "\n".join(("- " if fmt == "markdown" else "") + n for n in notes) + "\n"
+    return text
+
+
+def when(doc: dict[str, Any]) -> str:
+    text = f"as of {doc['as_of']}"
+    return text + (f", as known at {doc['known_at']}" if doc.get("known_at") else "")
+
+
+# -- roi ----------------------------------------------------------------------------------
+
+MONEY_COLUMNS = [
+    Column("name", "Venture"), Column("program", "Program"),
+    Column("public_committed", "Committed", "right"),
+    Column("public_granted", "Paid (public)", "right"),
+    Column("private_granted", "Paid (private)", "right"),
+    Column("returned", "Returned", "right"), Column("residual_value", "Residual", "right"),
+    Column("net", "Net", "right"), Column("multiple", "Multiple", "right"),
+    Column("irr", "IRR", "right"),
+]
+OUTCOME_COLUMNS = [
+    Column("name", "Venture"), Column("revenue_to_date", "Revenue to date", "right"),
+    Column("revenue_per_public_euro", "Revenue / public", "right"),
+    Column("leverage", "Leverage", "right"), Column("jobs", "Jobs", "right"),
+    Column("cost_per_job", "Cost per job", "right"),
+]
+
+
+def _roi_cells(row: dict[str, Any], notes: list[str], label: str) -> dict[str, Any]:
+    cur = row["currency"]
+    bound = LOWER if row["residual_value"] is None else ""
+    irr = percent(row["irr"], places=1)
+    if row["irr"] is None:
+        notes.append(f"[{len(notes) + 1}] {label}: irr not computed: {row['irr_note']}.")
+        irr = f"– [{len(notes)}]"
+    elif bound:
+        irr = bound + irr
+    # marks go before right-aligned figures, so the figures stay aligned
+    revenue = ("* " if row.get("disputes") else "") + money(row["revenue_to_date"], cur)
+    return {
+        "public_committed": money(row["public_committed"], cur),
+        "public_granted": money(row["public_granted"], cur),
+        "private_granted": money(row["private_granted"], cur),
+        "returned": money(row["returned"], cur),
+        "residual_value": money(row["residual_value"], cur, unknown=UNKNOWN),
+        "net": bound + money(row["net"], cur),
+        "multiple": bound + times(row["multiple"]) if row["multiple"] is not None else "–",
+        "irr": irr, "revenue_to_date": revenue,
+        "revenue_per_public_euro": percent(row["revenue_per_public_euro"], places=1),
+        "leverage": percent(row["leverage"], places=1),
+        "jobs": count(row["jobs"], unknown="–"),
+        "cost_per_job": money(row["cost_per_job"], cur, places=0, unknown="–"),
+    }
+
+
+def roi_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column], list[dict]]],
+                                               list[str]]:
+    """Two tables (money, then what it bought), ventures first, then their programs."""
+    irr_notes: list[str] = []
+    rows = [{"name": v["venture"], "program": v["program"],
+             **_roi_cells(v, irr_notes, v["venture"])} for v in doc["ventures"]]
+    rows += [{"name": f"all of {p['program']}", "program": p["program"],
+              **_roi_cells(p, irr_notes, f"program {p['program']}")} for p in doc["programs"]]
+    sections = [(f"Return on public investment, {when(doc)}", MONEY_COLUMNS, rows),
+                (f"Outcomes for the public money, {when(doc)}", OUTCOME_COLUMNS, rows)]
+    notes = []
+    if any(r["residual_value"] is None for r in doc["ventures"] + doc["programs"]):
+        notes.append(">= a lower bound: the residual value of the public stake is unknown "
+                     "(no valuation recorded, e.g. an exit at an undisclosed price).")
+    for v in doc["ventures"]:
+        for d in v.get("disputes", []):
+            notes.append(
+                f"* {v['venture']}, {d['period']}: {d['claims']} claims from "
+                f"{money(d['low'], v['currency'])} to {money(d['high'], v['currency'])}; "
+                f"the latest published ({money(d['chosen'], v['currency'])}) is used.")
+    notes += irr_notes
+    notes.append("Multiple = (returned + residual) / public money paid; Revenue / public = "
+                 "revenue to date per public euro paid; Leverage = private / public money paid.")
+    return sections, notes
+
+
+ROI_FIELDS = ["public_committed", "public_granted", "private_granted", "returned",
+              "residual_value", "net", "multiple", "irr", "irr_note", "revenue_to_date",
+              "revenue_per_public_euro", "leverage", "jobs", "cost_per_job"]
+
+
+def roi_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]]:
+    columns = [Column(k, k) for k in ["scope", "venture", "program", "currency",
+                                      *ROI_FIELDS, "disputes"]]
+    rows = [{"scope": "venture", **v, "disputes": json.dumps(v["disputes"]) if v["disputes"]
+             else None} for v in doc["ventures"]]
+    rows += [{"scope": "program", "venture": None, **p} for p in doc["programs"]]
+    return columns, rows
+
+
+# -- targets ------------------------------------------------------------------------------
+
+TARGET_COLUMNS = [Column("venture", "Venture"), Column("metric", "Metric"),
+                  Column("year", "Year"), Column("progress", "Actual [attainment of expected]",
+                                                 "right"),
+                  Column("target", "Initial target"), Column("status", "Status")]
+
+
+def _scale(t: dict[str, Any]) -> tuple[bool, str]:
+    """Revenue of a million or more in M units with the currency; counts as they are."""
+    if t["metric"] != "revenue":
+        return False, ""
+    return Decimal(t["initial"]["value"]) >= 1_000_000, t["currency"]
+
+
+def _goal(t: dict[str, Any], which: str) -> str:
+    millions, cur = _scale(t)
+    g = t[which]
+    return f"{compact(g['value'], cur, millions=millions)} by {g['due']}"
+
+
+def targets_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column], list[dict]]],
+                                                   list[str]]:
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for t in doc["targets"]:
+        millions, cur = _scale(t)
+        labels = [f"{_goal(t, 'initial')} (set {t['initial']['set_on']})"]
+        if t["revisions"]:
+            times = "once" if t["revisions"] == 1 else f"{t['revisions']} times"
+            labels.append(f"revised {times}, now {_goal(t, 'current')}")
+        last = len(t["series"]) - 1
+        for i, r in enumerate(t["series"]):
+            cell = budget(r["actual"], r["expected"], r["attainment"], cur, millions=millions)
+            if r.get("claims") and r["low"] != r["high"]:
+                cell = "* " + cell
+                notes.append(f"* {t['venture']} {t['metric']} {r['year']}: {r['claims']} "
+                             f"claims, {money(r['low'], cur)} to {money(r['high'], cur)}; "
+                             "the latest published per period is used.")
+            status = ""
+            if i == last:
+                status = t["status"]
+                if t["final_attainment"] is not None:
+                    status += f" (final {percent(t['final_attainment'])})"
+                if t["closed_on"] is not None and t["judged_on"] == t["closed_on"]:
+                    status += f", closed {t['closed_on']} before due"
+            rows.append({"venture": t["venture"] if i == 0 else "",
+                         "metric": t["metric"] if i == 0 else "", "year": r["year"],
+                         "progress": cell, "target": labels[i] if i < len(labels) else "",
+                         "status": status})
+        if len(labels) > len(t["series"]):
+            rows[-1]["target"] += "; " + labels[-1]
+    notes.append("Expected: a straight line from the baseline on the day the initial target "
+                 "was set to its value on its due date; the last row of each target is as of "
+                 "the report date.")
+    return [(f"Progress against the initial targets, {when(doc)}", TARGET_COLUMNS, rows)], notes
+
+
+TARGET_FIELDS = ["venture", "metric", "program", "currency", "initial_value", "initial_due",
+                 "initial_set_on", "initial_baseline", "current_value", "current_due",
+                 "current_set_on", "revisions", "year", "date", "expected", "actual",
+                 "attainment", "claims", "low", "high", "final_attainment", "status"]
+
+
+def targets_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]]:
+    rows = []
+    for t in doc["targets"]:
+        flat = {k: t[k] for k in ("venture", "metric", "program", "currency", "revisions",
+                                  "final_attainment", "status")}
+        for which in ("initial", "current"):
+            for k, v in t[which].items():
+                flat[f"{which}_{k}"] = v
+        rows += [{**flat, **r} for r in t["series"]]
+    return [Column(k, k) for k in TARGET_FIELDS], rows
+
+
+# -- timeline -----------------------------------------------------------------------------
+
+TIMELINE_COLUMNS = [Column("venture", "Venture"), Column("date", "Date"),
+                    Column("summary", "What"), Column("source", "Source")]
+TIMELINE_FIELDS = ["venture", "program", "date", "position", "id", "type", "summary",
+                   "figure", "currency", "source", "corrected", "note"]
+
+
+def timeline_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column], list[dict]]],
+                                                    list[str]]:
+    rows = []
+    previous = None
+    for r in doc["timeline"]:
+        text = r["summary"] + (" (corrected)" if r["corrected"] else "")
+        rows.append({"venture": r["venture"] if r["venture"] != previous else "",
+                     "date": r["date"], "summary": text, "source": r["source"]})
+        previous = r["venture"]
+    notes = ["(corrected): shown with its corrections applied; `outcomes log` keeps every "
+             "version."] if any(r["corrected"] for r in doc["timeline"]) else []
+    return [(f"Timeline, {when(doc)}", TIMELINE_COLUMNS, rows)], notes
+
+
+def timeline_csv(doc: dict[str, Any]) -> tuple[Sequence[Column], list[dict[str, Any]]]:
+    return [Column(k, k) for k in TIMELINE_FIELDS], doc["timeline"]

@@ -1,0 +1,99 @@
+"""Levels of a venture's metrics: yearly revenue and the running counts.
+
+- Revenue of a year: its chosen annual claim, else the sum of its quarters' chosen claims.
+- customers, jobs: the latest reported value on or before a date.
+- partners, offers: the latest reported total plus every signing / launch after it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ledger.model import Event
+from projections.claims import PeriodClaims
+from projections.effective import order_key
+
+METRICS = ("revenue", "customers", "partners", "offers", "jobs")
+COUNT_METRICS = METRICS[1:]
+
+
+@dataclass(frozen=True)
+class YearRevenue:
+    """A year's revenue and the claims behind it."""
+
+    year: int
+    revenue: Decimal
+    basis: str  # "annual" or "quarters"
+    periods: tuple[str, ...]  # the periods whose chosen claims make it up
+    claims: int  # claims for those periods, chosen or not
+    low: Decimal  # the year's revenue had every period taken its lowest claim
+    high: Decimal  # ... its highest
+
+    @property
+    def disputed(self) -> bool:
+        return self.claims > len(self.periods)
+
+
+def revenue_by_year(claims: Iterable[PeriodClaims]) -> dict[int, YearRevenue]:
+    """Revenue per year: the annual claim wins over quarters; quarters add up (even if
+    only some of them are claimed yet)."""
+    by_year: dict[int, list[PeriodClaims]] = {}
+    for c in claims:
+        by_year.setdefault(c.year, []).append(c)
+    out: dict[int, YearRevenue] = {}
+    for year in sorted(by_year):
+        annual = [c for c in by_year[year] if c.annual]
+        used = annual if annual else sorted(by_year[year], key=lambda c: c.period)
+        out[year] = YearRevenue(
+            year, sum((c.chosen for c in used), Decimal(0)),
+            "annual" if annual else "quarters", tuple(c.period for c in used),
+            sum(c.claims for c in used), sum((c.low for c in used), Decimal(0)),
+            sum((c.high for c in used), Decimal(0)))
+    return out
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The level of a count metric just after one event."""
+
+    on: date
+    position: int
+    level: int
+
+
+def history(events: Iterable[Event], metric: str) -> list[Observation]:
+    """Every change of a count metric's level, in contract order (occurred_on, position).
+
+    A reported total resets the level; signings (partners) and launches (offers) after it
+    add to it; with no total yet, they add up from zero.
+    """
+    out: list[Observation] = []
+    level: int | None = None
+    for event in sorted(events, key=order_key):
+        f = event.fields
+        if event.type == "MetricReported" and f["metric"] == metric:
+            level = f["value"]
+        elif metric == "customers" and event.type == "SalesReported" and "customers" in f:
+            level = f["customers"]
+        elif metric == "partners" and event.type == "PartnerSigned":
+            level = (level or 0) + f["count"]
+        elif metric == "offers" and event.type == "OfferLaunched":
+            level = (level or 0) + 1
+        else:
+            continue
+        out.append(Observation(event.occurred_on, event.position, level))
+    return out
+
+
+def level_at(observations: list[Observation], on: date) -> int | None:
+    """The level on a date (None before the first observation)."""
+    index = bisect.bisect_right([o.on for o in observations], on)
+    return observations[index - 1].level if index else None
+
+
+def latest(observations: list[Observation]) -> int | None:
+    return observations[-1].level if observations else None

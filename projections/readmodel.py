@@ -1,0 +1,520 @@
+"""The read model: the projections' folds materialised in a SQLite file (sqlite-utils).
+
+Kept up to date incrementally and exactly once. `catch_up` reads only the events after
+the tracked position, and writes their `facts` rows, the ventures they touch (`dirty`)
+and the new position in ONE transaction per batch; a crash before the commit leaves
+nothing of the batch, so the next run takes it again from the same position. Dirty
+ventures are then refolded from their facts and their rows replaced, again in one
+transaction with the clearing of the dirty marks. Every derived row is a pure function
+of the facts, so `rebuild` (drop everything, catch up from zero) gives identical tables.
+
+Reports as of a date on or after the last recording date (the default: today) are
+answered from the derived tables; earlier dates refold the `facts` rows through
+`build_report`, which is also the reference the tests compare against.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from ledger import index
+from ledger.model import Event
+from projections.effective import AMENDMENTS
+from projections.fold import Folded, VentureFold, fold_events, registry
+from projections.levels import METRICS
+from projections.reports import ReportError, Selection, build_report, document
+from projections.roi import Money, Rate, rate_of_return
+from projections.tables import (
+    CACHES,
+    INDEXES,
+    SCHEMA_VERSION,
+    TABLES,
+    VENTURE_TABLES,
+    fact_event,
+    fact_row,
+    money_of,
+    period_claims,
+    program_info,
+    program_rows,
+    target_facts,
+    timeline_row,
+    venture_info,
+    venture_rows,
+)
+
+STREAM = "ledger"  # the tracking row: the store's one global order
+BATCH = 5000
+Hook = Callable[[str, int], None]  # (stage, position): called just before a commit
+
+
+class EventSource(Protocol):
+    """What the read model needs of the event store (ledger.store.EventStore has it)."""
+
+    def read(self, after: int = 0, upto: int | None = None) -> Iterator[Event]: ...
+
+    def event_at(self, position: int) -> Event: ...
+
+
+def read_model_path(store_url: str, override: str | None = None) -> str:
+    """The read model file: `--read-model` / OUTCOMES_READ_MODEL, else beside a SQLite
+    store (`outcomes.db` -> `outcomes.read.db`), else `./outcomes.read.db` (PostgreSQL).
+
+    The write side's validation index sits beside it, so the one definition of the
+    path lives in ledger.index.
+    """
+    return index.read_model_path(store_url, override)
+
+
+class ReadModel:
+    """A read model file: open it, `catch_up` from a store, ask it for `report`s."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.processed = 0  # events applied by this object (for tests and progress)
+        try:
+            self.db = sqlite_utils.Database(path)
+            if path != ":memory:" and self.db.journal_mode != "wal":
+                self.db.enable_wal()
+            if self._meta("schema_version") != SCHEMA_VERSION:
+                self.reset()
+        except sqlite3.DatabaseError as error:
+            raise ReportError(f"read model {path}: {error} (check --read-model, or delete "
+                              "the file: it is rebuilt from the events)") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> ReadModel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema and bookkeeping -----------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT: one writer at a time; rolled back on any error."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.db.commit()
+
+    def reset(self) -> None:
+        """Drop the read model's tables and create them empty (position 0).
+
+        Only the tables of `TABLES` and `CACHES`: whatever else the file holds stays.
+        """
+        with self._transaction():
+            for name in [*TABLES, *CACHES]:
+                if self.db[name].exists():
+                    self.db[name].drop()
+            for name, (columns, pk) in [*TABLES.items(), *CACHES.items()]:
+                self.db[name].create(columns, pk=pk[0] if len(pk) == 1 else pk)
+            for table, cols, unique in INDEXES:
+                self.db[table].create_index(cols, unique=unique)
+            self.db["tracking"].insert({"name": STREAM, "position": 0})
+            self.db["meta"].insert({"key": "schema_version", "value": SCHEMA_VERSION})
+
+    def _insert(self, table: str, rows: list[dict[str, Any]], *, ignore: bool = False) -> None:
+        """Plain executemany: sqlite-utils' insert_all checks every value, too slow for
+        a million facts; the columns are fixed by `TABLES` anyway."""
+        if not rows:
+            return
+        columns = list({**TABLES, **CACHES}[table][0])
+        verb = "INSERT OR IGNORE" if ignore else "INSERT"
+        sql = (f"{verb} INTO {table} ({', '.join(columns)}) "
+               f"VALUES ({', '.join('?' for _ in columns)})")
+        self.db.conn.executemany(sql, [[row.get(c) for c in columns] for row in rows])
+
+    def _meta(self, key: str) -> str | None:
+        if "meta" not in self.db.table_names():
+            return None
+        rows = list(self.db.query("SELECT value FROM meta WHERE key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    def position(self) -> int:
+        """The position of the last event applied (0: none)."""
+        rows = list(self.db.query("SELECT position FROM tracking WHERE name = ?", [STREAM]))
+        return rows[0]["position"] if rows else 0
+
+    def last_recorded_on(self) -> date | None:
+        value = self._meta("last_recorded_on")
+        return None if value is None else date.fromisoformat(value)
+
+    # -- catching up ----------------------------------------------------------------------
+
+    def catch_up(self, store: EventSource, *, batch: int = BATCH,
+                 hook: Hook | None = None) -> int:
+        """Apply the events appended since the tracked position; return how many."""
+        self._check_source(store)
+        done = 0
+        pending: list[Event] = []
+        owners = Owners(self.db)
+        for event in store.read(after=self.position()):
+            pending.append(event)
+            if len(pending) >= batch:
+                done += self._apply(pending, hook, owners)
+                pending = []
+        if pending:
+            done += self._apply(pending, hook, owners)
+        self._refresh(hook, owners)
+        return done
+
+    def rebuild(self, store: EventSource, *, batch: int = BATCH) -> int:
+        """Drop the read model and build it again from every event."""
+        self.reset()
+        return self.catch_up(store, batch=batch)
+
+    def _check_source(self, store: EventSource) -> None:
+        """Start afresh if the tracked position is not the same event in this store."""
+        position = self.position()
+        if position == 0:
+            return
+        try:
+            same = store.event_at(position).id == self._meta("anchor")
+        except LookupError:
+            same = False
+        if not same:
+            self.reset()
+
+    def _apply(self, events: list[Event], hook: Hook | None,
+               owners: Owners | None = None) -> int:
+        """One batch: facts rows, dirty marks and the new position, in one transaction."""
+        owners = owners or Owners(self.db)
+        with self._transaction():
+            position = self.position()  # again, under the write lock
+            events = [e for e in events if e.position > position]
+            if not events:
+                return 0
+            owners.start_batch()
+            rows, links, dirty = [], [], set()
+            for event in events:
+                route, gained = owners.route(event)
+                rows.append(fact_row(event, route.venture, route.program))
+                links += [{"position": event.position, "venture": v}
+                          for v in sorted(route.ventures)]
+                links += [{"position": p, "venture": v} for p, v in gained]
+                if route.program is not None:
+                    dirty.add(("program", route.program))
+                for venture in route.ventures:
+                    dirty.add(("venture", venture))
+                    dirty.add(("program", owners.program_of(venture)))
+            self._insert("facts", rows)
+            self._insert("fact_ventures", links, ignore=True)
+            self._insert("dirty", [{"kind": k, "key": v} for k, v in sorted(dirty)],
+                         ignore=True)
+            last = events[-1]
+            self.db.execute("UPDATE tracking SET position = ? WHERE name = ?",
+                            [last.position, STREAM])
+            recorded = max(e.recorded_at.date() for e in events)
+            before = self.last_recorded_on()
+            self._set_meta("last_recorded_on",
+                           max(recorded, before or recorded).isoformat())
+            self._set_meta("anchor", last.id)
+            if hook is not None:
+                hook("facts", last.position)
+        self.processed += len(events)
+        return len(events)
+
+    def _refresh(self, hook: Hook | None, owners: Owners | None = None) -> None:
+        """Refold the dirty ventures and programs, and clear the marks, in one transaction."""
+        if not self.db.execute("SELECT 1 FROM dirty LIMIT 1").fetchone():
+            return
+        owners = owners or Owners(self.db)
+        with self._transaction():
+            dirty = list(self.db.query("SELECT kind, key FROM dirty ORDER BY kind, key"))
+            program_facts: dict[str, list[Event]] = {}
+            for row in dirty:
+                if row["kind"] == "venture":
+                    program = owners.program_of(row["key"])
+                    if program not in program_facts:
+                        program_facts[program] = self._program_facts(program)
+                    self._refold_venture(row["key"], program_facts[program])
+            for row in dirty:
+                if row["kind"] == "program":
+                    self._refold_program(row["key"])
+            self.db.execute("DELETE FROM dirty")
+            if hook is not None:
+                hook("derive", self.position())
+
+    def _facts(self, where: str, params: list[Any]) -> list[Event]:
+        sql = f"SELECT * FROM facts WHERE {where} ORDER BY position"
+        return [fact_event(r) for r in self.db.query(sql, params)]
+
+    def _program_facts(self, program: str | None) -> list[Event]:
+        """The program's own events: its registration and their amendments."""
+        return self._facts("venture IS NULL AND program = ?", [program])
+
+    def _venture_facts(self, ventures: str, params: list[Any]) -> list[Event]:
+        """Every fact routed to the ventures `ventures` selects (moved events included)."""
+        return self._facts(f"position IN (SELECT position FROM fact_ventures "
+                           f"WHERE venture IN ({ventures}))", params)
+
+    def _refold_venture(self, venture: str, program_facts: list[Event]) -> None:
+        events = sorted(program_facts + self._venture_facts("?", [venture]),
+                        key=lambda e: e.position)
+        fold = fold_events(events, as_of=None).ventures[venture]
+        for table in VENTURE_TABLES:
+            self.db.execute(f"DELETE FROM {table} WHERE venture = ?", [venture])
+        self.db.execute("DELETE FROM irr_cache WHERE key = ?", [f"venture:{venture}"])
+        for table, rows in venture_rows(fold).items():
+            self._insert(table, rows)
+
+    def _refold_program(self, program: str) -> None:
+        events = self._program_facts(program)
+        info = registry(events).programs[program]
+        moneys = self._moneys(self._rows("roi_ventures", "venture",
+                                         "WHERE program = ?", [program]))
+        for table in ("programs", "roi_programs"):
+            self.db.execute(f"DELETE FROM {table} WHERE program = ?", [program])
+        self.db.execute("DELETE FROM irr_cache WHERE key = ?", [f"program:{program}"])
+        for table, rows in program_rows(info, list(moneys.values())).items():
+            self._insert(table, rows)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _rows(self, table: str, order: str, where: str = "",
+              params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.db.conn.execute(f"SELECT * FROM {table} {where} ORDER BY {order}",
+                                      list(params))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def _moneys(self, roi_rows: list[dict[str, Any]], where: str = "",
+                params: Iterable[Any] = (), flows_for: set[str] | None = None,
+                ) -> dict[str, Money]:
+        """Money per venture; the dated flows (for the irr) only of `flows_for` (None: all)."""
+        flows: dict[str, list[tuple[str, str]]] = {}
+        if flows_for is None or flows_for:
+            if flows_for is not None:
+                where = "WHERE venture IN (SELECT value FROM json_each(?))"
+                params = [json.dumps(sorted(flows_for))]
+            for venture, on, amount in self.db.conn.execute(
+                    f"SELECT venture, date, amount FROM roi_flows {where} "
+                    "ORDER BY venture, date", list(params)):
+                flows.setdefault(venture, []).append((on, amount))
+        return {r["venture"]: money_of(r, flows.get(r["venture"], [])) for r in roi_rows}
+
+    def _folded(self, kind: str, selection: Selection,
+                flows_for: set[str] | None = None) -> Folded:
+        """The folds kept in the tables, with the parts `kind` needs."""
+        programs = {r["program"]: program_info(r) for r in self._rows("programs", "program")}
+        where: str = ""
+        params: list[Any] = []
+        if selection.venture is not None:
+            where, params = "WHERE venture = ?", [selection.venture]
+        elif selection.program is not None:
+            where = "WHERE venture IN (SELECT venture FROM ventures WHERE program = ?)"
+            params = [selection.program]
+        infos = self._rows("ventures", "venture", where, params)
+
+        def parts(table: str, order: str) -> dict[str, list[dict[str, Any]]]:
+            return group(self._rows(table, order, where, params))
+
+        moneys: dict[str, Money] = {}
+        disputed: dict[str, list[dict[str, Any]]] = {}
+        targets: dict[str, list[dict[str, Any]]] = {}
+        actuals: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        timeline: dict[str, list[dict[str, Any]]] = {}
+        if kind == "roi":
+            moneys = self._moneys(self._rows("roi_ventures", "venture", where, params),
+                                  where, params, flows_for)
+            disputed = group(self._rows(  # only the disputes that count are shown
+                "claims", "venture, period",
+                (where + " AND" if where else "WHERE") + " claims > 1 AND used = 1", params))
+        elif kind == "targets":
+            targets = parts("targets", "venture, metric")
+            for r in self._rows("target_actuals", "venture, metric, year", where, params):
+                actuals.setdefault((r["venture"], r["metric"]), []).append(r)
+        elif kind == "timeline":
+            timeline = parts("timeline", "venture, date, position")
+        else:
+            raise ReportError(f"unknown report {kind!r}")
+        ventures = {}
+        for r in infos:
+            v = r["venture"]
+            ventures[v] = VentureFold(
+                venture_info(r), None if r["closed_on"] is None else date.fromisoformat(
+                    r["closed_on"]), r["outcome"],
+                [], {},  # claims and yearly revenue: no report reads them from a fold
+                moneys.get(v, Money()),
+                sorted((target_facts(t, actuals.get((v, t["metric"]), []))
+                        for t in targets.get(v, [])), key=lambda t: METRICS.index(t.metric)),
+                [timeline_row(t) for t in timeline.get(v, [])],
+                [period_claims(c) for c in disputed.get(v, [])])
+        return Folded(programs, ventures)
+
+    def report(self, kind: str, *, as_of: date, program: str | None = None,
+               venture: str | None = None) -> dict[str, Any]:
+        """A report from the read model as it stands (call `catch_up` first)."""
+        selection = Selection(program, venture)
+        selection.check({r["program"]: r for r in self._rows("programs", "program")},
+                        {r["venture"]: r["program"] for r in self._rows("ventures", "venture")})
+        last = self.last_recorded_on()
+        if last is None or as_of >= last:
+            if kind == "roi":
+                return self._roi(selection, as_of)
+            return document(kind, self._folded(kind, selection), as_of=as_of, known_at=None,
+                            selection=selection)
+        if venture is not None or program is not None:
+            home = program or Owners(self.db).program_of(venture or "")
+            members = self._venture_facts(
+                *(("?", [venture]) if venture is not None else
+                  ("SELECT venture FROM ventures WHERE program = ?", [home])))
+            events = sorted(self._program_facts(home) + members, key=lambda e: e.position)
+        else:
+            events = self._facts("1", [])
+        return build_report(kind, events, as_of=as_of, program=program, venture=venture)
+
+    def _roi(self, selection: Selection, as_of: date) -> dict[str, Any]:
+        """The roi report with the irrs solved before for this date (`irr_cache`); the
+        others are solved now, from the flows of only the ventures they need, and kept."""
+        cached: dict[str, Rate] = {
+            key: (None if irr is None else Decimal(irr), note)
+            for key, irr, note in self.db.conn.execute(
+                "SELECT key, irr, irr_note FROM irr_cache WHERE as_of = ?", [as_of.isoformat()])}
+        home = {r["venture"]: r["program"] for r in self._rows("ventures", "venture")}
+        need = {v for v, p in home.items() if selection.venture in (None, v)
+                and selection.program in (None, p) and f"venture:{v}" not in cached}
+        if selection.venture is None:  # a program's irr needs all its ventures' flows
+            need |= {v for v, p in home.items() if selection.program in (None, p)
+                     and f"program:{p}" not in cached}
+        solved: dict[str, Rate] = {}
+
+        def rates(key: str, money: Money) -> Rate:
+            if key not in cached:
+                solved[key] = cached[key] = rate_of_return(money, as_of)
+            return cached[key]
+
+        doc = document("roi", self._folded("roi", selection, need), as_of=as_of,
+                       known_at=None, selection=selection, rates=rates)
+        if solved:
+            with self._transaction():  # one as-of date kept: today's, usually
+                self.db.execute("DELETE FROM irr_cache WHERE as_of != ?", [as_of.isoformat()])
+                self._insert("irr_cache", [
+                    {"key": k, "as_of": as_of.isoformat(),
+                     "irr": None if irr is None else str(irr), "irr_note": note}
+                    for k, (irr, note) in sorted(solved.items())], ignore=True)
+        return doc
+
+    def table(self, name: str) -> list[dict[str, Any]]:
+        """Every row of a table in primary-key order (to compare two read models)."""
+        pk = TABLES[name][1]
+        return self._rows(name, ", ".join(pk))
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a fact belongs: the venture and program it was recorded about (an amendment:
+    its target's), and every venture whose fold needs it (more than one once a correction
+    has moved the event to another venture)."""
+
+    venture: str | None
+    program: str | None
+    ventures: frozenset[str]
+
+
+class Owners:
+    """Routes events to ventures and programs while they are applied.
+
+    Keeps the venture -> program map for the whole run, and the routes of one batch
+    (older ones are read back from `facts` and `fact_ventures`).
+    """
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.programs: dict[str, str] | None = None
+        self.batch: dict[str, tuple[int, Route]] = {}
+        self.amendments: dict[str, set[int]] = {}
+
+    def start_batch(self) -> None:
+        self.batch.clear()
+        self.amendments.clear()
+
+    def program_of(self, venture: str) -> str | None:
+        if self.programs is None:
+            self.programs = {r[0]: r[1] for r in self.db.conn.execute(
+                "SELECT venture, program FROM facts WHERE type = 'VentureRegistered'")}
+        return self.programs.get(venture)
+
+    def route(self, event: Event) -> tuple[Route, list[tuple[int, str]]]:
+        """The event's route, and (position, venture) links that earlier facts gain."""
+        f = event.fields
+        gained: list[tuple[int, str]] = []
+        if event.type == "ProgramRegistered":
+            route = Route(None, f["program"], frozenset())
+        elif event.type == "VentureRegistered":
+            self.program_of(f["venture"])
+            assert self.programs is not None
+            self.programs[f["venture"]] = f["program"]
+            route = Route(f["venture"], f["program"], frozenset([f["venture"]]))
+        elif event.type in AMENDMENTS:
+            target_id = f["event"]
+            position, target = self._target(target_id)
+            moved_to = f["changes"].get("venture") if event.type == "EventCorrected" else None
+            if moved_to and moved_to not in target.ventures:
+                # the target, and every earlier amendment of it, now also concern moved_to
+                gained = [(p, moved_to) for p in sorted({position}
+                                                        | self._amendments(target_id))]
+                target = Route(target.venture, target.program,
+                               target.ventures | {moved_to})
+                self.batch[target_id] = (position, target)
+            self.amendments.setdefault(target_id, set()).add(event.position)
+            route = target
+        else:
+            venture = event.venture or ""
+            route = Route(venture, self.program_of(venture), frozenset([venture]))
+        self.batch[event.id] = (event.position, route)
+        return route, gained
+
+    def _target(self, event_id: str) -> tuple[int, Route]:
+        if event_id in self.batch:
+            return self.batch[event_id]
+        row = self.db.conn.execute("SELECT position, venture, program FROM facts WHERE id = ?",
+                                   [event_id]).fetchone()
+        if row is None:  # cannot happen for a validated ledger: an amendment's target is older
+            return 0, Route(None, None, frozenset())
+        ventures = frozenset(v for (v,) in self.db.conn.execute(
+            "SELECT venture FROM fact_ventures WHERE position = ?", [row[0]]))
+        return row[0], Route(row[1], row[2], ventures)
+
+    def _amendments(self, target_id: str) -> set[int]:
+        stored = {p for (p,) in self.db.conn.execute(
+            "SELECT position FROM facts WHERE amends = ?", [target_id])}
+        return stored | self.amendments.get(target_id, set())
+
+
+def group(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r["venture"], []).append(r)
+    return out
+
+
+def report_from(store: EventSource, path: str, kind: str, *, as_of: date,
+                known_at: datetime | None = None, program: str | None = None,
+                venture: str | None = None) -> dict[str, Any]:
+    """What `outcomes report` prints: with --known-at, from the events alone; otherwise
+    from the read model, caught up first."""
+    if known_at is not None:
+        return build_report(kind, store.read(), as_of=as_of, known_at=known_at,
+                            program=program, venture=venture)
+    with ReadModel(path) as model:
+        model.catch_up(store)
+        return model.report(kind, as_of=as_of, program=program, venture=venture)

@@ -1,0 +1,158 @@
+"""Return on taxpayer investment, per venture and per program.
+
+Two steps, both pure: `fold_money` sums a venture's effective money events (nothing in
+it depends on the as-of date once the events are filtered), and `evaluate` derives the
+ratios and the XIRR, whose residual-value flow is dated on the as-of date.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from pyxirr import DayCount, InvalidPaymentsError, xirr
+
+from ledger.model import Event
+from projections.effective import order_key
+from projections.numbers import ZERO, divide, to_cents
+
+Flows = tuple[tuple[date, Decimal], ...]
+
+
+@dataclass(frozen=True)
+class Money:
+    """A venture's (or a program's) money and the figures its ratios need."""
+
+    public_committed: Decimal = ZERO
+    public_granted: Decimal = ZERO
+    private_granted: Decimal = ZERO
+    returned: Decimal = ZERO
+    residual_value: Decimal | None = None  # None: unknown (no StakeValued)
+    flows: Flows = ()  # public flows summed per date: grants < 0, returns > 0
+    revenue_to_date: Decimal = ZERO
+    jobs: int | None = None
+    unvalued: bool = False  # programs: a funded venture has no valuation (a lower bound)
+
+    @property
+    def residual_unknown(self) -> bool:
+        return self.residual_value is None or self.unvalued
+
+
+def fold_money(events: Iterable[Event], *, revenue_to_date: Decimal = ZERO,
+               jobs: int | None = None) -> Money:
+    """Sum one venture's effective events (any order; "latest" uses the contract order)."""
+    committed = granted = private = returned = ZERO
+    residual: Event | None = None
+    flows: dict[date, Decimal] = {}
+    for event in events:
+        f = event.fields
+        if event.type == "FundingCommitted" and f["public"]:
+            committed += f["amount"]
+        elif event.type == "FundingGranted":
+            if f["public"]:
+                granted += f["amount"]
+                flows[event.occurred_on] = flows.get(event.occurred_on, ZERO) - f["amount"]
+            else:
+                private += f["amount"]
+        elif event.type == "ReturnReceived" and f["public"]:
+            returned += f["amount"]
+            flows[event.occurred_on] = flows.get(event.occurred_on, ZERO) + f["amount"]
+        elif event.type == "StakeValued" and (residual is None
+                                              or order_key(event) > order_key(residual)):
+            residual = event
+    return Money(committed, granted, private, returned,
+                 None if residual is None else residual.fields["value"],
+                 tuple(sorted(flows.items())), revenue_to_date, jobs)
+
+
+def combine(ventures: Sequence[Money]) -> Money:
+    """A program's money: sums over its ventures, flows merged by date.
+
+    The program's residual value is the sum of the known ones; it is None (unknown) when
+    no venture has one, and the program is `unvalued` (its net and multiple are lower
+    bounds) when any venture that received public money has none.
+    """
+    flows: dict[date, Decimal] = {}
+    for m in ventures:
+        for on, amount in m.flows:
+            flows[on] = flows.get(on, ZERO) + amount
+    known = [m.residual_value for m in ventures if m.residual_value is not None]
+    jobs = [m.jobs for m in ventures if m.jobs is not None]
+    return Money(
+        sum((m.public_committed for m in ventures), ZERO),
+        sum((m.public_granted for m in ventures), ZERO),
+        sum((m.private_granted for m in ventures), ZERO),
+        sum((m.returned for m in ventures), ZERO),
+        sum(known, ZERO) if known else None,
+        tuple(sorted(flows.items())),
+        sum((m.revenue_to_date for m in ventures), ZERO),
+        sum(jobs) if jobs else None,
+        unvalued=any(m.residual_value is None and m.public_granted > 0 for m in ventures),
+    )
+
+
+@dataclass(frozen=True)
+class Returns:
+    """The derived figures of `Money` as of a date (ratios exact, in Decimal)."""
+
+    net: Decimal
+    multiple: Decimal | None
+    irr: Decimal | None
+    irr_note: str | None
+    revenue_per_public_euro: Decimal | None
+    leverage: Decimal | None
+    cost_per_job: Decimal | None  # an amount, to the cent
+    lower_bound: bool  # residual value unknown: net, multiple (and irr) are lower bounds
+
+
+Rate = tuple[Decimal | None, str | None]  # (irr, irr_note)
+
+
+def evaluate(money: Money, as_of: date | None, rate: Rate | None = None) -> Returns:
+    """The contract's formulas over `money`, the residual value dated `as_of`.
+
+    Only the irr depends on the date; with `as_of` None it is left out (None, no note).
+    `rate` is the irr already computed for this money and date (the read model's cache).
+    """
+    inflow = money.returned + (money.residual_value or ZERO)
+    if rate is not None:
+        irr, note = rate
+    else:
+        irr, note = rate_of_return(money, as_of) if as_of is not None else (None, None)
+    cost = divide(money.public_granted, Decimal(money.jobs)) if money.jobs else None
+    return Returns(
+        net=inflow - money.public_granted,
+        multiple=divide(inflow, money.public_granted),
+        irr=irr, irr_note=note,
+        revenue_per_public_euro=divide(money.revenue_to_date, money.public_granted),
+        leverage=divide(money.private_granted, money.public_granted),
+        cost_per_job=None if cost is None else to_cents(cost),
+        lower_bound=money.residual_unknown,
+    )
+
+
+def rate_of_return(money: Money, as_of: date) -> Rate:
+    """XIRR of the public flows (actual/365), or None with the reason it cannot be had."""
+    if money.public_granted == 0:
+        return None, "nothing granted"
+    residual = money.residual_value or ZERO
+    if money.returned == 0 and residual == 0:
+        if money.residual_unknown:
+            return None, "no inflow: nothing returned and the residual value is unknown"
+        return None, "total loss: nothing returned and the stake is written off"
+    flows = list(money.flows)
+    if residual > 0:
+        flows.append((as_of, residual))
+    if len({on for on, _ in flows}) < 2:
+        return None, "no solution: all flows fall on one date"
+    try:
+        rate = xirr([on for on, _ in flows], [float(amount) for _, amount in flows],
+                    day_count=DayCount.ACT_365F, silent=True)
+    except InvalidPaymentsError:  # e.g. flows that net to one sign per date
+        rate = None
+    if rate is None or not math.isfinite(rate):
+        return None, "no solution: no rate makes the flows' net present value zero"
+    return Decimal(repr(rate)), None

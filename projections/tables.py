@@ -1,0 +1,258 @@
+"""The read model's tables: their columns, and the folds written to rows and read back.
+
+Amounts are TEXT holding exact decimals (as in the JSON), with INTEGER `*_cents` columns
+beside the main roi amounts for SQL sums (SUM over TEXT would go through float). Rows
+read back rebuild exactly the fold that was written, so a report answered from these
+tables is the report `build_report` computes from the events.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ledger.model import Event
+from projections.claims import PeriodClaims
+from projections.fold import ProgramInfo, VentureFold, VentureInfo
+from projections.numbers import amount_text, ratio_number, to_cents
+from projections.roi import Money, combine, evaluate
+from projections.targets import Actual, Target, TargetFacts
+from projections.timeline import TimelineRow
+
+SCHEMA_VERSION = "5"
+TEXT, INT, REAL = str, int, float
+
+# name -> (columns, primary key); column order is the order Datasette shows.
+TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
+    "facts": ({"position": INT, "id": TEXT, "type": TEXT, "venture": TEXT, "program": TEXT,
+               "amends": TEXT, "occurred_on": TEXT, "recorded_at": TEXT,
+               "recorded_by": TEXT, "data": TEXT}, ("position",)),
+    "fact_ventures": ({"position": INT, "venture": TEXT}, ("position", "venture")),
+    "programs": ({"program": TEXT, "name": TEXT, "funder": TEXT, "currency": TEXT,
+                  "budget": TEXT, "registered_on": TEXT, "source": TEXT}, ("program",)),
+    "ventures": ({"venture": TEXT, "name": TEXT, "program": TEXT, "currency": TEXT,
+                  "identifier": TEXT, "registered_on": TEXT, "source": TEXT,
+                  "closed_on": TEXT, "outcome": TEXT}, ("venture",)),
+    "roi_ventures": ({"venture": TEXT, "program": TEXT, "currency": TEXT,
+                      "public_committed": TEXT, "public_granted": TEXT,
+                      "private_granted": TEXT, "returned": TEXT, "residual_value": TEXT,
+                      "net": TEXT, "multiple": REAL, "revenue_to_date": TEXT,
+                      "revenue_per_public_euro": REAL, "leverage": REAL, "jobs": INT,
+                      "cost_per_job": TEXT, "public_committed_cents": INT,
+                      "public_granted_cents": INT, "private_granted_cents": INT,
+                      "returned_cents": INT, "revenue_to_date_cents": INT}, ("venture",)),
+    "roi_programs": ({"program": TEXT, "currency": TEXT, "ventures": INT,
+                      "public_committed": TEXT, "public_granted": TEXT,
+                      "private_granted": TEXT, "returned": TEXT, "residual_value": TEXT,
+                      "net": TEXT, "multiple": REAL, "revenue_to_date": TEXT,
+                      "revenue_per_public_euro": REAL, "leverage": REAL, "jobs": INT,
+                      "cost_per_job": TEXT, "public_committed_cents": INT,
+                      "public_granted_cents": INT, "private_granted_cents": INT,
+                      "returned_cents": INT, "revenue_to_date_cents": INT}, ("program",)),
+    "roi_flows": ({"venture": TEXT, "date": TEXT, "amount": TEXT}, ("venture", "date")),
+    "claims": ({"venture": TEXT, "period": TEXT, "year": INT, "chosen": TEXT, "claims": INT,
+                "low": TEXT, "high": TEXT, "chosen_position": INT, "chosen_on": TEXT,
+                "source": TEXT, "used": INT}, ("venture", "period")),
+    "revenue_years": ({"venture": TEXT, "year": INT, "revenue": TEXT, "basis": TEXT,
+                       "periods": TEXT, "claims": INT, "low": TEXT, "high": TEXT},
+                      ("venture", "year")),
+    "targets": ({"venture": TEXT, "metric": TEXT, "initial_value": TEXT,
+                 "initial_due": TEXT, "initial_set_on": TEXT, "initial_baseline": TEXT,
+                 "initial_source": TEXT, "initial_position": INT, "current_value": TEXT,
+                 "current_due": TEXT, "current_set_on": TEXT, "current_baseline": TEXT,
+                 "current_source": TEXT, "current_position": INT, "revisions": INT,
+                 "last_year": INT, "latest": TEXT, "at_due": TEXT, "closed_on": TEXT},
+                ("venture", "metric")),
+    "target_actuals": ({"venture": TEXT, "metric": TEXT, "year": INT, "actual": TEXT,
+                        "claims": INT, "low": TEXT, "high": TEXT},
+                       ("venture", "metric", "year")),
+    "timeline": ({"position": INT, "venture": TEXT, "date": TEXT, "id": TEXT, "type": TEXT,
+                  "summary": TEXT, "figure": TEXT, "source": TEXT, "corrected": INT,
+                  "note": TEXT}, ("position",)),
+    "tracking": ({"name": TEXT, "position": INT}, ("name",)),
+    "meta": ({"key": TEXT, "value": TEXT}, ("key",)),
+    "dirty": ({"kind": TEXT, "key": TEXT}, ("kind", "key")),
+}
+# Not part of the read model's content (a rebuild starts it empty): XIRRs already solved,
+# for one as-of date, per "venture:SLUG" / "program:SLUG".
+CACHES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
+    "irr_cache": ({"key": TEXT, "as_of": TEXT, "irr": TEXT, "irr_note": TEXT},
+                  ("key", "as_of")),
+}
+INDEXES = [("facts", ("id",), True), ("facts", ("venture", "program"), False),
+           ("facts", ("program",), False), ("facts", ("type",), False),
+           ("facts", ("amends",), False), ("fact_ventures", ("venture",), False),
+           ("timeline", ("venture", "date"), False)]
+# Tables holding one venture's fold, replaced whole when the venture changes.
+VENTURE_TABLES = ("ventures", "roi_ventures", "roi_flows", "claims", "revenue_years",
+                  "targets", "target_actuals", "timeline")
+
+
+def _d(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _cents(value: Decimal) -> int:
+    return int(to_cents(value) * 100)
+
+
+# -- facts --------------------------------------------------------------------------------
+
+def fact_row(event: Event, venture: str | None, program: str | None) -> dict[str, Any]:
+    return {"position": event.position, "id": event.id, "type": event.type,
+            "venture": venture, "program": program, "amends": event.get("event"),
+            "occurred_on": event.occurred_on.isoformat(),
+            "recorded_at": event.recorded_at.isoformat(), "recorded_by": event.recorded_by,
+            "data": json.dumps(event.wire_fields(), sort_keys=True, ensure_ascii=False)}
+
+
+def fact_event(row: dict[str, Any]) -> Event:
+    return Event.from_wire(row["position"], row["id"], row["type"],
+                           datetime.fromisoformat(row["recorded_at"]), row["recorded_by"],
+                           json.loads(row["data"]))
+
+
+# -- one venture's fold -> rows -------------------------------------------------------------
+
+def money_columns(money: Money) -> dict[str, Any]:
+    r = evaluate(money, None)  # all but the irr, which depends on the as-of date
+    return {
+        "public_committed": amount_text(money.public_committed),
+        "public_granted": amount_text(money.public_granted),
+        "private_granted": amount_text(money.private_granted),
+        "returned": amount_text(money.returned),
+        "residual_value": amount_text(money.residual_value),
+        "net": amount_text(r.net), "multiple": ratio_number(r.multiple),
+        "revenue_to_date": amount_text(money.revenue_to_date),
+        "revenue_per_public_euro": ratio_number(r.revenue_per_public_euro),
+        "leverage": ratio_number(r.leverage), "jobs": money.jobs,
+        "cost_per_job": amount_text(r.cost_per_job),
+        "public_committed_cents": _cents(money.public_committed),
+        "public_granted_cents": _cents(money.public_granted),
+        "private_granted_cents": _cents(money.private_granted),
+        "returned_cents": _cents(money.returned),
+        "revenue_to_date_cents": _cents(money.revenue_to_date),
+    }
+
+
+def _target_columns(prefix: str, t: Target) -> dict[str, Any]:
+    return {f"{prefix}_value": amount_text(t.value), f"{prefix}_due": t.due.isoformat(),
+            f"{prefix}_set_on": t.set_on.isoformat(),
+            f"{prefix}_baseline": amount_text(t.baseline), f"{prefix}_source": t.source,
+            f"{prefix}_position": t.position}
+
+
+def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
+    """The rows of every per-venture table for one venture's fold."""
+    i, v = fold.info, fold.info.venture
+    used = {p for y in fold.years.values() for p in y.periods}
+    return {
+        "ventures": [{"venture": v, "name": i.name, "program": i.program,
+                      "currency": i.currency, "identifier": i.identifier,
+                      "registered_on": i.registered_on.isoformat(), "source": i.source,
+                      "closed_on": _iso(fold.closed_on), "outcome": fold.outcome}],
+        "roi_ventures": [{"venture": v, "program": i.program, "currency": i.currency,
+                          **money_columns(fold.money)}],
+        "roi_flows": [{"venture": v, "date": on.isoformat(), "amount": amount_text(amount)}
+                      for on, amount in fold.money.flows],
+        "claims": [{"venture": v, "period": c.period, "year": c.year,
+                    "chosen": amount_text(c.chosen), "claims": c.claims,
+                    "low": amount_text(c.low), "high": amount_text(c.high),
+                    "chosen_position": c.position, "chosen_on": c.occurred_on.isoformat(),
+                    "source": c.source, "used": int(c.period in used)} for c in fold.claims],
+        "revenue_years": [{"venture": v, "year": y.year, "revenue": amount_text(y.revenue),
+                           "basis": y.basis, "periods": ",".join(y.periods),
+                           "claims": y.claims, "low": amount_text(y.low),
+                           "high": amount_text(y.high)} for y in fold.years.values()],
+        "targets": [{"venture": v, "metric": t.metric,
+                     **_target_columns("initial", t.initial),
+                     **_target_columns("current", t.current), "revisions": t.revisions,
+                     "last_year": t.last_year, "latest": amount_text(t.latest),
+                     "at_due": amount_text(t.at_due), "closed_on": _iso(t.closed_on)}
+                    for t in fold.targets],
+        "target_actuals": [{"venture": v, "metric": t.metric, "year": year,
+                            "actual": amount_text(a.value), "claims": a.claims,
+                            "low": amount_text(a.low), "high": amount_text(a.high)}
+                           for t in fold.targets for year, a in t.actuals.items()],
+        "timeline": [{"position": r.position, "venture": v, "date": r.on.isoformat(),
+                      "id": r.id, "type": r.type, "summary": r.summary,
+                      "figure": amount_text(r.figure), "source": r.source,
+                      "corrected": r.corrected, "note": r.note} for r in fold.timeline],
+    }
+
+
+def program_rows(info: ProgramInfo, ventures: list[Money]) -> dict[str, list[dict[str, Any]]]:
+    money = combine(ventures)
+    columns = money_columns(money)
+    if money.residual_unknown:
+        columns["residual_value"] = None
+    return {
+        "programs": [{"program": info.program, "name": info.name, "funder": info.funder,
+                      "currency": info.currency, "budget": amount_text(info.budget),
+                      "registered_on": info.registered_on.isoformat(),
+                      "source": info.source}],
+        "roi_programs": [{"program": info.program, "currency": info.currency,
+                          "ventures": len(ventures), **columns}],
+    }
+
+
+# -- rows -> one venture's fold -------------------------------------------------------------
+
+def program_info(row: dict[str, Any]) -> ProgramInfo:
+    return ProgramInfo(row["program"], row["name"], row["funder"], row["currency"],
+                       _d(row["budget"]), date.fromisoformat(row["registered_on"]),
+                       row["source"])
+
+
+def money_of(row: dict[str, Any], flows: list[tuple[str, str]]) -> Money:
+    """A venture's Money from its roi_ventures row and its (date, amount) flow rows."""
+    return Money(Decimal(row["public_committed"]), Decimal(row["public_granted"]),
+                 Decimal(row["private_granted"]), Decimal(row["returned"]),
+                 _d(row["residual_value"]),
+                 tuple((date.fromisoformat(on), Decimal(amount)) for on, amount in flows),
+                 Decimal(row["revenue_to_date"]), row["jobs"])
+
+
+def _target(row: dict[str, Any], prefix: str) -> Target:
+    return Target(Decimal(row[f"{prefix}_value"]), date.fromisoformat(row[f"{prefix}_due"]),
+                  date.fromisoformat(row[f"{prefix}_set_on"]),
+                  Decimal(row[f"{prefix}_baseline"]), row[f"{prefix}_source"],
+                  row[f"{prefix}_position"])
+
+
+def target_facts(row: dict[str, Any], actuals: list[dict[str, Any]]) -> TargetFacts:
+    return TargetFacts(
+        row["venture"], row["metric"], _target(row, "initial"), _target(row, "current"),
+        row["revisions"],
+        {a["year"]: Actual(Decimal(a["actual"]), a["claims"], _d(a["low"]), _d(a["high"]))
+         for a in actuals},
+        row["last_year"], _d(row["latest"]), _d(row["at_due"]),
+        None if row["closed_on"] is None else date.fromisoformat(row["closed_on"]))
+
+
+def period_claims(row: dict[str, Any]) -> PeriodClaims:
+    return PeriodClaims(row["venture"], row["period"], Decimal(row["chosen"]), row["claims"],
+                        Decimal(row["low"]), Decimal(row["high"]), row["chosen_position"],
+                        date.fromisoformat(row["chosen_on"]), row["source"])
+
+
+def timeline_row(row: dict[str, Any]) -> TimelineRow:
+    return TimelineRow(row["venture"], date.fromisoformat(row["date"]), row["position"],
+                       row["id"], row["type"], row["summary"], _d(row["figure"]),
+                       row["source"], row["corrected"], row["note"])
+
+
+def venture_info(row: dict[str, Any]) -> VentureInfo:
+    return VentureInfo(row["venture"], row["name"], row["program"], row["currency"],
+                       row["identifier"], date.fromisoformat(row["registered_on"]),
+                       row["source"])

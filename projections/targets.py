@@ -1,0 +1,183 @@
+"""Progress against the initial targets, year by year.
+
+`fold_target` reduces a venture's effective events to what a target report needs
+(initial and current target, the actual of each year, the actual at due); `evaluate`
+lays the initial target's straight-line trajectory over the years up to the as-of date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ledger.model import Event
+from projections.effective import order_key
+from projections.levels import YearRevenue, history, latest, level_at
+
+ON_TRACK = Decimal("0.9")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One TargetSet, as the report shows it."""
+
+    value: Decimal
+    due: date
+    set_on: date
+    baseline: Decimal
+    source: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Actual:
+    """An actual figure; revenue years also carry their claims (count, low, high)."""
+
+    value: Decimal
+    claims: int | None = None
+    low: Decimal | None = None
+    high: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class TargetFacts:
+    """What the events say about one venture's target for one metric."""
+
+    venture: str
+    metric: str
+    initial: Target
+    current: Target
+    revisions: int
+    actuals: dict[int, Actual]  # revenue: per year; counts: the level at 31 December
+    last_year: int | None  # counts: year of the last observation (later years: `latest`)
+    latest: Decimal | None  # counts: the level after every event
+    at_due: Decimal | None  # revenue of the due year, or the level on the due date
+    closed_on: date | None = None  # the venture's closure, if it closed (as of the report)
+
+    @property
+    def end(self) -> date:
+        """When the target is judged: its due date, or the closure if that came first
+        (a venture that no longer exists cannot progress any further)."""
+        if self.closed_on is not None and self.closed_on < self.initial.due:
+            return self.closed_on
+        return self.initial.due
+
+
+def _target(event: Event) -> Target:
+    f = event.fields
+    return Target(f["value"], f["due"], event.occurred_on, f.get("baseline", Decimal(0)),
+                  event.source, event.position)
+
+
+def fold_targets(venture: str, events: list[Event], years: dict[int, YearRevenue],
+                 closed_on: date | None = None) -> list[TargetFacts]:
+    """One TargetFacts per metric with a TargetSet, in the metric order of the schema."""
+    by_metric: dict[str, list[Event]] = {}
+    for event in sorted(events, key=order_key):
+        if event.type == "TargetSet":
+            by_metric.setdefault(event.fields["metric"], []).append(event)
+    out = []
+    for metric in ("revenue", "customers", "partners", "offers", "jobs"):
+        sets = by_metric.get(metric)
+        if sets:
+            out.append(fold_target(venture, metric, _target(sets[0]), _target(sets[-1]),
+                                   len(sets) - 1, events, years, closed_on))
+    return out
+
+
+def fold_target(venture: str, metric: str, initial: Target, current: Target, revisions: int,
+                events: Iterable[Event], years: dict[int, YearRevenue],
+                closed_on: date | None = None) -> TargetFacts:
+    end = closed_on if closed_on is not None and closed_on < initial.due else initial.due
+    if metric == "revenue":
+        actuals = {y: Actual(r.revenue, r.claims, r.low, r.high) for y, r in years.items()}
+        if end == initial.due:
+            at_due = years[end.year].revenue if end.year in years else None
+        else:  # closed before due: the last year with revenue, up to the closure year
+            before = [y for y in years if y <= end.year]
+            at_due = years[max(before)].revenue if before else None
+        return TargetFacts(venture, metric, initial, current, revisions, actuals, None, None,
+                           at_due, closed_on)
+    observations = history(events, metric)
+    actuals = {}
+    last_year = observations[-1].on.year if observations else None
+    if last_year is not None:
+        for year in range(initial.set_on.year, last_year + 1):
+            level = level_at(observations, date(year, 12, 31))
+            if level is not None:
+                actuals[year] = Actual(Decimal(level))
+    now = latest(observations)
+    due = level_at(observations, end)
+    return TargetFacts(venture, metric, initial, current, revisions, actuals, last_year,
+                       None if now is None else Decimal(now),
+                       None if due is None else Decimal(due), closed_on)
+
+
+def expected(target: Target, on: date) -> Decimal:
+    """The straight line from (set_on, baseline) to (due, value), clamped, in days."""
+    if target.due <= target.set_on:
+        return target.value
+    share = Decimal((on - target.set_on).days) / Decimal((target.due - target.set_on).days)
+    share = min(max(share, Decimal(0)), Decimal(1))
+    return target.baseline + (target.value - target.baseline) * share
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    year: int
+    on: date
+    expected: Decimal  # exact; the JSON rounds it to 2 places
+    actual: Actual | None
+
+    @property
+    def attainment(self) -> Decimal | None:
+        if self.actual is None or self.expected == 0:
+            return None
+        return self.actual.value / self.expected
+
+
+@dataclass(frozen=True)
+class Progress:
+    facts: TargetFacts
+    series: list[SeriesRow]
+    final_attainment: Decimal | None
+    status: str
+
+
+def actual_in(facts: TargetFacts, year: int, as_of: date) -> Actual | None:
+    """The actual of a series row: the year's revenue, or the level at the row's date."""
+    if facts.metric == "revenue":
+        return facts.actuals.get(year)
+    if year == as_of.year or (facts.last_year is not None and year > facts.last_year):
+        return None if facts.latest is None else Actual(facts.latest)
+    return facts.actuals.get(year)
+
+
+def evaluate(facts: TargetFacts, as_of: date) -> Progress:
+    """The series from the year the initial target was set through the as-of year."""
+    initial = facts.initial
+    series = []
+    last = as_of.year if facts.closed_on is None else min(as_of.year, facts.closed_on.year)
+    for year in range(initial.set_on.year, last + 1):
+        on = min(date(year, 12, 31), as_of)
+        series.append(SeriesRow(year, on, expected(initial, on), actual_in(facts, year, as_of)))
+    final = None
+    if as_of >= facts.end:
+        if facts.at_due is None:
+            status = "no data"
+        else:
+            status = "achieved" if facts.at_due >= initial.value else "missed"
+            if initial.value != 0:
+                final = facts.at_due / initial.value
+    else:
+        measured = [row for row in series if row.actual is not None]
+        if not measured:
+            status = "no data"
+        else:
+            row = measured[-1]
+            # actual >= 0.9 x expected; the same as attainment >= 0.9, and defined where
+            # expected is 0 (at the very start of the line): on track.
+            status = "on track" if row.actual.value >= ON_TRACK * row.expected else "behind"
+    return Progress(facts, series, final, status)

@@ -1,0 +1,102 @@
+"""A venture's story in date order: registration, money, targets, offers, partners, sales,
+reported figures and closure, each with its source.
+
+Every effective event of the venture becomes one row (corrected values, retracted events
+left out). A revenue claim says whether it is the one used for its period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ledger.model import Event
+from projections.claims import PeriodClaims
+from projections.effective import order_key
+from projections.render import count, money
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    venture: str
+    on: date
+    position: int
+    id: str
+    type: str
+    summary: str
+    figure: Decimal | None  # the event's main amount or count
+    source: str
+    corrected: int  # corrections applied
+    note: str | None
+
+
+def _public(f: dict) -> str:
+    return "public" if f.get("public", True) else "private"
+
+
+def summary(event: Event, currency: str, claims: dict[str, PeriodClaims],
+            target_rank: int) -> tuple[str, Decimal | None]:
+    """A one-line description of an event and its main figure."""
+    f = event.fields
+    t = event.type
+    if t == "VentureRegistered":
+        ident = f" ({f['identifier']})" if f.get("identifier") else ""
+        return f"registered: {f['name']}{ident}, program {f['program']}", None
+    if t in ("FundingCommitted", "FundingGranted"):
+        verb = "committed" if t == "FundingCommitted" else "granted"
+        return (f"{verb} {money(f['amount'], currency)} by {f['funder']} "
+                f"({f['instrument']}, {_public(f)})", f["amount"])
+    if t == "ReturnReceived":
+        return (f"returned {money(f['amount'], currency)} "
+                f"({f['kind'].replace('_', ' ')}, {_public(f)})", f["amount"])
+    if t == "StakeValued":
+        off = " (write-off)" if f["value"] == 0 else ""
+        return f"stake valued at {money(f['value'], currency)}{off}", f["value"]
+    if t == "TargetSet":
+        word = "target" if target_rank == 0 else f"revised target ({target_rank})"
+        shown = money(f["value"], currency) if f["metric"] == "revenue" else count(f["value"])
+        return (f"{word}: {f['metric']} {shown} by {f['due'].isoformat()} "
+                f"(baseline {count(f.get('baseline', 0))})", f["value"])
+    if t == "OfferLaunched":
+        segment = f" ({f['segment']})" if f.get("segment") else ""
+        return f"offer launched: {f['offer']}{segment}", Decimal(1)
+    if t == "PartnerSigned":
+        kind = f" ({f['kind']})" if f.get("kind") else ""
+        n = f.get("count", 1)
+        head = "partner signed" if n == 1 else f"{n} partners signed"
+        return f"{head}: {f['partner']}{kind}", Decimal(n)
+    if t == "SalesReported":
+        c = claims[f["period"]]
+        text = f"revenue {f['period']}: {money(f['revenue'], currency)}"
+        if "customers" in f:
+            text += f", {count(f['customers'])} customers"
+        if c.disputed:
+            state = "used" if c.position == event.position else "not used"
+            text += (f" (one of {c.claims} claims, {state}; low {money(c.low, currency)}, "
+                     f"high {money(c.high, currency)})")
+        return text, f["revenue"]
+    if t == "MetricReported":
+        return f"{f['metric']} reported: {count(f['value'])}", Decimal(f["value"])
+    if t == "VentureClosed":
+        by = f" by {f['acquirer']}" if f.get("acquirer") else ""
+        return f"closed: {f['outcome'].replace('_', ' ')}{by}", None
+    return t, None
+
+
+def fold_timeline(venture: str, events: list[Event], currency: str,
+                  claims: list[PeriodClaims], corrections: dict[str, int]) -> list[TimelineRow]:
+    """The venture's effective events as timeline rows, in contract order."""
+    by_period = {c.period: c for c in claims}
+    rows = []
+    targets_seen: dict[str, int] = {}
+    for event in sorted(events, key=order_key):
+        rank = 0
+        if event.type == "TargetSet":
+            rank = targets_seen.get(event.fields["metric"], 0)
+            targets_seen[event.fields["metric"]] = rank + 1
+        text, figure = summary(event, currency, by_period, rank)
+        rows.append(TimelineRow(venture, event.occurred_on, event.position, event.id,
+                                event.type, text, figure, event.source,
+                                corrections.get(event.id, 0), event.get("note")))
+    return rows

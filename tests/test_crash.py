@@ -1,0 +1,181 @@
+"""Crashes on both backends: a killed import leaves all of its file or none of it.
+
+An `outcomes import` of a 50,000-line file runs in a subprocess and is killed with
+SIGKILL (no cleanup of any kind) at two moments: while it validates (before any write)
+and while the database is taking its rows (the insert has started, the commit has not
+happened). The store must then hold the events it held before, or all of the file: never
+a part. The next import of the same file must work (locks released, nothing half-done)
+and give contiguous positions.
+
+A report killed while it brings the local read model up to date must leave it so that
+the next report completes it, with no event skipped or counted twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests import workload
+from tests.conftest import ROOT, Outcomes, pg_connect
+
+LINES = 50_000
+SETUP = workload.setup_events(["big"])
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("crash") / "big.jsonl"
+    return workload.write_jsonl(path, workload.venture_events("big", LINES))
+
+
+def start(run: Outcomes, *args: str) -> subprocess.Popen[str]:
+    """`outcomes ARGS` on `run`'s ledger and read model, in a process of its own."""
+    return subprocess.Popen([sys.executable, "-m", "cli", "--db", run.url, *run.options,
+                             *args], cwd=run.read_model.parent, env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def start_import(url: str, path: Path) -> subprocess.Popen[str]:
+    return start(Outcomes(url), "import", str(path))
+
+
+def writing_started(url: str) -> Callable[[], bool]:
+    """A probe telling when the import's rows are going into the database."""
+    if url.startswith("postgresql://"):
+        conn = pg_connect(url)
+
+        def inserting() -> bool:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state = 'active' "
+                "AND query LIKE '%INSERT INTO%outcomes_events%'").fetchone()
+            return row[0] > 0
+
+        return inserting
+    wal = Path(url + "-wal")
+    baseline = wal.stat().st_size if wal.exists() else 0
+
+    def spilling() -> bool:  # uncommitted pages spill into the WAL as rows go in
+        return wal.exists() and wal.stat().st_size > baseline + 2_000_000
+
+    return spilling
+
+
+def kill_when(proc: subprocess.Popen[str], ready: Callable[[], bool],
+              timeout: float = 120) -> bool:
+    """SIGKILL `proc` as soon as `ready()`; False if it finished first."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        if ready():
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate(timeout=30)
+            return True
+        time.sleep(0.001)
+    proc.communicate(timeout=30)
+    return False
+
+
+def positions(url: str) -> list[int]:
+    return [r.originator_version for r in workload.stored(url)]
+
+
+@pytest.mark.parametrize("moment", ["validating", "writing"])
+def test_killed_import_leaves_all_or_nothing(backend: str, store_url: str, big_file: Path,
+                                             moment: str) -> None:
+    workload.seed(store_url, SETUP)
+    store = Outcomes(store_url)
+    proc = start_import(store_url, big_file)
+    if moment == "validating":  # reading and validating 50,000 lines takes seconds
+        started = time.monotonic()
+        killed = kill_when(proc, lambda: time.monotonic() - started > 1.0)
+    else:
+        killed = kill_when(proc, writing_started(store_url))
+    assert killed, ("the import finished before it could be killed: "
+                    f"make LINES larger ({proc.returncode}, {proc.stderr})")
+    assert proc.returncode == -signal.SIGKILL
+    count = store.count()
+    print(f"\n{backend}, killed while {moment}: {count - len(SETUP)} of {LINES} lines stored")
+    assert count in (len(SETUP), len(SETUP) + LINES), f"{count} rows: a partial import"
+    if moment == "validating":
+        assert count == len(SETUP)
+    result = store("log", "-O", "json")  # the store opens and reads cleanly after the crash
+    assert result.exit_code == 0, result.output
+    if backend == "sqlite":
+        import sqlite3
+
+        con = sqlite3.connect(store_url)
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        con.close()
+    if moment == "writing":  # the next import works (locks released) and completes it
+        again = start_import(store_url, big_file)
+        out, err = again.communicate(timeout=300)
+        assert again.returncode == 0, err
+        assert positions(store_url) == list(range(1, len(SETUP) + LINES + 1))
+
+
+def test_killed_read_model_update_is_caught_up_exactly(
+        backend: str, store_url: str, big_file: Path, tmp_path: Path) -> None:
+    """A report killed while it brings the read model up to date: the next report brings
+    it up to date with no event skipped or counted twice (its tables equal a fresh one's).
+    """
+    workload.seed(store_url, SETUP)
+    assert Outcomes(store_url)("import", str(big_file)).exit_code == 0
+    run = Outcomes(store_url, read_model=tmp_path / "read-model.db")
+    proc = start(run, "report", "roi", "-O", "json")
+    seen: list[float] = []
+
+    def midway() -> bool:
+        """A first batch is committed (the update is under way); then a moment more, so
+        the kill lands inside a later batch's transaction."""
+        if seen:
+            return time.monotonic() > seen[0]
+        try:
+            con = sqlite3.connect(f"file:{run.read_model}?mode=ro", uri=True, timeout=0.1)
+            try:
+                row = con.execute("SELECT position FROM tracking").fetchone()
+            finally:
+                con.close()
+        except sqlite3.Error:  # not created yet
+            return False
+        if row and row[0] > 0:
+            seen.append(time.monotonic() + random.uniform(0, 0.3))
+        return False
+
+    assert kill_when(proc, midway), "the read model caught up before it could be killed"
+    assert proc.returncode == -signal.SIGKILL
+    from projections.readmodel import ReadModel
+
+    model = ReadModel(str(run.read_model))
+    stopped_at = model.position()
+    facts = model.db["facts"].count
+    model.close()
+    print(f"\n{backend}: read model killed at position {stopped_at} of {len(SETUP) + LINES}")
+    assert 0 < stopped_at < len(SETUP) + LINES, "not killed midway"
+    assert facts == stopped_at  # each processed event has its one row, no more
+    after_crash = run("report", "roi", "-O", "json")
+    fresh_run = Outcomes(store_url, read_model=tmp_path / "fresh.db")
+    fresh = fresh_run("report", "roi", "-O", "json")
+    assert after_crash.exit_code == 0 and fresh.exit_code == 0, after_crash.output
+    assert json.loads(after_crash.stdout) | {"known_at": None} == json.loads(
+        fresh.stdout) | {"known_at": None}
+    from projections.tables import TABLES
+
+    a, b = ReadModel(str(run.read_model)), ReadModel(str(fresh_run.read_model))
+    try:
+        for name in TABLES:  # every table of the read model, row for row
+            assert a.table(name) == b.table(name), name
+    finally:
+        a.close()
+        b.close()

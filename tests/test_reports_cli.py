@@ -1,0 +1,180 @@
+"""`outcomes report roi | targets | timeline` and `outcomes rebuild`, end to end.
+
+The two-venture scenario is imported with `outcomes import`; its reports must give the
+figures computed by hand (tests/projection_scenario.py) at both as-of dates, from the
+read model and in every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+
+from ledger.store import EventStore
+from projections.readmodel import ReadModel
+from projections.reports import build_report
+from projections.tables import TABLES
+from tests.projection_scenario import (
+    AFTER,
+    BEFORE,
+    SCENARIO,
+    check_roi,
+    check_targets,
+)
+
+
+def write_jsonl(path: Path, raws: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in raws), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def ledger(outcomes, tmp_path):
+    """The `outcomes` runner (see conftest) with the scenario imported."""
+    result = outcomes("import", str(write_jsonl(tmp_path / "scenario.jsonl", SCENARIO)))
+    assert result.exit_code == 0, result.output
+    return outcomes
+
+
+def read_model(outcomes) -> ReadModel:
+    return ReadModel(str(outcomes.read_model))
+
+
+def json_report(outcomes, *args: str) -> dict:
+    result = outcomes("report", *args, "-O", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+@pytest.mark.parametrize("as_of", [BEFORE, AFTER])
+def test_roi_and_targets_json_match_the_hand_computation(ledger, as_of):
+    check_roi(json_report(ledger, "roi", "--as-of", as_of), as_of)
+    check_targets(json_report(ledger, "targets", "--as-of", as_of), as_of)
+
+
+def test_reports_default_to_today_and_use_the_read_model(ledger):
+    doc = json_report(ledger, "roi")
+    assert doc["as_of"] == date.today().isoformat() and doc["known_at"] is None
+    with EventStore(ledger.url) as store:
+        events = list(store.read())
+    assert doc == build_report("roi", events, as_of=date.today())
+    model = read_model(ledger)
+    assert model.position() == len(SCENARIO) and model.db["roi_ventures"].count == 2
+
+
+def test_appending_updates_the_next_report_incrementally(ledger):
+    json_report(ledger, "roi")
+    model = read_model(ledger)
+    facts_before = model.db["facts"].count
+    result = ledger("append", "metric-reported", "--venture", "numergy", "--metric", "jobs",
+                    "--value", "60", "--occurred-on", "2016-03-01", "--source", "s")
+    assert result.exit_code == 0, result.output
+    doc = json_report(ledger, "roi", "--venture", "numergy")
+    assert doc["ventures"][0]["jobs"] == 60 and doc["ventures"][0]["cost_per_job"] == "500000.00"
+    assert model.db["facts"].count == facts_before + 1  # one more event processed, once
+    assert model.position() == len(SCENARIO) + 1
+
+
+def test_rebuild_gives_identical_tables_and_reports(ledger):
+    reports = {k: ledger("report", k, "-O", "json").output
+               for k in ("roi", "targets", "timeline")}
+    model = read_model(ledger)
+    before = {name: model.table(name) for name in TABLES}
+    result = ledger("rebuild")
+    assert result.exit_code == 0 and f"from {len(SCENARIO)} events" in result.output
+    assert {name: model.table(name) for name in TABLES} == before
+    for kind, text in reports.items():
+        assert ledger("report", kind, "-O", "json").output == text
+
+
+def test_table_output_is_made_for_people(ledger):
+    text = ledger("report", "roi", "--as-of", BEFORE).output
+    assert "30,000,000 EUR" in text  # thousands separators and currency
+    assert ">= -29,000,000 EUR" in text and ">= 0.03x" in text  # lower bounds marked
+    assert "unknown" in text and "-94.7%" in text
+    assert "no inflow" in text  # the irr note as a footnote
+    text = ledger("report", "roi", "--as-of", AFTER).output
+    assert "* 10,500,000 EUR" in text
+    assert "numergy, 2014: 2 claims from 2,000,000 EUR to 6,000,000 EUR" in text
+    text = ledger("report", "targets", "--as-of", AFTER).output
+    assert "0.5 M EUR [2% of 29.7 M EUR]" in text  # the budget-report style
+    assert "* 2.0 M EUR [1% of 214.7 M EUR]" in text  # a disputed year
+    assert "missed (final 1%)" in text and "revised once" in text
+    assert "135 [97% of 139.77]" in text
+    text = ledger("report", "timeline", "--venture", "cloudwatt").output
+    assert "closed: acquired by Orange" in text and "https://example.org/c-closed" in text
+
+
+def test_csv_markdown_and_output_files(ledger, tmp_path):
+    rows = list(csv.DictReader(io.StringIO(
+        ledger("report", "targets", "--as-of", AFTER, "-O", "csv").output)))
+    assert len(rows) == 14 and rows[0]["venture"] == "cloudwatt"  # 4 + 5 + 5 series rows
+    revenue_2014 = next(r for r in rows if r["metric"] == "revenue" and r["year"] == "2014")
+    assert (revenue_2014["actual"], revenue_2014["claims"], revenue_2014["high"]) == (
+        "2000000", "2", "6000000")
+    roi = list(csv.DictReader(io.StringIO(
+        ledger("report", "roi", "--as-of", AFTER, "-O", "csv").output)))
+    assert [r["scope"] for r in roi] == ["venture", "venture", "program"]
+    assert roi[1]["net"] == "-24000000"
+    markdown = ledger("report", "roi", "-O", "markdown").output
+    assert "|---|" in markdown and "### Return on public investment" in markdown
+    for name, check in (("r.json", lambda t: json.loads(t)["ventures"]),
+                        ("r.csv", lambda t: t.startswith("scope,venture")),
+                        ("r.md", lambda t: "|---|" in t)):
+        out = tmp_path / name
+        assert ledger("report", "roi", "-o", str(out)).exit_code == 0
+        assert check(out.read_text(encoding="utf-8")), name
+
+
+def test_known_at_reports_what_the_ledger_knew(outcomes, tmp_path):
+    amendments = ("EventCorrected", "EventRetracted")
+    early = [e for e in SCENARIO
+             if e["occurred_on"] <= "2015-12-31" and e["type"] not in amendments]
+    late = [e for e in SCENARIO if e not in early]  # 2016 events, and the amendments
+    with freeze_time("2016-01-10 12:00:00"):
+        assert outcomes("import", str(write_jsonl(tmp_path / "a.jsonl", early))).exit_code == 0
+    with freeze_time("2017-01-10 12:00:00"):
+        assert outcomes("import", str(write_jsonl(tmp_path / "b.jsonl", late))).exit_code == 0
+    doc = json_report(outcomes, "roi", "--as-of", AFTER, "--known-at", "2016-06-30")
+    assert doc["known_at"] == "2016-06-30T23:59:59.999999Z"
+    # the retraction was not known yet: the duplicate payment still counts
+    assert doc["ventures"][0]["public_granted"] == "60000000"
+    assert json_report(outcomes, "roi", "--as-of", AFTER)["ventures"][0]["public_granted"] \
+        == "30000000"
+    with EventStore(outcomes.url) as store:
+        events = list(store.read())
+    assert doc == build_report("roi", events, as_of=date.fromisoformat(AFTER),
+                               known_at=datetime(2016, 6, 30, 23, 59, 59, 999999, tzinfo=UTC))
+    nothing = json_report(outcomes, "roi", "--known-at", "2015-01-01T00:00:00Z")
+    assert nothing["ventures"] == [] and nothing["programs"] == []
+
+
+def test_bad_input_exits_2_with_one_line(ledger):
+    for args, words in ((["roi", "--venture", "numergie"], "did you mean 'numergy'"),
+                        (["targets", "--program", "nope"], "unknown program"),
+                        (["roi", "--venture", "Not A Slug"], "malformed slug"),
+                        (["roi", "--as-of", "2016-13-01"], "--as-of: malformed date"),
+                        (["timeline", "--known-at", "yesterday"], "malformed timestamp"),
+                        (["roi", "--venture", "numergy", "--program", "other"],
+                         "unknown program")):
+        result = ledger("report", *args)
+        assert result.exit_code == 2, args
+        assert words in result.output and result.output.count("\n") == 1, result.output
+
+
+def test_help_has_examples(outcomes):
+    for args in (["report"], ["report", "roi"], ["report", "targets"],
+                 ["report", "timeline"], ["rebuild"]):
+        result = outcomes(*args, "--help")
+        assert result.exit_code == 0 and "Example" in result.output, args
+
+
+def test_a_fresh_ledger_reports_nothing(outcomes):
+    assert json_report(outcomes, "targets")["targets"] == []
+    assert "Timeline" in outcomes("report", "timeline").output
