@@ -123,6 +123,7 @@ def test_killed_import_leaves_all_or_nothing(backend: str, store_url: str, big_f
         out, err = again.communicate(timeout=300)
         assert again.returncode == 0, err
         assert positions(store_url) == list(range(1, len(SETUP) + LINES + 1))
+        assert store("verify").exit_code == 0
 
 
 def test_killed_read_model_update_is_caught_up_exactly(

@@ -191,3 +191,75 @@ def test_concurrent_inits_all_succeed_and_create_one_ledger(backend: str,
                                 "'outcomes_events_append_only'").fetchone()
     assert triggers == (1,)
     assert Outcomes(store_url)("import", str(SCENARIO)).exit_code == 0
+
+
+# -- integrity on PostgreSQL: what the guards cannot stop, `verify` catches -----------------
+
+SWAP = ["UPDATE outcomes_events SET originator_version = -1 WHERE originator_version = 4",
+        "UPDATE outcomes_events SET originator_version = 4 WHERE originator_version = 7",
+        "UPDATE outcomes_events SET originator_version = 7 WHERE originator_version = -1"]
+TAMPERING = {
+    # name: (statements run by the table's owner with the guard disabled, first bad
+    # position, word in the problem)
+    "one byte of an old amount": (
+        ["UPDATE outcomes_events SET state = convert_to(replace(convert_from(state, 'UTF8'), "
+         "'\"20000000.00\"', '\"20000001.00\"'), 'UTF8') WHERE originator_version = 10"],
+        10, "altered"),
+    "a middle event deleted": (
+        ["DELETE FROM outcomes_events WHERE originator_version = 6"], 6, "removed"),
+    "two events' positions swapped": (SWAP, 4, "reordered"),
+    "a forged row in another stream": (
+        ["INSERT INTO outcomes_events (originator_id, originator_version, topic, state) "
+         "SELECT gen_random_uuid(), 1, topic, state FROM outcomes_events "
+         "WHERE originator_version = 5"], 41, "inserted"),
+}
+
+
+def verify_json(run: Outcomes, *args: str) -> tuple[int, dict]:
+    import json
+
+    result = run("verify", *args, "-O", "json")
+    return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("case", list(TAMPERING))
+def test_verify_catches_what_the_owner_does_behind_the_guard(
+        backend: str, scenario: Outcomes, case: str) -> None:
+    statements, position, word = TAMPERING[case]
+    assert verify_json(scenario)[0] == 0
+    with pg_connect(scenario.url) as conn, conn.transaction():
+        conn.execute("ALTER TABLE outcomes_events DISABLE TRIGGER outcomes_events_append_only")
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("ALTER TABLE outcomes_events ENABLE ALWAYS TRIGGER "
+                     "outcomes_events_append_only")
+    code, report = verify_json(scenario)
+    assert code == 1, report
+    assert report["first_bad_position"] == position and word in report["problem"], report
+
+
+def test_a_pg_dump_restore_verifies_against_the_published_checkpoint(
+        backend: str, scenario: Outcomes, new_store, tmp_path) -> None:
+    """Backups: pg_dump, pg_restore into an empty database, `verify --checkpoint`."""
+    import shutil
+
+    if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        if in_ci():
+            pytest.fail("pg_dump and pg_restore are needed (Debian: postgresql-client)")
+        pytest.skip("pg_dump and pg_restore are not installed")
+    published = scenario("checkpoint").stdout.strip()
+    dump = tmp_path / "ledger.dump"
+    subprocess.run(["pg_dump", "--format=custom", "--file", str(dump), "--dbname",
+                    scenario.url], check=True, capture_output=True)
+    restored = Outcomes(new_store())
+    done = subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname",
+                           restored.url, str(dump)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert restored("verify", "--checkpoint", published).exit_code == 0
+    assert restored("export").stdout == scenario("export").stdout
+    result = restored("append", "offer-launched", "--venture", "alpha", "--offer", "W",
+                      "--occurred-on", "2018-01-01", "--source", "s")
+    assert result.exit_code == 0 and result.stdout.endswith("\t41\n")  # it lives on
+    assert restored("verify", "--checkpoint", published).exit_code == 0  # and extends it
+    with pg_connect(restored.url) as conn, pytest.raises(Exception, match="append-only"):
+        conn.execute("DELETE FROM outcomes_events")  # the guard came back with the dump
