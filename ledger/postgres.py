@@ -89,8 +89,11 @@ class Target:
 
     def describe(self) -> str:
         """The ledger's location for messages: never the password."""
-        where = f"postgresql://{quote(self.user)}@{self.address}/{self.dbname}"
-        return where + (f"?schema={self.schema}" if self.schema != "public" else "")
+        params = [f"host={self.host}"] if self.host.startswith("/") else []
+        params += [f"schema={self.schema}"] if self.schema != "public" else []
+        host = "" if self.host.startswith("/") else self.address
+        where = f"postgresql://{quote(self.user)}@{host}/{self.dbname}"
+        return where + ("?" + "&".join(params) if params else "")
 
     def env(self, *, create: bool) -> dict[str, str]:
         """The eventsourcing library's settings for this ledger."""

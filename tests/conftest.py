@@ -82,7 +82,12 @@ class PostgresServer:
         return name
 
     def drop_database(self, name: str) -> None:
+        """Drop the test database, and the local files the tests kept for it."""
         self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        folder = pg_read_model(self.url_for(name)).parent
+        for pattern in (f"{name}.*", f"{name}-*"):  # read model, index; per schema
+            for path in folder.glob(pattern):
+                path.unlink()
 
     def url_for(self, name: str) -> str:
         return f"{self.base}/{name}"
@@ -136,8 +141,6 @@ def new_store(backend: str, tmp_path: Path,
     for name in made:
         assert server is not None
         server.drop_database(name)
-        for path in pg_read_model(server.url_for(name)).parent.glob(f"{name}*"):
-            path.unlink()
 
 
 @pytest.fixture

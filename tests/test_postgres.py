@@ -263,3 +263,23 @@ def test_a_pg_dump_restore_verifies_against_the_published_checkpoint(
     assert restored("verify", "--checkpoint", published).exit_code == 0  # and extends it
     with pg_connect(restored.url) as conn, pytest.raises(Exception, match="append-only"):
         conn.execute("DELETE FROM outcomes_events")  # the guard came back with the dump
+
+
+def test_urls() -> None:
+    from ledger.postgres import Target, redact
+
+    t = Target.from_url("postgresql://ledger:p%40ss%3Aword@db.example.org:5433/outcomes")
+    assert (t.host, t.port, t.dbname, t.user, t.password, t.schema) == (
+        "db.example.org", 5433, "outcomes", "ledger", "p@ss:word", "public")
+    assert t.describe() == "postgresql://ledger@db.example.org:5433/outcomes"
+    env = t.env(create=False)
+    assert env["POSTGRES_PASSWORD"] == "p@ss:word" and env["CREATE_TABLE"] == "no"
+    assert env["APPLICATION_RECORDER_TOPIC"] == "ledger.postgres:LedgerRecorder"
+    bare = Target.from_url("postgres://ledger@/outcomes?host=/run/postgresql&schema=city")
+    assert (bare.host, bare.port, bare.password, bare.schema) == (
+        "/run/postgresql", 5432, None, "city")
+    assert bare.env(create=True)["POSTGRES_GET_PASSWORD_TOPIC"] == \
+        "ledger.postgres:password_from_libpq"
+    assert bare.describe() == "postgresql://ledger@/outcomes?host=/run/postgresql&schema=city"
+    assert redact("postgresql://u:secret@h:1/d") == "postgresql://u:***@h:1/d"
+    assert redact("postgresql://u@h/d") == "postgresql://u@h/d"
