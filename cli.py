@@ -651,5 +651,79 @@ def rebuild(ctx: click.Context) -> None:
     click.echo(f"read model rebuilt at {path} from {count} events")
 
 
+@main.command()
+@click.option("--db", "path", metavar="PATH", help="Keep the demo ledger at PATH (a new "
+              "file) to explore it afterwards; default: a temporary ledger.")
+def demo(path: str | None) -> None:
+    """Load the French sovereign cloud case into a fresh ledger and tell its story.
+
+    Numergy and Cloudwatt, 2012-2016: 150 M EUR of public money committed, revenue
+    targets of 400 and 500 M EUR, a few million of sales, conflicting figures in the
+    press, and exits at undisclosed prices. The demo never touches an existing ledger.
+
+    \b
+    Example:
+      outcomes demo
+      outcomes demo --db cloud.db && outcomes --db cloud.db report timeline
+    """
+    import os
+    import tempfile
+
+    import outcomes_fixtures
+
+    from ledger.clock import today
+    from ledger.jsonl import read_lines
+    from ledger.service import record
+    from ledger.store import EventStore
+    from ledger.verify import checkpoint, format_checkpoint, verify
+    from projections.layout import render_report
+    from projections.render import render
+    from projections.reports import build_report
+    from projections.story import DISPUTE_COLUMNS, disputed_figures, intro, verdicts
+
+    if path is not None and os.path.exists(path):
+        fail(f"--db: {path} already exists; the demo only writes a new ledger "
+             "(choose another path, or leave --db out for a temporary one)")
+    fixture = outcomes_fixtures.path("cloud-souverain.jsonl")
+    with tempfile.TemporaryDirectory() as scratch:
+        db = path or os.path.join(scratch, "demo.db")
+        store = EventStore(db, create=True)
+        try:
+            with open(fixture, encoding="utf-8") as stream:
+                record(store, read_lines(stream, "fixtures/cloud-souverain.jsonl"),
+                       actor="outcomes demo", keep=False)
+            events = list(store.read())
+            as_of = today()
+            docs = {kind: build_report(kind, events, as_of=as_of)
+                    for kind in ("roi", "targets", "timeline")}
+            size, root = checkpoint(store)
+            checked = verify(store, (size, root))
+        finally:
+            store.close()
+    program = next(e for e in events if e.type == "ProgramRegistered")
+    click.echo("The French sovereign cloud (Numergy and Cloudwatt, 2012-2016)\n")
+    click.echo(intro({**program.wire_fields()}, docs["roi"], len(events),
+                     "fixtures/cloud-souverain.jsonl, each with its source"))
+    click.echo("\nHow far the sales stayed from the initial revenue targets:")
+    for line in verdicts(docs["roi"], docs["targets"], docs["timeline"]):
+        click.echo(f"  - {line}")
+    click.echo("\n" + render_report("roi", docs["roi"], "table"))
+    click.echo(render_report("targets", docs["targets"], "table"))
+    click.echo("Disputed figures: the press and the companies published conflicting revenue; "
+               "the ledger keeps every claim and uses the one published last.")
+    click.echo(render(DISPUTE_COLUMNS, disputed_figures(docs["roi"]), "table"))
+    status = "verifies" if checked.ok else f"does NOT verify: {checked.message()}"
+    click.echo(f"Integrity: {size} events, checkpoint {format_checkpoint(size, root)}; the "
+               f"ledger {status}.")
+    if path:
+        click.echo(f"\nThe ledger is kept at {path}. Try:\n"
+                   f"  outcomes --db {path} report timeline --venture cloudwatt\n"
+                   f"  outcomes --db {path} history numergy --metric revenue\n"
+                   f"  outcomes --db {path} report targets --as-of 2014-12-31")
+    else:
+        click.echo("\nTo explore it: outcomes demo --db cloud.db, then outcomes --db cloud.db "
+                   "report timeline (or history numergy, or report targets --as-of 2014-12-31).")
+
+
 if __name__ == "__main__":
     main()

@@ -105,7 +105,7 @@ def test_table_output_is_made_for_people(ledger):
     text = ledger("report", "targets", "--as-of", AFTER).output
     assert "0.5 M EUR [2% of 29.7 M EUR]" in text  # the budget-report style
     assert "* 2.0 M EUR [1% of 214.7 M EUR]" in text  # a disputed year
-    assert "missed (final 1%)" in text and "revised once" in text
+    assert "missed (final 0.8%)" in text and "revised once" in text
     assert "135 [97% of 139.77]" in text
     text = ledger("report", "timeline", "--venture", "cloudwatt").output
     assert "closed: acquired by Orange" in text and "https://example.org/c-closed" in text
