@@ -597,8 +597,9 @@ def _report_command(kind: str) -> click.Command:
             if slug is not None and not SLUG_RE.fullmatch(slug):
                 fail(f"{option}: malformed slug {slug!r}")
         try:
-            day = _parse_date(as_of, "--as-of") or today()
             cutoff = parse_timestamp(known_at) if known_at else None
+            # What the tool printed at that moment: "today" was the known-at date then.
+            day = _parse_date(as_of, "--as-of") or (cutoff.date() if cutoff else today())
         except ValueError as error:
             fail(str(error))
         ctx = click.get_current_context().find_root()
@@ -612,7 +613,8 @@ def _report_command(kind: str) -> click.Command:
         click.Option(["--venture"], metavar="SLUG", help="Only this venture."),
         click.Option(["--as-of", "as_of"], metavar="DATE",
                      help="Only what occurred on or before DATE, with the corrections and "
-                     "retractions that had occurred by then (default: today)."),
+                     "retractions that had occurred by then (default: today, or the "
+                     "--known-at date)."),
         click.Option(["--known-at", "known_at"], metavar="TIMESTAMP",
                      help="Only what was recorded at or before TIMESTAMP (a date means its "
                      "end); computed from the event store, not the read model."),

@@ -26,7 +26,8 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from ledger import index
+from ledger import clock, index
+from ledger.clock import format_timestamp
 from ledger.model import Event
 from projections.effective import AMENDMENTS
 from projections.fold import Folded, VentureFold, fold_events, registry
@@ -515,6 +516,8 @@ def report_from(store: EventSource, path: str, kind: str, *, as_of: date,
     if known_at is not None:
         return build_report(kind, store.read(), as_of=as_of, known_at=known_at,
                             program=program, venture=venture)
+    now = clock.now()  # the moment this report reflects: what `--known-at` replays later
     with ReadModel(path) as model:
         model.catch_up(store)
-        return model.report(kind, as_of=as_of, program=program, venture=venture)
+        doc = model.report(kind, as_of=as_of, program=program, venture=venture)
+    return doc | {"known_at": format_timestamp(now)}
