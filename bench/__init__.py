@@ -2,6 +2,6 @@
 
 Run from the repository root:
 
-    python -m bench.generate 10000 -o /tmp/ledger.jsonl    # a valid synthetic ledger
-    python -m bench --events 1000000                       # the full benchmark (docs/performance.md)
+    python -m bench.generate 10000 -o /tmp/ledger.jsonl   # a valid synthetic ledger
+    python -m bench --events 1000000      # the full benchmark, see docs/performance.md
 """

@@ -17,7 +17,8 @@ Everything is drawn from `random.Random` seeded by `seed`: the same arguments gi
 bytes on any machine. Lines are produced one at a time; memory grows with the number of
 ventures, not with N.
 
-    python -m bench.generate 1000000 -o ledger.jsonl [--seed 7] [--extra 10000 --extra-out tail.jsonl]
+    python -m bench.generate 1000000 -o ledger.jsonl [--seed 7] \\
+        [--extra 10000 --extra-out tail.jsonl]
 """
 
 from __future__ import annotations
