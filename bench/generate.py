@@ -47,11 +47,12 @@ CLOSE_SHARE = 0.15
 RECENT = 8  # recent sales claims a venture remembers (for disputes)
 CANDIDATES = 16  # recent events a venture may correct or retract
 
-# The mix after each venture's opening events (weights out of 100).
+# The mix after each venture's opening events (relative weights); a kind that does not
+# apply at that moment (a quarter already reported, nothing to correct) becomes a metric.
 MIX = (
     ("sales_quarter", 32),
     ("sales_year", 8),
-    ("sales_dispute", 4),
+    ("sales_dispute", 3),
     ("metric", 15),
     ("grant", 10),
     ("commit", 2),

@@ -640,6 +640,9 @@ def table(doc: dict[str, Any]) -> str:
         *(line(r) for r in rows),
         "",
     ]
+    for m in doc["measures"].values():
+        if m["status"] in ("error", "skipped") and m["note"]:
+            head.append(f"{m['label']}: {m['status']}: {m['note']}")
     if "large_store_bytes" in files:
         head.append(f"large ledger: store {files['large_store_bytes'] / 2**20:,.1f} MiB "
                     f"({files['large_store_bytes_per_event']} B/event), read model "
