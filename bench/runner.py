@@ -319,7 +319,7 @@ class Bench:
             m.events = self.n
             for r in range(self.import_runs):
                 db = self.fresh("raw.db")
-                out = self.scratch / "raw.json"
+                out = self.scratch / "raw-result.json"
                 proc = run_process([sys.executable, str(RAW_SCRIPT), str(self.ledger), str(db),
                                     *extra], stdout=out, scratch=self.scratch, env=self.env)
                 if proc.returncode != 0:
@@ -427,14 +427,17 @@ class Bench:
             self.size += 1
 
     def store_sizes(self, prefix: str, db: Path, events: int) -> None:
+        """Bytes of the store, and of the local files derived from it (read model, index)."""
         checkpoint(db)
         store = file_size(db)
-        read = sum(file_size(p) for p in db.parent.glob(db.stem + ".read.db*"))
+        derived = {p.name: file_size(p) for p in derived_files(db)}
+        total = sum(derived.values())
         self.files[f"{prefix}_events"] = events
         self.files[f"{prefix}_store_bytes"] = store
-        self.files[f"{prefix}_read_model_bytes"] = read
+        self.files[f"{prefix}_derived_bytes"] = total
+        self.files[f"{prefix}_derived_files"] = derived
         self.files[f"{prefix}_store_bytes_per_event"] = round(store / events, 1)
-        self.files[f"{prefix}_read_model_bytes_per_event"] = round(read / events, 1)
+        self.files[f"{prefix}_derived_bytes_per_event"] = round(total / events, 1)
 
     # -- all of it ----------------------------------------------------------------------------
 
@@ -528,9 +531,16 @@ def file_size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
 
+def derived_files(db: Path) -> list[Path]:
+    """The local files beside a store `x.db` derived from it (`x.read.db`, `x.index.db`,
+    ...), without the store's own WAL files."""
+    return sorted(p for p in db.parent.glob(db.stem + ".*")
+                  if p != db and not p.name.startswith(db.name + "-"))
+
+
 def remove_store(db: Path) -> None:
-    """A SQLite store with its WAL files and the derived read-model files beside it."""
-    for p in [db, *db.parent.glob(db.name + "-*"), *db.parent.glob(db.stem + ".read.db*")]:
+    """A SQLite store with its WAL files and the derived files beside it."""
+    for p in [db, *db.parent.glob(db.name + "-*"), *derived_files(db)]:
         if p.exists():
             p.unlink()
 
@@ -644,9 +654,11 @@ def table(doc: dict[str, Any]) -> str:
         if m["status"] in ("error", "skipped") and m["note"]:
             head.append(f"{m['label']}: {m['status']}: {m['note']}")
     if "large_store_bytes" in files:
-        head.append(f"large ledger: store {files['large_store_bytes'] / 2**20:,.1f} MiB "
-                    f"({files['large_store_bytes_per_event']} B/event), read model "
-                    f"{files['large_read_model_bytes'] / 2**20:,.1f} MiB; JSONL "
+        head.append(f"large ledger ({files['large_events']:,} events): store "
+                    f"{files['large_store_bytes'] / 2**20:,.1f} MiB "
+                    f"({files['large_store_bytes_per_event']} B/event), derived files "
+                    f"{files['large_derived_bytes'] / 2**20:,.1f} MiB "
+                    f"({', '.join(files['large_derived_files']) or 'none'}); JSONL "
                     f"{files['jsonl_bytes'] / 2**20:,.1f} MiB")
     head.append(f"total time {doc['total_seconds']:.0f} s")
     return "\n".join(head) + "\n"
