@@ -2,7 +2,8 @@
 
 Every figure is the median of several runs of a separate process (interpreter start
 included), timed with `time.perf_counter` around it; its peak memory is the process's
-maximum resident set size, from `os.wait4`. The steps, in order:
+maximum resident set size, from `os.wait4` (both measured by bench/peak.py, which forks
+the command from a small interpreter). The steps, in order:
 
 1. generate the ledger (cached in the work folder by N, seed and generator version), split
    into two halves, plus a tail of later events in chunks of 1,000;
@@ -30,6 +31,7 @@ import os
 import platform
 import shlex
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -48,6 +50,7 @@ TAIL_CHUNKS = 10  # the "report after 1,000 new events" measure runs at most thi
 MEMORY_GOAL_MIB = 1024
 DEFAULT_WORKDIR = Path(__file__).resolve().parent / "out"
 RAW_SCRIPT = Path(__file__).resolve().parent / "raw.py"
+PEAK_SCRIPT = Path(__file__).resolve().parent / "peak.py"
 APPEND_VENTURE = gen.OPEN_VENTURE
 MISSING_MARKERS = ("No such command", "No such option")
 
@@ -77,32 +80,36 @@ def run_process(argv: Sequence[str], *, stdout: Path | None = None, scratch: Pat
                 env: dict[str, str] | None = None, timeout: float | None = None) -> Proc:
     """Run `argv`, its output to `stdout` (or nowhere), and return its time and peak memory.
 
-    `os.wait4` gives this child's own resource usage (ru_maxrss in KiB on Linux), unlike
-    `RUSAGE_CHILDREN`, which is the maximum over every child so far.
+    The command runs under bench/peak.py, which forks it from a small interpreter and
+    reports its own wall time and `ru_maxrss` (KiB on Linux): started directly from this
+    process, a child would inherit this process's memory high-water mark (see peak.py).
     """
-    err_path = scratch / "stderr.txt"
+    err_path, report = scratch / "stderr.txt", scratch / "peak.json"
+    report.unlink(missing_ok=True)
+    wrapper = [sys.executable, str(PEAK_SCRIPT), str(report), *argv]
     out = open(stdout, "wb") if stdout else open(os.devnull, "wb")  # noqa: SIM115
     err = open(err_path, "wb")  # noqa: SIM115
     try:
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=env)
-        deadline = None if timeout is None else start + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG if deadline else 0)
-            if pid:
-                break
-            if deadline and time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.005)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
+        proc = subprocess.Popen(wrapper, stdout=out, stderr=err, env=env,
+                                start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        elapsed = time.perf_counter() - start
     finally:
         out.close()
         err.close()
     stderr = err_path.read_text(encoding="utf-8", errors="replace")
-    return Proc(list(argv), seconds, usage.ru_maxrss, proc.returncode, stderr, stdout)
+    if report.exists():
+        measured = json.loads(report.read_text(encoding="utf-8"))
+        return Proc(list(argv), measured["seconds"], measured["maxrss_kib"],
+                    measured["returncode"], stderr, stdout)
+    if timeout is not None and elapsed >= timeout:
+        stderr += f"\nbench: killed after {timeout:g} s (--timeout)"
+    return Proc(list(argv), elapsed, 0, proc.returncode or -1, stderr, stdout)
 
 
 @dataclass
