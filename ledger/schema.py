@@ -231,14 +231,9 @@ class EventType:
     def field(self, name: str) -> Field | None:
         return next((f for f in self.all_fields if f.name == name), None)
 
-    @property
+    @functools.cached_property
     def kinds(self) -> dict[str, Kind]:
-        return _kinds(self)
-
-
-@functools.cache
-def _kinds(etype: EventType) -> dict[str, Kind]:
-    return {f.name: f.kind for f in etype.all_fields}
+        return {f.name: f.kind for f in self.all_fields}
 
 
 INSTRUMENTS = ("equity", "grant", "loan", "guarantee", "other")
