@@ -21,6 +21,26 @@ EXIT_BAD_INPUT = 2
 FORMAT_CHOICE = click.Choice(["table", "json", "csv", "markdown"])
 
 
+OUTPUT_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (("-O", "--output-format", "fmt"),
+     {"type": FORMAT_CHOICE, "help": "Output format (default: table, or from the -o extension)."}),
+    (("-o", "--output"),
+     {"metavar": "FILE", "help": "Write to FILE (.json, .csv, .md or .txt picks the format)."}),
+]
+
+
+def output_params() -> list[click.Option]:
+    """-O and -o, as every command that prints rows or reports takes them."""
+    return [click.Option(list(decls), **attrs) for decls, attrs in OUTPUT_OPTIONS]
+
+
+def output_options(command: Any) -> Any:
+    """Decorator form of output_params()."""
+    for decls, attrs in reversed(OUTPUT_OPTIONS):
+        command = click.option(*decls, **attrs)(command)
+    return command
+
+
 def fail(message: str) -> NoReturn:
     """Print a one-line error and exit 2 (bad input or usage)."""
     click.echo(f"outcomes: error: {message}", err=True)
@@ -365,9 +385,7 @@ def retract(ctx: click.Context, event_id: str, reason: str, source: str,
 @click.option("--since", metavar="DATE", help="Only events that occurred on or after DATE.")
 @click.option("--known-at", metavar="TIMESTAMP",
               help="Only events recorded at or before TIMESTAMP (a date means its end).")
-@click.option("-O", "--output-format", "fmt", type=FORMAT_CHOICE, help="Output format "
-              "(default: table, or from the -o extension).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE.")
+@output_options
 @click.pass_context
 def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: str | None,
         known_at: str | None, fmt: str | None, output: str | None) -> None:
@@ -413,9 +431,7 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
               help="Only this metric's figures (and its targets).")
 @click.option("--known-at", metavar="TIMESTAMP",
               help="As the ledger knew it at TIMESTAMP (a date means its end).")
-@click.option("-O", "--output-format", "fmt", type=FORMAT_CHOICE, help="Output format "
-              "(default: table, or from the -o extension).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE.")
+@output_options
 @click.pass_context
 def history(ctx: click.Context, venture: str, metric: str | None, known_at: str | None,
             fmt: str | None, output: str | None) -> None:
@@ -618,10 +634,7 @@ def _report_command(kind: str) -> click.Command:
         click.Option(["--known-at", "known_at"], metavar="TIMESTAMP",
                      help="Only what was recorded at or before TIMESTAMP (a date means its "
                      "end); computed from the event store, not the read model."),
-        click.Option(["-O", "--output-format", "fmt"], type=FORMAT_CHOICE,
-                     help="Output format (default: table, or from the -o extension)."),
-        click.Option(["-o", "--output"], metavar="FILE",
-                     help="Write to FILE (.json, .csv, .md or .txt picks the format)."),
+        *output_params(),
     ]
     return click.Command(kind, callback=callback, params=params, short_help=short,
                          help=f"{short}\n\n{long}\n\n\b\nExample:\n  {example}")
