@@ -21,6 +21,26 @@ EXIT_BAD_INPUT = 2
 FORMAT_CHOICE = click.Choice(["table", "json", "csv", "markdown"])
 
 
+OUTPUT_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (("-O", "--output-format", "fmt"),
+     {"type": FORMAT_CHOICE, "help": "Output format (default: table, or from the -o extension)."}),
+    (("-o", "--output"),
+     {"metavar": "FILE", "help": "Write to FILE (.json, .csv, .md or .txt picks the format)."}),
+]
+
+
+def output_params() -> list[click.Option]:
+    """-O and -o, as every command that prints rows or reports takes them."""
+    return [click.Option(list(decls), **attrs) for decls, attrs in OUTPUT_OPTIONS]
+
+
+def output_options(command: Any) -> Any:
+    """Decorator form of output_params()."""
+    for decls, attrs in reversed(OUTPUT_OPTIONS):
+        command = click.option(*decls, **attrs)(command)
+    return command
+
+
 def fail(message: str) -> NoReturn:
     """Print a one-line error and exit 2 (bad input or usage)."""
     click.echo(f"outcomes: error: {message}", err=True)
@@ -370,9 +390,7 @@ def retract(ctx: click.Context, event_id: str, reason: str, source: str,
 @click.option("--since", metavar="DATE", help="Only events that occurred on or after DATE.")
 @click.option("--known-at", metavar="TIMESTAMP",
               help="Only events recorded at or before TIMESTAMP (a date means its end).")
-@click.option("-O", "--output-format", "fmt", type=FORMAT_CHOICE, help="Output format "
-              "(default: table, or from the -o extension).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE.")
+@output_options
 @click.pass_context
 def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: str | None,
         known_at: str | None, fmt: str | None, output: str | None) -> None:
@@ -418,9 +436,7 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
               help="Only this metric's figures (and its targets).")
 @click.option("--known-at", metavar="TIMESTAMP",
               help="As the ledger knew it at TIMESTAMP (a date means its end).")
-@click.option("-O", "--output-format", "fmt", type=FORMAT_CHOICE, help="Output format "
-              "(default: table, or from the -o extension).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE.")
+@output_options
 @click.pass_context
 def history(ctx: click.Context, venture: str, metric: str | None, known_at: str | None,
             fmt: str | None, output: str | None) -> None:
@@ -602,8 +618,9 @@ def _report_command(kind: str) -> click.Command:
             if slug is not None and not SLUG_RE.fullmatch(slug):
                 fail(f"{option}: malformed slug {slug!r}")
         try:
-            day = _parse_date(as_of, "--as-of") or today()
             cutoff = parse_timestamp(known_at) if known_at else None
+            # What the tool printed at that moment: "today" was the known-at date then.
+            day = _parse_date(as_of, "--as-of") or (cutoff.date() if cutoff else today())
         except ValueError as error:
             fail(str(error))
         ctx = click.get_current_context().find_root()
@@ -617,14 +634,12 @@ def _report_command(kind: str) -> click.Command:
         click.Option(["--venture"], metavar="SLUG", help="Only this venture."),
         click.Option(["--as-of", "as_of"], metavar="DATE",
                      help="Only what occurred on or before DATE, with the corrections and "
-                     "retractions that had occurred by then (default: today)."),
+                     "retractions that had occurred by then (default: today, or the "
+                     "--known-at date)."),
         click.Option(["--known-at", "known_at"], metavar="TIMESTAMP",
                      help="Only what was recorded at or before TIMESTAMP (a date means its "
                      "end); computed from the event store, not the read model."),
-        click.Option(["-O", "--output-format", "fmt"], type=FORMAT_CHOICE,
-                     help="Output format (default: table, or from the -o extension)."),
-        click.Option(["-o", "--output"], metavar="FILE",
-                     help="Write to FILE (.json, .csv, .md or .txt picks the format)."),
+        *output_params(),
     ]
     return click.Command(kind, callback=callback, params=params, short_help=short,
                          help=f"{short}\n\n{long}\n\n\b\nExample:\n  {example}")
@@ -654,6 +669,80 @@ def rebuild(ctx: click.Context) -> None:
     with open_store(ctx) as store, ReadModel(path) as model:
         count = model.rebuild(store)
     click.echo(f"read model rebuilt at {path} from {count} events")
+
+
+@main.command()
+@click.option("--db", "path", metavar="PATH", help="Keep the demo ledger at PATH (a new "
+              "file) to explore it afterwards; default: a temporary ledger.")
+def demo(path: str | None) -> None:
+    """Load the French sovereign cloud case into a fresh ledger and tell its story.
+
+    Numergy and Cloudwatt, 2012-2016: 150 M EUR of public money committed, revenue
+    targets of 400 and 500 M EUR, a few million of sales, conflicting figures in the
+    press, and exits at undisclosed prices. The demo never touches an existing ledger.
+
+    \b
+    Example:
+      outcomes demo
+      outcomes demo --db cloud.db && outcomes --db cloud.db report timeline
+    """
+    import os
+    import tempfile
+
+    import outcomes_fixtures
+
+    from ledger.clock import today
+    from ledger.jsonl import read_lines
+    from ledger.service import record
+    from ledger.store import EventStore
+    from ledger.verify import checkpoint, format_checkpoint, verify
+    from projections.layout import render_report
+    from projections.render import render
+    from projections.reports import build_report
+    from projections.story import DISPUTE_COLUMNS, disputed_figures, intro, verdicts
+
+    if path is not None and os.path.exists(path):
+        fail(f"--db: {path} already exists; the demo only writes a new ledger "
+             "(choose another path, or leave --db out for a temporary one)")
+    fixture = outcomes_fixtures.path("cloud-souverain.jsonl")
+    with tempfile.TemporaryDirectory() as scratch:
+        db = path or os.path.join(scratch, "demo.db")
+        store = EventStore(db, create=True)
+        try:
+            with open(fixture, encoding="utf-8") as stream:
+                record(store, read_lines(stream, "fixtures/cloud-souverain.jsonl"),
+                       actor="outcomes demo", keep=False)
+            events = list(store.read())
+            as_of = today()
+            docs = {kind: build_report(kind, events, as_of=as_of)
+                    for kind in ("roi", "targets", "timeline")}
+            size, root = checkpoint(store)
+            checked = verify(store, (size, root))
+        finally:
+            store.close()
+    program = next(e for e in events if e.type == "ProgramRegistered")
+    click.echo("The French sovereign cloud (Numergy and Cloudwatt, 2012-2016)\n")
+    click.echo(intro({**program.wire_fields()}, docs["roi"], len(events),
+                     "fixtures/cloud-souverain.jsonl, each with its source"))
+    click.echo("\nHow far the sales stayed from the initial revenue targets:")
+    for line in verdicts(docs["roi"], docs["targets"], docs["timeline"]):
+        click.echo(f"  - {line}")
+    click.echo("\n" + render_report("roi", docs["roi"], "table"))
+    click.echo(render_report("targets", docs["targets"], "table"))
+    click.echo("Disputed figures: the press and the companies published conflicting revenue; "
+               "the ledger keeps every claim and uses the one published last.")
+    click.echo(render(DISPUTE_COLUMNS, disputed_figures(docs["roi"]), "table"))
+    status = "verifies" if checked.ok else f"does NOT verify: {checked.message()}"
+    click.echo(f"Integrity: {size} events, checkpoint {format_checkpoint(size, root)}; the "
+               f"ledger {status}.")
+    if path:
+        click.echo(f"\nThe ledger is kept at {path}. Try:\n"
+                   f"  outcomes --db {path} report timeline --venture cloudwatt\n"
+                   f"  outcomes --db {path} history numergy --metric revenue\n"
+                   f"  outcomes --db {path} report targets --as-of 2014-12-31")
+    else:
+        click.echo("\nTo explore it: outcomes demo --db cloud.db, then outcomes --db cloud.db "
+                   "report timeline (or history numergy, or report targets --as-of 2014-12-31).")
 
 
 if __name__ == "__main__":

@@ -143,6 +143,59 @@ class PendingEvents(MutableMapping[int, Event]):
         self.con.execute("DELETE FROM pending")
 
 
+class IndexedEntities(MutableMapping[str, Event]):
+    """Programs, ventures or closures by slug, read on demand; changes saved at commit."""
+
+    def __init__(self, con: sqlite3.Connection, kind: str) -> None:
+        self.con, self.kind = con, kind
+        self.changed: dict[str, Event | None] = {}  # None: deleted
+
+    def __getitem__(self, slug: str) -> Event:
+        if slug in self.changed:
+            event = self.changed[slug]
+            if event is None:
+                raise KeyError(slug)
+            return event
+        row = self.con.execute("SELECT event FROM ledger_index_entities WHERE kind = ? AND "
+                               "slug = ?", (self.kind, slug)).fetchone()
+        if row is None:
+            raise KeyError(slug)
+        return _event_from_json(row[0])
+
+    def __setitem__(self, slug: str, event: Event) -> None:
+        self.changed[slug] = event
+
+    def __delitem__(self, slug: str) -> None:
+        self[slug]  # KeyError if absent
+        self.changed[slug] = None
+
+    def __contains__(self, slug: object) -> bool:
+        try:
+            self[slug]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        stored = {row[0] for row in self.con.execute(
+            "SELECT slug FROM ledger_index_entities WHERE kind = ?", (self.kind,))}
+        alive = (stored | set(self.changed)) - {k for k, v in self.changed.items() if v is None}
+        return iter(sorted(alive))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def save(self) -> None:
+        for slug, event in self.changed.items():
+            if event is None:
+                self.con.execute("DELETE FROM ledger_index_entities WHERE kind = ? AND "
+                                 "slug = ?", (self.kind, slug))
+            else:
+                self.con.execute("INSERT OR REPLACE INTO ledger_index_entities VALUES "
+                                 "(?, ?, ?)", (self.kind, slug, json.dumps(event.to_log())))
+        self.changed.clear()
+
+
 class LedgerIndex:
     """Loads the validation state for one write, and saves it once the write is stored."""
 
@@ -172,6 +225,8 @@ class LedgerIndex:
         con.execute("BEGIN IMMEDIATE")
         state = LedgerState(lookup=store.event_at, entries=IndexedEntries(con),
                             pending=PendingEvents(con))
+        for kind in ENTITY_EVENTS.values():
+            setattr(state, kind, IndexedEntities(con, kind))
         meta = dict(con.execute("SELECT key, value FROM ledger_index_meta"))
         if meta and (meta.get("store") != store.location or not _same_history(store, meta)):
             meta = {}  # another ledger, or a restored or replaced store: start again
@@ -180,9 +235,6 @@ class LedgerIndex:
             state.recorded_at = datetime.fromisoformat(meta["recorded_at"])
             state.frontier = {int(p): bytes.fromhex(h)
                               for p, h in json.loads(meta["frontier"]).items()}
-            for kind, slug, event in con.execute(
-                    "SELECT kind, slug, event FROM ledger_index_entities"):
-                getattr(state, kind)[slug] = _event_from_json(event)
         else:
             for table in ("meta", "entries", "entities"):
                 con.execute(f"DELETE FROM ledger_index_{table}")
@@ -195,11 +247,10 @@ class LedgerIndex:
         con = self.con
         assert isinstance(state.entries, IndexedEntries)
         state.entries.flush()
-        con.execute("DELETE FROM ledger_index_entities")
-        con.executemany("INSERT INTO ledger_index_entities VALUES (?, ?, ?)",
-                        ((kind, slug, json.dumps(event.to_log()))
-                         for kind in ENTITY_EVENTS.values()
-                         for slug, event in getattr(state, kind).items()))
+        for kind in ENTITY_EVENTS.values():
+            entities = getattr(state, kind)
+            assert isinstance(entities, IndexedEntities)
+            entities.save()
         meta = {"store": store_url, "position": str(state.position),
                 "recorded_at": state.recorded_at.isoformat() if state.recorded_at else "",
                 "frontier": json.dumps({p: h.hex() for p, h in state.frontier.items()})}

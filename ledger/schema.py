@@ -231,14 +231,9 @@ class EventType:
     def field(self, name: str) -> Field | None:
         return next((f for f in self.all_fields if f.name == name), None)
 
-    @property
+    @functools.cached_property
     def kinds(self) -> dict[str, Kind]:
-        return _kinds(self)
-
-
-@functools.cache
-def _kinds(etype: EventType) -> dict[str, Kind]:
-    return {f.name: f.kind for f in etype.all_fields}
+        return {f.name: f.kind for f in self.all_fields}
 
 
 INSTRUMENTS = ("equity", "grant", "loan", "guarantee", "other")
@@ -266,6 +261,19 @@ def _currency_check() -> Field:
 def _public() -> Field:
     return Field("public", BOOL, "public money (true) or private (false)",
                  required=False, default=True)
+
+
+def _funding(verb: str, funder: str) -> tuple[Field, ...]:
+    """The fields of a funding event: committed and granted money have the same shape."""
+    return (
+        _venture(),
+        Field("amount", AMOUNT, f"amount {verb}", positive=True),
+        Field("funder", TEXT, funder),
+        _public(),
+        Field("instrument", TEXT, "form of the money", required=False, default="equity",
+              choices=INSTRUMENTS),
+        _currency_check(),
+    )
 
 
 EVENT_TYPES: dict[str, EventType] = {
@@ -301,29 +309,13 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType(
             "FundingCommitted",
             "Money promised to a venture (not yet paid).",
-            (
-                _venture(),
-                Field("amount", AMOUNT, "amount committed", positive=True),
-                Field("funder", TEXT, "who commits it"),
-                _public(),
-                Field("instrument", TEXT, "form of the money", required=False,
-                      default="equity", choices=INSTRUMENTS),
-                _currency_check(),
-            ),
+            _funding("committed", "who commits it"),
             example="--venture numergy --amount 75000000 --funder CDC",
         ),
         EventType(
             "FundingGranted",
             "Money actually paid to a venture.",
-            (
-                _venture(),
-                Field("amount", AMOUNT, "amount paid", positive=True),
-                Field("funder", TEXT, "who paid it"),
-                _public(),
-                Field("instrument", TEXT, "form of the money", required=False,
-                      default="equity", choices=INSTRUMENTS),
-                _currency_check(),
-            ),
+            _funding("paid", "who paid it"),
             example="--venture numergy --amount 25000000 --funder CDC",
         ),
         EventType(

@@ -70,9 +70,9 @@ class LedgerState:
         self.position = 0
         self.recorded_at: datetime | None = None
         self.entries: MutableMapping[str, Entry] = {} if entries is None else entries
-        self.programs: dict[str, Event] = {}
-        self.ventures: dict[str, Event] = {}
-        self.closures: dict[str, Event] = {}
+        self.programs: MutableMapping[str, Event] = {}
+        self.ventures: MutableMapping[str, Event] = {}
+        self.closures: MutableMapping[str, Event] = {}
         self.frontier: dict[int, bytes] = {}  # position -> node, in increasing position
         self._lookup = lookup
         self._batch: MutableMapping[int, Event] = {} if pending is None else pending
@@ -91,12 +91,14 @@ class LedgerState:
         if kind is not None:
             getattr(self, kind)[event.fields[SLUG_FIELD[kind]]] = event
         elif event.type == "EventRetracted":
-            target = self.entries[event.fields["event"]]
+            target_id = event.fields["event"]
+            target = self.entries[target_id]
             target.retracted = True
-            self.entries[event.fields["event"]] = target  # write back (the index persists it)
+            self.entries[target_id] = target  # write back (the index persists it)
             if target.type == "VentureClosed":
-                self.closures = {v: e for v, e in self.closures.items()
-                                 if e.id != event.fields["event"]}
+                slug = self._slug_of(target)
+                if slug in self.closures and self.closures[slug].id == target_id:
+                    del self.closures[slug]  # the venture is open again
         elif event.type == "EventCorrected":
             target_id = event.fields["event"]
             target = self.entries[target_id]
@@ -105,11 +107,14 @@ class LedgerState:
                 self.entries[target_id] = target  # write back (the index persists it)
             kind = ENTITY_EVENTS.get(target.type)
             if kind is not None:
-                cache = getattr(self, kind)
-                for key, cached in cache.items():
-                    if cached.id == target_id:
-                        cache[key] = cached.corrected(event.fields["changes"])
-                        break
+                cache, slug = getattr(self, kind), self._slug_of(target)
+                if slug in cache and cache[slug].id == target_id:
+                    cache[slug] = cache[slug].corrected(event.fields["changes"])
+
+    def _slug_of(self, entry: Entry) -> str:
+        """The slug an entity event names (never corrected: see IDENTITY)."""
+        kind = ENTITY_EVENTS[entry.type]
+        return self.event_at(entry.position).fields[SLUG_FIELD[kind]]
 
     def event_at(self, position: int) -> Event:
         if position in self._batch:

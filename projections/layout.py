@@ -185,7 +185,7 @@ def targets_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column],
             if i == last:
                 status = t["status"]
                 if t["final_attainment"] is not None:
-                    status += f" (final {percent(t['final_attainment'])})"
+                    status += f" (final {percent(t['final_attainment'], places=1)})"
                 if t["closed_on"] is not None and t["judged_on"] == t["closed_on"]:
                     status += f", closed {t['closed_on']} before due"
             rows.append({"venture": t["venture"] if i == 0 else "",

@@ -26,7 +26,8 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from ledger import index
+from ledger import clock, index
+from ledger.clock import format_timestamp
 from ledger.model import Event
 from projections.effective import AMENDMENTS
 from projections.fold import Folded, VentureFold, fold_events, registry
@@ -62,6 +63,9 @@ class EventSource(Protocol):
     def read(self, after: int = 0, upto: int | None = None) -> Iterator[Event]: ...
 
     def event_at(self, position: int) -> Event: ...
+
+
+REFOLD_BATCH = 500  # ventures refolded together (SQLite allows 32766 parameters)
 
 
 def read_model_path(store_url: str, override: str | None = None) -> str:
@@ -239,13 +243,9 @@ class ReadModel:
         owners = owners or Owners(self.db)
         with self._transaction():
             dirty = list(self.db.query("SELECT kind, key FROM dirty ORDER BY kind, key"))
-            program_facts: dict[str, list[Event]] = {}
-            for row in dirty:
-                if row["kind"] == "venture":
-                    program = owners.program_of(row["key"])
-                    if program not in program_facts:
-                        program_facts[program] = self._program_facts(program)
-                    self._refold_venture(row["key"], program_facts[program])
+            ventures = [row["key"] for row in dirty if row["kind"] == "venture"]
+            for start in range(0, len(ventures), REFOLD_BATCH):
+                self._refold_ventures(ventures[start:start + REFOLD_BATCH], owners)
             for row in dirty:
                 if row["kind"] == "program":
                     self._refold_program(row["key"])
@@ -266,15 +266,35 @@ class ReadModel:
         return self._facts(f"position IN (SELECT position FROM fact_ventures "
                            f"WHERE venture IN ({ventures}))", params)
 
-    def _refold_venture(self, venture: str, program_facts: list[Event]) -> None:
-        events = sorted(program_facts + self._venture_facts("?", [venture]),
-                        key=lambda e: e.position)
-        fold = fold_events(events, as_of=None).ventures[venture]
+    def _refold_ventures(self, ventures: list[str], owners: Owners) -> None:
+        """Refold a batch of ventures: one read of their facts, one delete and one insert
+        per table for the whole batch (a venture at a time costs a statement per table)."""
+        marks = ", ".join("?" for _ in ventures)
+        facts: dict[str, list[Event]] = {v: [] for v in ventures}
+        cursor = self.db.conn.execute(
+            f"SELECT fv.venture AS owner, f.* FROM fact_ventures fv JOIN facts f "
+            f"ON f.position = fv.position WHERE fv.venture IN ({marks}) "
+            f"ORDER BY fv.venture, f.position", ventures)
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            record = dict(zip(names, row, strict=True))
+            facts[record.pop("owner")].append(fact_event(record))
+        program_facts: dict[str | None, list[Event]] = {}
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for venture in ventures:
+            program = owners.program_of(venture)
+            if program not in program_facts:
+                program_facts[program] = self._program_facts(program)
+            events = sorted(program_facts[program] + facts[venture], key=lambda e: e.position)
+            fold = fold_events(events, as_of=None).ventures[venture]
+            for table, table_rows in venture_rows(fold).items():
+                rows.setdefault(table, []).extend(table_rows)
         for table in VENTURE_TABLES:
-            self.db.execute(f"DELETE FROM {table} WHERE venture = ?", [venture])
-        self.db.execute("DELETE FROM irr_cache WHERE key = ?", [f"venture:{venture}"])
-        for table, rows in venture_rows(fold).items():
-            self._insert(table, rows)
+            self.db.execute(f"DELETE FROM {table} WHERE venture IN ({marks})", ventures)
+        self.db.execute(f"DELETE FROM irr_cache WHERE key IN ({marks})",
+                        [f"venture:{v}" for v in ventures])
+        for table, table_rows in rows.items():
+            self._insert(table, table_rows)
 
     def _refold_program(self, program: str) -> None:
         events = self._program_facts(program)
@@ -515,6 +535,8 @@ def report_from(store: EventSource, path: str, kind: str, *, as_of: date,
     if known_at is not None:
         return build_report(kind, store.read(), as_of=as_of, known_at=known_at,
                             program=program, venture=venture)
+    now = clock.now()  # the moment this report reflects: what `--known-at` replays later
     with ReadModel(path) as model:
         model.catch_up(store)
-        return model.report(kind, as_of=as_of, program=program, venture=venture)
+        doc = model.report(kind, as_of=as_of, program=program, venture=venture)
+    return doc | {"known_at": format_timestamp(now)}

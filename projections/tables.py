@@ -21,8 +21,16 @@ from projections.roi import Money, combine, evaluate
 from projections.targets import Actual, Target, TargetFacts
 from projections.timeline import TimelineRow
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
+
+# The figures of a return-on-investment row, for a venture and for a program alike.
+ROI_COLUMNS = {"public_committed": TEXT, "public_granted": TEXT, "private_granted": TEXT,
+               "returned": TEXT, "residual_value": TEXT, "net": TEXT, "multiple": REAL,
+               "revenue_to_date": TEXT, "revenue_per_public_euro": REAL, "leverage": REAL,
+               "jobs": INT, "cost_per_job": TEXT, "public_committed_cents": INT,
+               "public_granted_cents": INT, "private_granted_cents": INT,
+               "returned_cents": INT, "revenue_to_date_cents": INT}
 
 # name -> (columns, primary key); column order is the order Datasette shows.
 TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
@@ -35,22 +43,10 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "ventures": ({"venture": TEXT, "name": TEXT, "program": TEXT, "currency": TEXT,
                   "identifier": TEXT, "registered_on": TEXT, "source": TEXT,
                   "closed_on": TEXT, "outcome": TEXT}, ("venture",)),
-    "roi_ventures": ({"venture": TEXT, "program": TEXT, "currency": TEXT,
-                      "public_committed": TEXT, "public_granted": TEXT,
-                      "private_granted": TEXT, "returned": TEXT, "residual_value": TEXT,
-                      "net": TEXT, "multiple": REAL, "revenue_to_date": TEXT,
-                      "revenue_per_public_euro": REAL, "leverage": REAL, "jobs": INT,
-                      "cost_per_job": TEXT, "public_committed_cents": INT,
-                      "public_granted_cents": INT, "private_granted_cents": INT,
-                      "returned_cents": INT, "revenue_to_date_cents": INT}, ("venture",)),
-    "roi_programs": ({"program": TEXT, "currency": TEXT, "ventures": INT,
-                      "public_committed": TEXT, "public_granted": TEXT,
-                      "private_granted": TEXT, "returned": TEXT, "residual_value": TEXT,
-                      "net": TEXT, "multiple": REAL, "revenue_to_date": TEXT,
-                      "revenue_per_public_euro": REAL, "leverage": REAL, "jobs": INT,
-                      "cost_per_job": TEXT, "public_committed_cents": INT,
-                      "public_granted_cents": INT, "private_granted_cents": INT,
-                      "returned_cents": INT, "revenue_to_date_cents": INT}, ("program",)),
+    "roi_ventures": ({"venture": TEXT, "program": TEXT, "currency": TEXT, **ROI_COLUMNS},
+                     ("venture",)),
+    "roi_programs": ({"program": TEXT, "currency": TEXT, "ventures": INT, **ROI_COLUMNS},
+                     ("program",)),
     "roi_flows": ({"venture": TEXT, "date": TEXT, "amount": TEXT}, ("venture", "date")),
     "claims": ({"venture": TEXT, "period": TEXT, "year": INT, "chosen": TEXT, "claims": INT,
                 "low": TEXT, "high": TEXT, "chosen_position": INT, "chosen_on": TEXT,

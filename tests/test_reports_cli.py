@@ -58,12 +58,15 @@ def test_roi_and_targets_json_match_the_hand_computation(ledger, as_of):
     check_targets(json_report(ledger, "targets", "--as-of", as_of), as_of)
 
 
+@freeze_time("2031-03-04 05:06:07")
 def test_reports_default_to_today_and_use_the_read_model(ledger):
+    """Without --known-at, a report says the moment it reflects (what --known-at replays)."""
     doc = json_report(ledger, "roi")
-    assert doc["as_of"] == date.today().isoformat() and doc["known_at"] is None
+    assert doc["as_of"] == "2031-03-04" and doc["known_at"] == "2031-03-04T05:06:07.000000Z"
     with EventStore(ledger.url) as store:
         events = list(store.read())
-    assert doc == build_report("roi", events, as_of=date.today())
+    assert doc == build_report("roi", events, as_of=date(2031, 3, 4),
+                               known_at=datetime(2031, 3, 4, 5, 6, 7, tzinfo=UTC))
     model = read_model(ledger)
     assert model.position() == len(SCENARIO) and model.db["roi_ventures"].count == 2
 
@@ -81,6 +84,7 @@ def test_appending_updates_the_next_report_incrementally(ledger):
     assert model.position() == len(SCENARIO) + 1
 
 
+@freeze_time("2031-03-04 05:06:07")  # the reports say when they were computed
 def test_rebuild_gives_identical_tables_and_reports(ledger):
     reports = {k: ledger("report", k, "-O", "json").output
                for k in ("roi", "targets", "timeline")}
@@ -105,7 +109,7 @@ def test_table_output_is_made_for_people(ledger):
     text = ledger("report", "targets", "--as-of", AFTER).output
     assert "0.5 M EUR [2% of 29.7 M EUR]" in text  # the budget-report style
     assert "* 2.0 M EUR [1% of 214.7 M EUR]" in text  # a disputed year
-    assert "missed (final 1%)" in text and "revised once" in text
+    assert "missed (final 0.8%)" in text and "revised once" in text
     assert "135 [97% of 139.77]" in text
     text = ledger("report", "timeline", "--venture", "cloudwatt").output
     assert "closed: acquired by Orange" in text and "https://example.org/c-closed" in text

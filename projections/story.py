@@ -1,0 +1,92 @@
+"""The demo's story: report documents told in plain words for a newcomer.
+
+Pure functions of the `build_report` documents (roi, targets, timeline); every figure
+comes from them, none is written here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from projections.render import Column, compact, money, percent
+
+DISPUTE_COLUMNS = [
+    Column("venture", "Venture"), Column("period", "Period"),
+    Column("claims", "Claims", "right"), Column("low", "Lowest", "right"),
+    Column("high", "Highest", "right"), Column("chosen", "Used", "right"),
+    Column("source", "Used claim's source"),
+]
+
+
+def disputed_figures(roi: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per disputed revenue figure: how many claims, their range, the one used."""
+    rows = []
+    for v in roi["ventures"]:
+        cur = v["currency"]
+        for d in v.get("disputes", []):
+            rows.append({"venture": v["venture"], "period": d["period"], "claims": d["claims"],
+                         "low": money(d["low"], cur), "high": money(d["high"], cur),
+                         "chosen": money(d["chosen"], cur), "source": d["source"]})
+    return rows
+
+
+def _closure(timeline: dict[str, Any], venture: str) -> dict[str, Any] | None:
+    closed = [r for r in timeline["timeline"]
+              if r["venture"] == venture and r["type"] == "VentureClosed"]
+    return closed[-1] if closed else None
+
+
+def verdict(target: dict[str, Any], roi_row: dict[str, Any],
+            closure: dict[str, Any] | None) -> str:
+    """How far a venture's sales stayed from its initial revenue target, in one line."""
+    cur = target["currency"]
+    initial = target["initial"]
+    goal = f"{compact(initial['value'], cur)} of revenue a year by {initial['due'][:4]}"
+    measured = [r for r in target["series"] if r["actual"] is not None]
+    if not measured:
+        sales = "no revenue figure was ever published"
+    else:
+        last = measured[-1]
+        claims = (f" (the latest of {last['claims']} conflicting claims, from "
+                  f"{compact(last['low'], cur)} to {compact(last['high'], cur)})"
+                  if (last.get("claims") or 0) > 1 else "")
+        share = percent(Decimal(last["actual"]) / Decimal(initial["value"]), places=1) \
+            if Decimal(initial["value"]) else "–"
+        sales = (f"its last reported year, {last['year']}, brought "
+                 f"{compact(last['actual'], cur)}{claims}: {share} of the target")
+    end = ""
+    if closure is not None:
+        end = f"; it ended on {closure['date']} ({closure['summary'].removeprefix('closed: ')})"
+        if target.get("judged_on") == closure["date"]:
+            end += ", before the target was due"
+    paid = (f" Public money paid: {money(roi_row['public_granted'], cur)} of "
+            f"{money(roi_row['public_committed'], cur)} committed; returned: "
+            f"{money(roi_row['returned'], cur)}")
+    residual = "; the public stake's value at exit was not disclosed." \
+        if roi_row["residual_value"] is None else \
+        f"; residual value {money(roi_row['residual_value'], cur)}."
+    status = target["status"]
+    return (f"{target['venture'].capitalize()}: promised {goal}; {sales}{end}. Target {status}."
+            f"{paid}{residual}")
+
+
+def verdicts(roi: dict[str, Any], targets: dict[str, Any],
+             timeline: dict[str, Any]) -> list[str]:
+    """One line per venture with a revenue target."""
+    rows = {v["venture"]: v for v in roi["ventures"]}
+    return [verdict(t, rows[t["venture"]], _closure(timeline, t["venture"]))
+            for t in targets["targets"] if t["metric"] == "revenue" and t["venture"] in rows]
+
+
+def intro(program: dict[str, Any], roi: dict[str, Any], events: int, where: str) -> str:
+    """What the newcomer is looking at, from the program's registration and the totals."""
+    totals = next(p for p in roi["programs"] if p["program"] == program["program"])
+    cur = totals["currency"]
+    names = " and ".join(v["venture"].capitalize() for v in roi["ventures"]
+                         if v["program"] == program["program"])
+    return (f"{program['funder']} committed {compact(totals['public_committed'], cur)} of "
+            f"public money to {names}, with revenue targets set at launch (program "
+            f"{program['program']}).\n{events} sourced events ({where}) "
+            f"are loaded into a fresh ledger; here is what they add up to, as of "
+            f"{roi['as_of']}.")

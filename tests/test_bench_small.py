@@ -1,0 +1,109 @@
+"""The benchmark keeps working: the generator at small scale, and the runner end to end.
+
+The large run (1,000,000 events, `python -m bench`) is not part of the test suite; see
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bench import generate as gen
+from bench.runner import main as bench_main
+from ledger.schema import EVENT_TYPES, SLUG_RE
+
+ROOT = Path(__file__).resolve().parents[1]
+N = 3_000
+MEASURES = ("raw_baseline", "raw_baseline_parsed", "import", "rebuild", "report_after_append",
+            "report_roi", "report_targets", "append", "verify", "report_known_at",
+            "import_first_half", "import_second_half", "import_tail")
+# Once a command exists, its rows must be measured, not errors.
+NEEDS = {"rebuild": "rebuild", "report_roi": "report_roi", "report_after_append": "report_roi",
+         "report_targets": "report_targets", "verify": "verify", "report_known_at": "known_at"}
+
+
+def test_generator_is_deterministic_and_realistic() -> None:
+    lines = list(gen.generate(N, seed=3, extra=500))
+    assert lines == list(gen.generate(N, seed=3, extra=500))
+    assert lines[:N] == list(gen.generate(N, seed=3))  # the tail never changes the ledger
+    assert lines != list(gen.generate(N, seed=4, extra=500))
+    events = [json.loads(line) for line in lines]
+    assert len(events) == N + 500
+    assert len({e["id"] for e in events}) == len(events)
+    dates = [e["occurred_on"] for e in events]
+    assert dates == sorted(dates) and dates[0] >= "2000-01-01" and dates[-1] <= "2024-12-31"
+    types = Counter(e["type"] for e in events[:N])
+    assert set(types) == set(EVENT_TYPES)
+    assert types["VentureRegistered"] == gen.default_ventures(N)
+    assert 0.01 <= types["EventCorrected"] / N <= 0.04
+    assert 0.004 <= types["EventRetracted"] / N <= 0.02
+    claims = Counter((e["venture"], e["period"]) for e in events if e["type"] == "SalesReported")
+    disputed = sum(1 for c in claims.values() if c > 1)
+    assert 0.03 <= disputed / len(claims) <= 0.3
+    for e in events:
+        for name in ("venture", "program"):
+            if name in e:
+                assert SLUG_RE.fullmatch(e[name])
+        for name in ("amount", "revenue", "budget"):
+            if name in e:
+                assert e[name].split(".")[1].isdigit() and len(e[name].split(".")[1]) == 2
+
+
+def test_generator_refuses_too_few_events() -> None:
+    with pytest.raises(ValueError, match="too few"):
+        list(gen.generate(50, n_programs=1, n_ventures=10))
+
+
+def test_generated_ledger_imports_cleanly(tmp_path: Path, outcomes) -> None:
+    ledger, tail = tmp_path / "ledger.jsonl", tmp_path / "tail.jsonl"
+    assert gen.main([str(N), "-o", str(ledger), "--seed", "11", "--extra", "1000",
+                     "--extra-out", str(tail)]) == 0
+    result = outcomes("import", str(ledger))
+    assert result.exit_code == 0, result.output
+    assert f"imported {N} events" in result.output
+    result = outcomes("import", str(tail))
+    assert result.exit_code == 0, result.output
+    assert "imported 1000 events" in result.output
+    result = outcomes("append", "offer-launched", "--venture", gen.OPEN_VENTURE, "--offer", "X",
+                      "--occurred-on", gen.TAIL_DATE, "--source", "bench")
+    assert result.exit_code == 0, result.output
+
+
+def test_runner_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    # The child processes run this checkout's cli.py, whatever is installed.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "bench.json"
+    code = bench_main(["--events", str(N), "--runs", "1", "--workdir", str(tmp_path / "w"),
+                       "--json", str(out), "--outcomes", f"{sys.executable} -m cli",
+                       "--timeout", "120"])
+    assert code == 0
+    doc = json.loads(out.read_text())
+    assert doc["n_events"] == N
+    assert set(doc["machine"]) >= {"nproc", "cpu", "ram_gib"}
+    assert set(doc["versions"]) >= {"python", "sqlite"}
+    measures = doc["measures"]
+    assert set(measures) == set(MEASURES)
+    for key, m in measures.items():
+        assert m["status"] in ("ok", "missing"), (key, m)
+        if m["status"] == "ok":
+            assert m["value"] > 0 and len(m["seconds"]) >= 1 and m["peak_mib"] > 0, (key, m)
+    for key in ("raw_baseline", "import", "append", "import_first_half", "import_second_half",
+                "import_tail"):
+        assert measures[key]["status"] == "ok", (key, measures[key])
+    for key, capability in NEEDS.items():
+        if doc["capabilities"].get(capability):
+            assert measures[key]["status"] == "ok", (key, measures[key])
+    assert doc["files"]["large_store_bytes"] > 0
+    printed = capsys.readouterr().out
+    for m in measures.values():
+        assert m["label"] in printed
+    assert not (tmp_path / "w" / "run").exists()  # stores removed without --keep
