@@ -694,16 +694,18 @@ def demo(path: str | None) -> None:
     from ledger.clock import today
     from ledger.jsonl import read_lines
     from ledger.service import record
-    from ledger.store import EventStore
+    from ledger.store import EventStore, is_postgres
     from ledger.verify import checkpoint, format_checkpoint, verify
     from projections.layout import render_report
     from projections.render import render
     from projections.reports import build_report
     from projections.story import DISPUTE_COLUMNS, disputed_figures, intro, verdicts
 
-    if path is not None and os.path.exists(path):
-        fail(f"--db: {path} already exists; the demo only writes a new ledger "
-             "(choose another path, or leave --db out for a temporary one)")
+    if path is not None and (is_postgres(path) or os.path.exists(path)):
+        fail(f"--db: {'a PostgreSQL ledger' if is_postgres(path) else path + ' already exists'}"
+             "; the demo only writes a new SQLite file (choose a new path, or leave --db "
+             "out for a temporary one; to load the case into another ledger: outcomes --db "
+             "URL import fixtures/cloud-souverain.jsonl)")
     fixture = outcomes_fixtures.path("cloud-souverain.jsonl")
     with tempfile.TemporaryDirectory() as scratch:
         db = path or os.path.join(scratch, "demo.db")

@@ -104,3 +104,8 @@ def test_demo_keeps_a_new_ledger_and_never_touches_an_existing_one(tmp_path: Pat
     assert db.read_bytes() == before
     log = CliRunner().invoke(main, ["--db", str(db), "log", "-O", "json"])
     assert len(json.loads(log.stdout)) == len(LINES)
+
+
+def test_demo_refuses_a_postgresql_ledger() -> None:
+    result = CliRunner().invoke(main, ["demo", "--db", "postgresql://u:p@localhost/x"])
+    assert result.exit_code == 2 and "a PostgreSQL ledger" in result.stderr
