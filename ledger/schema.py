@@ -493,8 +493,3 @@ def dump_fields(etype: EventType, values: Mapping[str, Any]) -> dict[str, Any]:
         if f.name in values:
             out[f.name] = f.kind.dump(values[f.name])
     return out
-
-
-def field_table(etype: EventType) -> list[tuple[str, str, str]]:
-    """(option, description, type) rows for one event type's own fields."""
-    return [(f.option, f.help, f.describe()) for f in etype.fields]

@@ -56,7 +56,3 @@ def choose(events: Iterable[Event]) -> dict[tuple[str, str], PeriodClaims]:
             venture, period, latest.fields["revenue"], len(claims), min(values), max(values),
             latest.position, latest.occurred_on, latest.source)
     return out
-
-
-def chosen_positions(claims: Iterable[PeriodClaims]) -> set[int]:
-    return {c.position for c in claims}

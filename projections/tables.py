@@ -233,7 +233,7 @@ def target_facts(row: dict[str, Any], actuals: list[dict[str, Any]]) -> TargetFa
         {a["year"]: Actual(Decimal(a["actual"]), a["claims"], _d(a["low"]), _d(a["high"]))
          for a in actuals},
         row["last_year"], _d(row["latest"]), _d(row["at_due"]),
-        None if row["closed_on"] is None else date.fromisoformat(row["closed_on"]))
+        _day(row["closed_on"]))
 
 
 def period_claims(row: dict[str, Any]) -> PeriodClaims:
