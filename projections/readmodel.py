@@ -299,8 +299,9 @@ class ReadModel:
     def _refold_program(self, program: str) -> None:
         events = self._program_facts(program)
         info = registry(events).programs[program]
-        moneys = self._moneys(self._rows("roi_ventures", "venture",
-                                         "WHERE program = ?", [program]))
+        rows = self._rows("roi_ventures", "venture", "WHERE program = ?", [program])
+        # the flows of this program's ventures only (all of them: for the program's irr)
+        moneys = self._moneys(rows, flows_for={r["venture"] for r in rows})
         for table in ("programs", "roi_programs"):
             self.db.execute(f"DELETE FROM {table} WHERE program = ?", [program])
         self.db.execute("DELETE FROM irr_cache WHERE key = ?", [f"program:{program}"])
