@@ -98,7 +98,7 @@ def registry(events: Iterable[Event], known_at: datetime | None = None) -> Regis
 
 
 def fold_venture(info: VentureInfo, events: list[Event],
-                 corrections: dict[str, int]) -> VentureFold:
+                 corrections: dict[str, int], *, timeline: bool = True) -> VentureFold:
     """Fold one venture's effective events (registration included, if effective)."""
     claims = list(choose(events).values())
     years = revenue_by_year(claims)
@@ -114,13 +114,14 @@ def fold_venture(info: VentureInfo, events: list[Event],
         closure[-1].fields["outcome"] if closure else None,
         claims, years, money,
         fold_targets(info.venture, events, years, closed_on),
-        fold_timeline(info.venture, events, info.currency, claims, corrections),
+        fold_timeline(info.venture, events, info.currency, claims, corrections)
+        if timeline else [],
         [c for c in claims if c.disputed and c.period in used],
     )
 
 
 def fold_events(events: Iterable[Event], *, as_of: date | None,
-                known_at: datetime | None = None) -> Folded:
+                known_at: datetime | None = None, timeline: bool = True) -> Folded:
     """Fold a ledger (or a slice holding whole ventures) as of a date, as known at a time.
 
     A venture is present once it is registered (registration date on or before as_of)
@@ -138,7 +139,7 @@ def fold_events(events: Iterable[Event], *, as_of: date | None,
         info = who.ventures[slug]
         mine = by_venture.get(slug, [])
         if mine or as_of is None or info.registered_on <= as_of:
-            ventures[slug] = fold_venture(info, mine, eff.corrections)
+            ventures[slug] = fold_venture(info, mine, eff.corrections, timeline=timeline)
     present = {v.info.program for v in ventures.values()}
     programs = {slug: p for slug, p in sorted(who.programs.items())
                 if slug in present or as_of is None or p.registered_on <= as_of}

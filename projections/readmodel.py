@@ -32,6 +32,7 @@ from ledger.model import Event
 from projections.effective import AMENDMENTS
 from projections.fold import Folded, VentureFold, fold_events, registry
 from projections.levels import METRICS
+from projections.replay import replay_report
 from projections.reports import ReportError, Selection, build_report, document
 from projections.roi import Money, Rate, rate_of_return
 from projections.tables import (
@@ -533,9 +534,9 @@ def report_from(store: EventSource, path: str, kind: str, *, as_of: date,
                 venture: str | None = None) -> dict[str, Any]:
     """What `outcomes report` prints: with --known-at, from the events alone; otherwise
     from the read model, caught up first."""
-    if known_at is not None:
-        return build_report(kind, store.read(), as_of=as_of, known_at=known_at,
-                            program=program, venture=venture)
+    if known_at is not None:  # from the events alone, in bounded memory
+        return replay_report(kind, store.read(), as_of=as_of, known_at=known_at,
+                             program=program, venture=venture)
     now = clock.now()  # the moment this report reflects: what `--known-at` replays later
     with ReadModel(path) as model:
         model.catch_up(store)
