@@ -457,7 +457,7 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     from ledger.state import suggest
     from projections.history import HISTORY_COLUMNS, history_document, history_rows
     from projections.history import history as fold
-    from projections.log import known
+    from projections.log import known_prefix
     from projections.render import format_for, render
 
     try:
@@ -465,7 +465,7 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     except ValueError as error:
         fail(f"--known-at: {error}")
     with open_store(ctx) as store:
-        result = fold(known(store.read(), cutoff), venture, metric)
+        result = fold(known_prefix(store.read(), cutoff), venture, metric)
     if venture not in result.ventures:
         fail(f"unknown venture {venture!r}" + suggest(venture, result.ventures))
     fmt = format_for(output, fmt)

@@ -20,7 +20,7 @@ LOG_COLUMNS = [
 ]
 
 
-def known(events: Iterable[Event], known_at: datetime | None) -> Iterator[Event]:
+def known_prefix(events: Iterable[Event], known_at: datetime | None) -> Iterator[Event]:
     """The events recorded at or before `known_at` (all of them if None).
 
     Recording times never decrease along positions, so this is a prefix of the log.
@@ -37,7 +37,7 @@ def log_rows(events: Iterable[Event], *, venture: str | None = None,
     """Events passing every filter; `venture` keeps corrections and retractions of its events."""
     out: list[Event] = []
     about_venture: set[str] = set()
-    for event in known(events, known_at):
+    for event in known_prefix(events, known_at):
         if venture is not None:
             if event.venture == venture or event.get("event") in about_venture:
                 about_venture.add(event.id)
