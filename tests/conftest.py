@@ -87,7 +87,7 @@ class PostgresServer:
         folder = pg_read_model(self.url_for(name)).parent
         for pattern in (f"{name}.*", f"{name}-*"):  # read model, index; per schema
             for path in folder.glob(pattern):
-                path.unlink()
+                path.unlink(missing_ok=True)  # SQLite may remove -wal/-shm meanwhile
 
     def url_for(self, name: str) -> str:
         return f"{self.base}/{name}"
