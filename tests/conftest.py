@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -77,13 +78,34 @@ class PostgresServer:
 
     def create_database(self) -> str:
         name = f"outcomes_t{os.getpid()}_{next(self._names)}"
-        self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._drop(name)
         self.admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
         return name
 
+    def _drop(self, name: str) -> None:
+        """DROP ... WITH (FORCE) ends the tests' leftover sessions, but PostgreSQL refuses
+        it while an autovacuum worker (run by no role) is in the database, for a role
+        without pg_signal_backend; a plain DROP cancels autovacuum itself, so fall back
+        to it, retrying while some session still lingers."""
+        import psycopg
+
+        try:
+            self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            pass
+        for attempt in range(50):
+            try:
+                self.admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                return
+            except psycopg.errors.ObjectInUse:
+                if attempt == 49:
+                    raise
+                time.sleep(0.2)
+
     def drop_database(self, name: str) -> None:
         """Drop the test database, and the local files the tests kept for it."""
-        self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._drop(name)
         folder = pg_read_model(self.url_for(name)).parent
         for pattern in (f"{name}.*", f"{name}-*"):  # read model, index; per schema
             for path in folder.glob(pattern):
