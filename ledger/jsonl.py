@@ -39,7 +39,10 @@ def read_lines(stream: IO[str], name: str) -> Iterator[tuple[str, Any]]:
 
 
 def dumps(event: Event) -> str:
-    return json.dumps(event.to_file(), ensure_ascii=False)
+    return _LINE.encode(event.to_file())
+
+
+_LINE = json.JSONEncoder(ensure_ascii=False)  # one encoder, not one per line
 
 
 def write_events(events: Iterable[Event], stream: IO[str]) -> int:

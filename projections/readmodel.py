@@ -37,11 +37,13 @@ from projections.reports import ReportError, Selection, build_report, document
 from projections.roi import Money, Rate, rate_of_return
 from projections.tables import (
     CACHES,
+    FACT_COLUMNS,
     INDEXES,
     SCHEMA_VERSION,
     TABLES,
     VENTURE_TABLES,
     fact_event,
+    fact_from,
     fact_row,
     money_of,
     period_claims,
@@ -142,7 +144,7 @@ class ReadModel:
         verb = "INSERT OR IGNORE" if ignore else "INSERT"
         sql = (f"{verb} INTO {table} ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)})")
-        self.db.conn.executemany(sql, [[row.get(c) for c in columns] for row in rows])
+        self.db.conn.executemany(sql, [tuple(map(row.get, columns)) for row in rows])
 
     def _meta(self, key: str) -> str | None:
         if "meta" not in self.db.table_names():
@@ -272,14 +274,11 @@ class ReadModel:
         per table for the whole batch (a venture at a time costs a statement per table)."""
         marks = ", ".join("?" for _ in ventures)
         facts: dict[str, list[Event]] = {v: [] for v in ventures}
-        cursor = self.db.conn.execute(
-            f"SELECT fv.venture AS owner, f.* FROM fact_ventures fv JOIN facts f "
-            f"ON f.position = fv.position WHERE fv.venture IN ({marks}) "
-            f"ORDER BY fv.venture, f.position", ventures)
-        names = [d[0] for d in cursor.description]
-        for row in cursor:
-            record = dict(zip(names, row, strict=True))
-            facts[record.pop("owner")].append(fact_event(record))
+        for owner, *columns in self.db.conn.execute(
+                f"SELECT fv.venture, {FACT_COLUMNS} FROM fact_ventures fv JOIN facts f "
+                f"ON f.position = fv.position WHERE fv.venture IN ({marks}) "
+                f"ORDER BY fv.venture, f.position", ventures):
+            facts[owner].append(fact_from(*columns))
         program_facts: dict[str | None, list[Event]] = {}
         rows: dict[str, list[dict[str, Any]]] = {}
         for venture in ventures:

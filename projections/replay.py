@@ -30,7 +30,10 @@ def _compact(event: Event, shared: dict[Any, Any]) -> Compact:
         return shared.setdefault(value, value)
 
     return (event.position, event.id, one(event.type), one(event.recorded_at),
-            one(event.recorded_by), json.dumps(event.wire_fields(), separators=(",", ":")))
+            one(event.recorded_by), _COMPACT.encode(event.wire_fields()))
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder, not one per event
 
 
 def _expand(record: Compact) -> Event:
