@@ -68,6 +68,10 @@ class EventSource(Protocol):
     def event_at(self, position: int) -> Event: ...
 
 
+# The read model is derived: a commit need not wait for the disk (WAL + NORMAL stays
+# consistent, and a lost last batch is simply applied again from the tracked position);
+# a large page cache keeps the facts' indexes in memory while a million rows go in.
+PRAGMAS = ("synchronous=NORMAL", f"cache_size=-{128 * 1024}")  # KiB
 REFOLD_BATCH = 500  # ventures refolded together (SQLite allows 32766 parameters)
 
 
@@ -91,6 +95,8 @@ class ReadModel:
             self.db = sqlite_utils.Database(path)
             if path != ":memory:" and self.db.journal_mode != "wal":
                 self.db.enable_wal()
+            for pragma in PRAGMAS:
+                self.db.execute(f"PRAGMA {pragma}")
             if self._meta("schema_version") != SCHEMA_VERSION:
                 self.reset()
         except sqlite3.DatabaseError as error:
