@@ -102,11 +102,13 @@ def roi_document(folded: Folded, as_of: date, selection: Selection,
              "disputes": disputes(v)} for v in ventures]
     programs = []
     if selection.venture is None:
+        members: dict[str, list[Money]] = {}  # grouped once: not ventures x programs
+        for v in folded.ventures.values():
+            members.setdefault(v.info.program, []).append(v.money)
         for slug, info in folded.programs.items():
             if selection.program is not None and slug != selection.program:
                 continue
-            money = combine([v.money for v in folded.ventures.values()
-                             if v.info.program == slug])
+            money = combine(members.get(slug, []))
             programs.append({"program": slug, "currency": info.currency,
                              **money_fields(money, returns(f"program:{slug}", money))})
     return {"ventures": rows, "programs": programs}
