@@ -108,8 +108,10 @@ def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | 
     now = clock.now()
     recorded_at = max(now, state.recorded_at) if state.recorded_at else now
     outcome = Outcome()
+    steps = 0  # progress reported by this attempt: taken back if it has to start again
 
     def admitted() -> Iterator[tuple[Event, bytes]]:
+        nonlocal steps
         for location, raw in source():
             try:
                 event = state.admit(raw, recorded_at=recorded_at, actor=actor)
@@ -119,6 +121,7 @@ def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | 
                 raise
             if progress:
                 progress(1)
+                steps += 1
             if event is None:
                 outcome.skipped += 1
                 continue
@@ -130,6 +133,8 @@ def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | 
     except ConflictError:
         if index is not None:
             index.rollback()
+        if progress and steps:
+            progress(-steps)  # the retry reads the items again
         return None
     except BaseException:
         if index is not None:

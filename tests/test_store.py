@@ -61,3 +61,29 @@ def test_canonical_envelope_is_canonical_json() -> None:
     assert envelope == canonical_json({"id": event.id, "recorded_at": "2020-01-02T03:04:05.000006Z",
                                        "recorded_by": "zoë"})
     assert content == event.content()
+
+
+def test_progress_is_taken_back_when_a_conflict_makes_the_import_start_again(
+        tmp_path: Path) -> None:
+    """A retried import reads its items again: the bar must not count them twice."""
+    from ledger.errors import ConflictError
+    from ledger.service import record
+    from tests.audit_support import base_events, build, ev
+
+    store = EventStore(str(build(tmp_path / "l.db")))
+    append, lost = store.append, []
+
+    def first_attempt_loses(batch):  # type: ignore[no-untyped-def]
+        if not lost:
+            lost.append(next(iter(batch)))  # admits one item, then another writer wins
+            raise ConflictError("simulated")
+        append(batch)
+
+    store.append = first_attempt_loses  # type: ignore[method-assign]
+    steps: list[int] = []
+    items = [(None, ev("OfferLaunched", "2016-01-01", venture=base_events()[1]["venture"],
+                       offer=f"O{i}", source=f"https://example.org/{i}")) for i in range(3)]
+    outcome = record(store, items, actor="t", progress=steps.append)
+    assert lost and sum(steps) == 3 and -1 in steps
+    assert outcome.count == 3 and store.head() == 15
+    store.close()
