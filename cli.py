@@ -65,7 +65,8 @@ class Main(click.Group):
               "(env OUTCOMES_DB).")
 @click.option("--read-model", envvar="OUTCOMES_READ_MODEL", metavar="PATH",
               help="Local SQLite file of derived tables (env OUTCOMES_READ_MODEL; default: "
-              "<store>.read.db beside a SQLite store, ./outcomes.read.db for PostgreSQL).")
+              "<store>.read.db beside a SQLite store; for PostgreSQL, "
+              "./outcomes-<db>-<tag>.read.db, one per ledger).")
 @click.option("--actor", envvar="OUTCOMES_ACTOR", metavar="NAME",
               help="Who records new events (env OUTCOMES_ACTOR; default: your user name).")
 @click.version_option(package_name="outcomes")

@@ -10,13 +10,16 @@ index; the store's optimistic concurrency keeps them apart.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import re
 import sqlite3
 import time
 from collections.abc import Iterator, MutableMapping
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlparse
 
 from ledger.model import Event
 from ledger.state import ENTITY_EVENTS, Entry, LedgerState
@@ -33,13 +36,33 @@ SCHEMA = [
 
 def read_model_path(store_url: str, override: str | None = None) -> str:
     """The local SQLite file of the read model: `--read-model`, else `<store>.read.db`
-    beside a SQLite store, else `outcomes.read.db` in the current folder (PostgreSQL)."""
+    beside a SQLite store, else `outcomes-<db>[-<schema>]-<tag>.read.db` in the current
+    folder for PostgreSQL (one file per ledger: a file shared by two ledgers would be
+    rebuilt at every switch)."""
     if override:
         return override
     if is_postgres(store_url):
-        return "outcomes.read.db"
+        return postgres_local_name(store_url) + ".read.db"
     path = Path(store_url)
     return str(path.with_name(path.stem + ".read.db"))
+
+
+def postgres_local_name(url: str) -> str:
+    """`outcomes-<db>[-<schema>]-<tag>`: readable, and distinct per server, database and
+    schema (the tag hashes them; the user and password are left out, so every role
+    working on one ledger from one folder shares its files)."""
+    u = urlparse(url)
+    query = dict(parse_qsl(u.query))
+    dbname = unquote(u.path.lstrip("/"))
+    schema = query.get("schema", "").strip() or "public"
+    try:
+        port = u.port or 5432
+    except ValueError:
+        port = 0  # malformed: opening the store says so
+    where = f"{query.get('host') or u.hostname or 'localhost'}:{port}/{dbname}/{schema}"
+    tag = hashlib.sha256(where.encode()).hexdigest()[:8]
+    parts = ["outcomes", dbname, *([schema] if schema != "public" else []), tag]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(p for p in parts if p))
 
 
 def index_path(read_model: str) -> str:

@@ -77,7 +77,8 @@ REFOLD_BATCH = 500  # ventures refolded together (SQLite allows 32766 parameters
 
 def read_model_path(store_url: str, override: str | None = None) -> str:
     """The read model file: `--read-model` / OUTCOMES_READ_MODEL, else beside a SQLite
-    store (`outcomes.db` -> `outcomes.read.db`), else `./outcomes.read.db` (PostgreSQL).
+    store (`outcomes.db` -> `outcomes.read.db`), else one per ledger in the current folder
+    (PostgreSQL: `./outcomes-<db>-<tag>.read.db`).
 
     The write side's validation index sits beside it, so the one definition of the
     path lives in ledger.index.

@@ -183,7 +183,7 @@ def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def pg_read_model(url: str) -> Path:
     """Where the tests keep the local read model of a PostgreSQL test ledger (the CLI's
-    default, ./outcomes.read.db, would be shared by every test)."""
+    default is in the current folder)."""
     u = urlparse(url)
     name = u.path.strip("/") + (f"-{u.query.split('=', 1)[1]}" if u.query else "")
     return Path(tempfile.gettempdir()) / "outcomes-tests" / f"{name}.read.db"

@@ -4,6 +4,7 @@ and answering every report exactly as `build_report` does from the events alone.
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
 import sys
 import textwrap
@@ -59,7 +60,18 @@ def tables(model: ReadModel) -> dict[str, list[dict]]:
 
 def test_default_path_is_beside_the_store():
     assert read_model_path("data/outcomes.db") == "data/outcomes.read.db"
-    assert read_model_path("postgresql://u@host/ledger") == "outcomes.read.db"
+    # PostgreSQL: in the current folder, one file per server, database and schema,
+    # whichever role connects
+    one = read_model_path("postgresql://u:secret@host/ledger")
+    assert re.fullmatch(r"outcomes-ledger-[0-9a-f]{8}\.read\.db", one)
+    assert read_model_path("postgresql://reader@host:5432/ledger") == one
+    others = {read_model_path(u) for u in ("postgresql://u@host/ledger?schema=city",
+                                           "postgresql://u@other/ledger",
+                                           "postgresql://u@host:5433/ledger",
+                                           "postgresql://u@host/ledger2")}
+    assert len(others) == 4 and one not in others
+    assert read_model_path("postgresql://u@host/ledger?schema=city").startswith(
+        "outcomes-ledger-city-")
     assert read_model_path("outcomes.db", "elsewhere.db") == "elsewhere.db"
 
 
