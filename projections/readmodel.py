@@ -24,17 +24,24 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-import sqlite_utils
-
 from ledger import clock, index
 from ledger.clock import format_timestamp
 from ledger.model import Event
 from projections.effective import AMENDMENTS
 from projections.fold import Folded, VentureFold, fold_events, registry
 from projections.levels import METRICS
+from projections.numbers import ratio_number
 from projections.replay import replay_report
-from projections.reports import ReportError, Selection, build_report, document
-from projections.roi import Money, Rate, rate_of_return
+from projections.reports import (
+    DISPUTE_FIELDS,
+    ROI_FIELDS,
+    ReportError,
+    Selection,
+    build_report,
+    document,
+    header,
+)
+from projections.roi import Money, Rate, combine, rate_of_return
 from projections.tables import (
     CACHES,
     FACT_COLUMNS,
@@ -46,7 +53,6 @@ from projections.tables import (
     fact_from,
     fact_row,
     money_of,
-    period_claims,
     program_info,
     program_rows,
     target_facts,
@@ -92,20 +98,33 @@ class ReadModel:
     def __init__(self, path: str) -> None:
         self.path = path
         self.processed = 0  # events applied by this object (for tests and progress)
+        self._db: Any = None
         try:
-            self.db = sqlite_utils.Database(path)
-            if path != ":memory:" and self.db.journal_mode != "wal":
-                self.db.enable_wal()
+            self.conn = sqlite3.connect(path, check_same_thread=False)  # as sqlite-utils does
+            if path != ":memory:" and \
+                    self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.conn.execute("PRAGMA journal_mode=wal")
             for pragma in PRAGMAS:
-                self.db.execute(f"PRAGMA {pragma}")
+                self.conn.execute(f"PRAGMA {pragma}")
             if self._meta("schema_version") != SCHEMA_VERSION:
                 self.reset()
         except sqlite3.DatabaseError as error:
             raise ReportError(f"read model {path}: {error} (check --read-model, or delete "
                               "the file: it is rebuilt from the events)") from None
 
+    @property
+    def db(self) -> Any:
+        """The file as a sqlite_utils.Database, made when first needed (creating tables,
+        browsing them in tests): importing sqlite-utils costs a report a tenth of its time,
+        and reading rows needs only the connection."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def __enter__(self) -> ReadModel:
         return self
@@ -118,13 +137,13 @@ class ReadModel:
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE ... COMMIT: one writer at a time; rolled back on any error."""
-        self.db.execute("BEGIN IMMEDIATE")
+        self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            self.db.rollback()
+            self.conn.rollback()
             raise
-        self.db.commit()
+        self.conn.commit()
 
     def reset(self) -> None:
         """Drop the read model's tables and create them empty (position 0).
@@ -151,21 +170,24 @@ class ReadModel:
         verb = "INSERT OR IGNORE" if ignore else "INSERT"
         sql = (f"{verb} INTO {table} ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)})")
-        self.db.conn.executemany(sql, [tuple(map(row.get, columns)) for row in rows])
+        self.conn.executemany(sql, [tuple(map(row.get, columns)) for row in rows])
 
     def _meta(self, key: str) -> str | None:
-        if "meta" not in self.db.table_names():
+        if not self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                 "AND name = 'meta'").fetchone():
             return None
-        rows = list(self.db.query("SELECT value FROM meta WHERE key = ?", [key]))
-        return rows[0]["value"] if rows else None
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
 
     def _set_meta(self, key: str, value: str) -> None:
-        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                          "DO UPDATE SET value = excluded.value", [key, value])
 
     def position(self) -> int:
         """The position of the last event applied (0: none)."""
-        rows = list(self.db.query("SELECT position FROM tracking WHERE name = ?", [STREAM]))
-        return rows[0]["position"] if rows else 0
+        row = self.conn.execute("SELECT position FROM tracking WHERE name = ?",
+                                [STREAM]).fetchone()
+        return row[0] if row else 0
 
     def last_recorded_on(self) -> date | None:
         value = self._meta("last_recorded_on")
@@ -179,7 +201,7 @@ class ReadModel:
         self._check_source(store)
         done = 0
         pending: list[Event] = []
-        owners = Owners(self.db)
+        owners = Owners(self.conn)
         for event in store.read(after=self.position()):
             pending.append(event)
             if len(pending) >= batch:
@@ -210,7 +232,7 @@ class ReadModel:
     def _apply(self, events: list[Event], hook: Hook | None,
                owners: Owners | None = None) -> int:
         """One batch: facts rows, dirty marks and the new position, in one transaction."""
-        owners = owners or Owners(self.db)
+        owners = owners or Owners(self.conn)
         with self._transaction():
             position = self.position()  # again, under the write lock
             events = [e for e in events if e.position > position]
@@ -234,7 +256,7 @@ class ReadModel:
             self._insert("dirty", [{"kind": k, "key": v} for k, v in sorted(dirty)],
                          ignore=True)
             last = events[-1]
-            self.db.execute("UPDATE tracking SET position = ? WHERE name = ?",
+            self.conn.execute("UPDATE tracking SET position = ? WHERE name = ?",
                             [last.position, STREAM])
             recorded = max(e.recorded_at.date() for e in events)
             before = self.last_recorded_on()
@@ -248,24 +270,24 @@ class ReadModel:
 
     def _refresh(self, hook: Hook | None, owners: Owners | None = None) -> None:
         """Refold the dirty ventures and programs, and clear the marks, in one transaction."""
-        if not self.db.execute("SELECT 1 FROM dirty LIMIT 1").fetchone():
+        if not self.conn.execute("SELECT 1 FROM dirty LIMIT 1").fetchone():
             return
-        owners = owners or Owners(self.db)
+        owners = owners or Owners(self.conn)
         with self._transaction():
-            dirty = list(self.db.query("SELECT kind, key FROM dirty ORDER BY kind, key"))
+            dirty = self._select("SELECT kind, key FROM dirty ORDER BY kind, key")
             ventures = [row["key"] for row in dirty if row["kind"] == "venture"]
             for start in range(0, len(ventures), REFOLD_BATCH):
                 self._refold_ventures(ventures[start:start + REFOLD_BATCH], owners)
             for row in dirty:
                 if row["kind"] == "program":
                     self._refold_program(row["key"])
-            self.db.execute("DELETE FROM dirty")
+            self.conn.execute("DELETE FROM dirty")
             if hook is not None:
                 hook("derive", self.position())
 
     def _facts(self, where: str, params: list[Any]) -> list[Event]:
         sql = f"SELECT * FROM facts WHERE {where} ORDER BY position"
-        return [fact_event(r) for r in self.db.query(sql, params)]
+        return [fact_event(r) for r in self._select(sql, params)]
 
     def _program_facts(self, program: str | None) -> list[Event]:
         """The program's own events: its registration and their amendments."""
@@ -281,7 +303,7 @@ class ReadModel:
         per table for the whole batch (a venture at a time costs a statement per table)."""
         marks = ", ".join("?" for _ in ventures)
         facts: dict[str, list[Event]] = {v: [] for v in ventures}
-        for owner, *columns in self.db.conn.execute(
+        for owner, *columns in self.conn.execute(
                 f"SELECT fv.venture, {FACT_COLUMNS} FROM fact_ventures fv JOIN facts f "
                 f"ON f.position = fv.position WHERE fv.venture IN ({marks}) "
                 f"ORDER BY fv.venture, f.position", ventures):
@@ -297,8 +319,8 @@ class ReadModel:
             for table, table_rows in venture_rows(fold).items():
                 rows.setdefault(table, []).extend(table_rows)
         for table in VENTURE_TABLES:
-            self.db.execute(f"DELETE FROM {table} WHERE venture IN ({marks})", ventures)
-        self.db.execute(f"DELETE FROM irr_cache WHERE key IN ({marks})",
+            self.conn.execute(f"DELETE FROM {table} WHERE venture IN ({marks})", ventures)
+        self.conn.execute(f"DELETE FROM irr_cache WHERE key IN ({marks})",
                         [f"venture:{v}" for v in ventures])
         for table, table_rows in rows.items():
             self._insert(table, table_rows)
@@ -308,65 +330,48 @@ class ReadModel:
         info = registry(events).programs[program]
         rows = self._rows("roi_ventures", "venture", "WHERE program = ?", [program])
         # the flows of this program's ventures only (all of them: for the program's irr)
-        moneys = self._moneys(rows, flows_for={r["venture"] for r in rows})
+        moneys = self._moneys(rows, {r["venture"] for r in rows})
         for table in ("programs", "roi_programs"):
-            self.db.execute(f"DELETE FROM {table} WHERE program = ?", [program])
-        self.db.execute("DELETE FROM irr_cache WHERE key = ?", [f"program:{program}"])
+            self.conn.execute(f"DELETE FROM {table} WHERE program = ?", [program])
+        self.conn.execute("DELETE FROM irr_cache WHERE key = ?", [f"program:{program}"])
         for table, rows in program_rows(info, list(moneys.values())).items():
             self._insert(table, rows)
 
     # -- reading --------------------------------------------------------------------------
 
-    def _rows(self, table: str, order: str, where: str = "",
-              params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        cursor = self.db.conn.execute(f"SELECT * FROM {table} {where} ORDER BY {order}",
-                                      list(params))
+    def _select(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, list(params))
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
-    def _moneys(self, roi_rows: list[dict[str, Any]], where: str = "",
-                params: Iterable[Any] = (), flows_for: set[str] | None = None,
-                ) -> dict[str, Money]:
-        """Money per venture; the dated flows (for the irr) only of `flows_for` (None: all)."""
+    def _rows(self, table: str, order: str, where: str = "",
+              params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return self._select(f"SELECT * FROM {table} {where} ORDER BY {order}", params)
+
+    def _moneys(self, roi_rows: list[dict[str, Any]], flows_for: set[str]) -> dict[str, Money]:
+        """Money per venture of `roi_rows`; the dated flows (for the irr) only of `flows_for`."""
         flows: dict[str, list[tuple[str, str]]] = {}
-        if flows_for is None or flows_for:
-            if flows_for is not None:
-                where = "WHERE venture IN (SELECT value FROM json_each(?))"
-                params = [json.dumps(sorted(flows_for))]
-            for venture, on, amount in self.db.conn.execute(
-                    f"SELECT venture, date, amount FROM roi_flows {where} "
-                    "ORDER BY venture, date", list(params)):
+        if flows_for:
+            for venture, on, amount in self.conn.execute(
+                    "SELECT venture, date, amount FROM roi_flows WHERE venture IN "
+                    "(SELECT value FROM json_each(?)) ORDER BY venture, date",
+                    [json.dumps(sorted(flows_for))]):
                 flows.setdefault(venture, []).append((on, amount))
         return {r["venture"]: money_of(r, flows.get(r["venture"], [])) for r in roi_rows}
 
-    def _folded(self, kind: str, selection: Selection,
-                flows_for: set[str] | None = None) -> Folded:
-        """The folds kept in the tables, with the parts `kind` needs."""
+    def _folded(self, kind: str, selection: Selection) -> Folded:
+        """The folds kept in the tables, with the parts `kind` needs (targets, timeline)."""
         programs = {r["program"]: program_info(r) for r in self._rows("programs", "program")}
-        where: str = ""
-        params: list[Any] = []
-        if selection.venture is not None:
-            where, params = "WHERE venture = ?", [selection.venture]
-        elif selection.program is not None:
-            where = "WHERE venture IN (SELECT venture FROM ventures WHERE program = ?)"
-            params = [selection.program]
+        where, params = _selected(selection)
         infos = self._rows("ventures", "venture", where, params)
 
         def parts(table: str, order: str) -> dict[str, list[dict[str, Any]]]:
             return group(self._rows(table, order, where, params))
 
-        moneys: dict[str, Money] = {}
-        disputed: dict[str, list[dict[str, Any]]] = {}
         targets: dict[str, list[dict[str, Any]]] = {}
         actuals: dict[tuple[str, str], list[dict[str, Any]]] = {}
         timeline: dict[str, list[dict[str, Any]]] = {}
-        if kind == "roi":
-            moneys = self._moneys(self._rows("roi_ventures", "venture", where, params),
-                                  where, params, flows_for)
-            disputed = group(self._rows(  # only the disputes that count are shown
-                "claims", "venture, period",
-                (where + " AND" if where else "WHERE") + " claims > 1 AND used = 1", params))
-        elif kind == "targets":
+        if kind == "targets":
             targets = parts("targets", "venture, metric")
             for r in self._rows("target_actuals", "venture, metric, year", where, params):
                 actuals.setdefault((r["venture"], r["metric"]), []).append(r)
@@ -381,19 +386,19 @@ class ReadModel:
                 venture_info(r), None if r["closed_on"] is None else date.fromisoformat(
                     r["closed_on"]), r["outcome"],
                 [], {},  # claims and yearly revenue: no report reads them from a fold
-                moneys.get(v, Money()),
+                Money(),  # the roi report reads its own rows (`_roi`)
                 sorted((target_facts(t, actuals.get((v, t["metric"]), []))
                         for t in targets.get(v, [])), key=lambda t: METRICS.index(t.metric)),
-                [timeline_row(t) for t in timeline.get(v, [])],
-                [period_claims(c) for c in disputed.get(v, [])])
+                [timeline_row(t) for t in timeline.get(v, [])], [])
         return Folded(programs, ventures)
 
     def report(self, kind: str, *, as_of: date, program: str | None = None,
                venture: str | None = None) -> dict[str, Any]:
         """A report from the read model as it stands (call `catch_up` first)."""
         selection = Selection(program, venture)
-        selection.check({r["program"]: r for r in self._rows("programs", "program")},
-                        {r["venture"]: r["program"] for r in self._rows("ventures", "venture")})
+        if program is not None or venture is not None:  # (slugs only: suggestions need all)
+            selection.check(dict(self.conn.execute("SELECT program, 1 FROM programs")),
+                            dict(self.conn.execute("SELECT venture, program FROM ventures")))
         last = self.last_recorded_on()
         if last is None or as_of >= last:
             if kind == "roi":
@@ -401,7 +406,7 @@ class ReadModel:
             return document(kind, self._folded(kind, selection), as_of=as_of, known_at=None,
                             selection=selection)
         if venture is not None or program is not None:
-            home = program or Owners(self.db).program_of(venture or "")
+            home = program or Owners(self.conn).program_of(venture or "")
             members = self._venture_facts(
                 *(("?", [venture]) if venture is not None else
                   ("SELECT venture FROM ventures WHERE program = ?", [home])))
@@ -411,35 +416,62 @@ class ReadModel:
         return build_report(kind, events, as_of=as_of, program=program, venture=venture)
 
     def _roi(self, selection: Selection, as_of: date) -> dict[str, Any]:
-        """The roi report with the irrs solved before for this date (`irr_cache`); the
-        others are solved now, from the flows of only the ventures they need, and kept."""
+        """The roi report straight from the stored rows: every figure but the irr is kept
+        formatted in `roi_ventures` and `roi_programs`; the irrs solved before for this
+        date are in `irr_cache`, the others are solved now (from the dated flows of only
+        the ventures they need) and kept."""
+        day = as_of.isoformat()
         cached: dict[str, Rate] = {
             key: (None if irr is None else Decimal(irr), note)
-            for key, irr, note in self.db.conn.execute(
-                "SELECT key, irr, irr_note FROM irr_cache WHERE as_of = ?", [as_of.isoformat()])}
-        home = {r["venture"]: r["program"] for r in self._rows("ventures", "venture")}
-        need = {v for v, p in home.items() if selection.venture in (None, v)
-                and selection.program in (None, p) and f"venture:{v}" not in cached}
-        if selection.venture is None:  # a program's irr needs all its ventures' flows
-            need |= {v for v, p in home.items() if selection.program in (None, p)
-                     and f"program:{p}" not in cached}
-        solved: dict[str, Rate] = {}
-
-        def rates(key: str, money: Money) -> Rate:
-            if key not in cached:
-                solved[key] = cached[key] = rate_of_return(money, as_of)
-            return cached[key]
-
-        doc = document("roi", self._folded("roi", selection, need), as_of=as_of,
-                       known_at=None, selection=selection, rates=rates)
+            for key, irr, note in self.conn.execute(
+                "SELECT key, irr, irr_note FROM irr_cache WHERE as_of = ?", [day])}
+        where, params = _selected(selection)
+        figures = ", ".join(f"NULL AS {f}" if f in ("irr", "irr_note") else f for f in ROI_FIELDS)
+        ventures = self._select(f"SELECT venture, program, currency, {figures} "
+                                f"FROM roi_ventures {where} ORDER BY venture", params)
+        programs = [] if selection.venture is not None else self._select(
+            f"SELECT program, currency, {figures} FROM roi_programs "
+            + ("WHERE program = ? " if selection.program is not None else "")
+            + "ORDER BY program", [] if selection.program is None else [selection.program])
+        solved = self._solve(ventures, programs, cached, as_of)
+        rates = cached | solved
+        disputed: dict[str, list[dict[str, Any]]] = {}
+        for row in self._select(  # only the disputes that count are shown
+                f"SELECT venture, {', '.join(DISPUTE_FIELDS)} FROM claims "
+                f"{where + ' AND' if where else 'WHERE'} claims > 1 AND used = 1 "
+                "ORDER BY venture, period", params):
+            disputed.setdefault(row.pop("venture"), []).append(row)
+        for kind, rows in (("venture", ventures), ("program", programs)):
+            for row in rows:
+                irr, row["irr_note"] = rates[f"{kind}:{row[kind]}"]
+                row["irr"] = ratio_number(irr)
+                if kind == "venture":
+                    row["disputes"] = disputed.get(row["venture"], [])
+        doc = {**header(as_of, None), "ventures": ventures, "programs": programs}
         if solved:
             with self._transaction():  # one as-of date kept: today's, usually
-                self.db.execute("DELETE FROM irr_cache WHERE as_of != ?", [as_of.isoformat()])
+                self.conn.execute("DELETE FROM irr_cache WHERE as_of != ?", [day])
                 self._insert("irr_cache", [
-                    {"key": k, "as_of": as_of.isoformat(),
-                     "irr": None if irr is None else str(irr), "irr_note": note}
-                    for k, (irr, note) in sorted(solved.items())], ignore=True)
+                    {"key": k, "as_of": day, "irr": None if irr is None else str(irr),
+                     "irr_note": note} for k, (irr, note) in sorted(solved.items())],
+                    ignore=True)
         return doc
+
+    def _solve(self, ventures: list[dict[str, Any]], programs: list[dict[str, Any]],
+               cached: dict[str, Rate], as_of: date) -> dict[str, Rate]:
+        """The irrs `cached` lacks, of these ventures and programs (a program's from all
+        its ventures' flows: `ventures` holds them whenever programs are reported)."""
+        need = {r["venture"] for r in ventures if f"venture:{r['venture']}" not in cached}
+        need_programs = {p["program"] for p in programs if f"program:{p['program']}" not in cached}
+        flows_for = need | {r["venture"] for r in ventures if r["program"] in need_programs}
+        if not flows_for and not need_programs:
+            return {}
+        moneys = self._moneys([r for r in ventures if r["venture"] in flows_for], flows_for)
+        solved = {f"venture:{v}": rate_of_return(moneys[v], as_of) for v in sorted(need)}
+        for p in sorted(need_programs):
+            members = [moneys[r["venture"]] for r in ventures if r["program"] == p]
+            solved[f"program:{p}"] = rate_of_return(combine(members), as_of)
+        return solved
 
     def table(self, name: str) -> list[dict[str, Any]]:
         """Every row of a table in primary-key order (to compare two read models)."""
@@ -465,8 +497,8 @@ class Owners:
     (older ones are read back from `facts` and `fact_ventures`).
     """
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
         self.programs: dict[str, str] | None = None
         self.batch: dict[str, tuple[int, Route]] = {}
         self.amendments: dict[str, set[int]] = {}
@@ -477,7 +509,7 @@ class Owners:
 
     def program_of(self, venture: str) -> str | None:
         if self.programs is None:
-            self.programs = {r[0]: r[1] for r in self.db.conn.execute(
+            self.programs = {r[0]: r[1] for r in self.conn.execute(
                 "SELECT venture, program FROM facts WHERE type = 'VentureRegistered'")}
         return self.programs.get(venture)
 
@@ -514,18 +546,29 @@ class Owners:
     def _target(self, event_id: str) -> tuple[int, Route]:
         if event_id in self.batch:
             return self.batch[event_id]
-        row = self.db.conn.execute("SELECT position, venture, program FROM facts WHERE id = ?",
+        row = self.conn.execute("SELECT position, venture, program FROM facts WHERE id = ?",
                                    [event_id]).fetchone()
         if row is None:  # cannot happen for a validated ledger: an amendment's target is older
             return 0, Route(None, None, frozenset())
-        ventures = frozenset(v for (v,) in self.db.conn.execute(
+        ventures = frozenset(v for (v,) in self.conn.execute(
             "SELECT venture FROM fact_ventures WHERE position = ?", [row[0]]))
         return row[0], Route(row[1], row[2], ventures)
 
     def _amendments(self, target_id: str) -> set[int]:
-        stored = {p for (p,) in self.db.conn.execute(
+        stored = {p for (p,) in self.conn.execute(
             "SELECT position FROM facts WHERE amends = ?", [target_id])}
         return stored | self.amendments.get(target_id, set())
+
+
+def _selected(selection: Selection) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) picking a selection's rows of a per-venture
+    table."""
+    if selection.venture is not None:
+        return "WHERE venture = ?", [selection.venture]
+    if selection.program is not None:
+        return "WHERE venture IN (SELECT venture FROM ventures WHERE program = ?)", \
+            [selection.program]
+    return "", []
 
 
 def group(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -15,6 +15,7 @@ from ledger.clock import format_timestamp
 from ledger.errors import LedgerError
 from ledger.model import Event
 from ledger.state import suggest
+from projections.claims import PeriodClaims
 from projections.fold import Folded, VentureFold, fold_events, registry
 from projections.numbers import amount_text, ratio_number, to_cents
 from projections.roi import Money, Rate, Returns, combine, evaluate
@@ -81,11 +82,22 @@ def money_fields(money: Money, returns: Returns) -> dict[str, Any]:
     }
 
 
+# The key order of a roi row's figures (the read model fills them from its columns).
+ROI_FIELDS = tuple(money_fields(Money(), evaluate(Money(), None)))
+
+
 def disputes(fold: VentureFold) -> list[dict[str, Any]]:
     """The disputed periods behind revenue_to_date (an extension of the contract's shape)."""
-    return [{"period": c.period, "claims": c.claims, "chosen": amount_text(c.chosen),
-             "low": amount_text(c.low), "high": amount_text(c.high), "source": c.source}
-            for c in fold.disputed]
+    return [dispute(c) for c in fold.disputed]
+
+
+def dispute(c: PeriodClaims) -> dict[str, Any]:
+    return {"period": c.period, "claims": c.claims, "chosen": amount_text(c.chosen),
+            "low": amount_text(c.low), "high": amount_text(c.high), "source": c.source}
+
+
+# Its keys, in order: the read model selects them from its `claims` rows (same texts).
+DISPUTE_FIELDS = ("period", "claims", "chosen", "low", "high", "source")
 
 
 def roi_document(folded: Folded, as_of: date, selection: Selection,
