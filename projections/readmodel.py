@@ -202,6 +202,8 @@ class ReadModel:
         done = 0
         pending: list[Event] = []
         owners = Owners(self.conn)
+        bulk = self.position() == 0  # a first build: index the facts once they are in
+        self._indexes(keep=not bulk)
         for event in store.read(after=self.position()):
             pending.append(event)
             if len(pending) >= batch:
@@ -209,8 +211,22 @@ class ReadModel:
                 pending = []
         if pending:
             done += self._apply(pending, hook, owners)
+        self._indexes(keep=True)
         self._refresh(hook, owners)
         return done
+
+    def _indexes(self, *, keep: bool) -> None:
+        """Create the facts' lookup indexes if missing (keep), or drop them before a first
+        build: maintaining them row by row cost a fifth of a rebuild. The ones the catch-up
+        itself reads (ids, amendments) always stay. A build cut short leaves them missing,
+        so every catch-up starts by creating them again (a no-op when they exist)."""
+        for table, columns, unique in INDEXES:
+            if table in ("facts", "fact_ventures") and columns not in (("id",), ("amends",)):
+                name = f"idx_{table}_{'_'.join(columns)}"  # sqlite-utils' naming
+                self.conn.execute(
+                    f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {name} "
+                    f"ON {table} ({', '.join(columns)})" if keep else
+                    f"DROP INDEX IF EXISTS {name}")
 
     def rebuild(self, store: EventSource, *, batch: int = BATCH) -> int:
         """Drop the read model and build it again from every event."""
