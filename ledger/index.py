@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import re
 import sqlite3
@@ -21,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
+from ledger.errors import LedgerError
 from ledger.model import Event
 from ledger.state import ENTITY_EVENTS, Entry, LedgerState
 from ledger.store import EventStore, is_postgres, to_event
@@ -45,6 +47,16 @@ def read_model_path(store_url: str, override: str | None = None) -> str:
         return postgres_local_name(store_url) + ".read.db"
     path = Path(store_url)
     return str(path.with_name(path.stem + ".read.db"))
+
+
+def local_file_hint(path: str, elsewhere: str) -> str:
+    """How to get past a local derived file (read model, index) that cannot be opened;
+    `elsewhere` ends the advice for a read-only folder."""
+    folder = Path(path).resolve().parent
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return f"its folder {folder} is not writable: pass --read-model PATH in a " \
+               f"writable folder{elsewhere}"
+    return "check --read-model, or delete the file: it is rebuilt from the events"
 
 
 def postgres_local_name(url: str) -> str:
@@ -224,17 +236,21 @@ class LedgerIndex:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.con = sqlite3.connect(path, timeout=60, isolation_level=None)
-        for attempt in range(100):  # several processes may create the file at once
-            try:
-                self.con.execute("PRAGMA journal_mode=WAL")
-                for statement in SCHEMA:
-                    self.con.execute(statement)
-                break
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or attempt == 99:
-                    raise
-                time.sleep(0.01 + 0.01 * random.random())
+        try:
+            self.con = sqlite3.connect(path, timeout=60, isolation_level=None)
+            for attempt in range(100):  # several processes may create the file at once
+                try:
+                    self.con.execute("PRAGMA journal_mode=WAL")
+                    for statement in SCHEMA:
+                        self.con.execute(statement)
+                    break
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) or attempt == 99:
+                        raise
+                    time.sleep(0.01 + 0.01 * random.random())
+        except sqlite3.DatabaseError as error:
+            hint = local_file_hint(path, "; the index goes beside the read model")
+            raise LedgerError(f"validation index {path}: {error} ({hint})") from None
         self.con.execute("PRAGMA synchronous=NORMAL")
         self.con.execute("CREATE TEMP TABLE pending (position INTEGER PRIMARY KEY, id TEXT, "
                          "recorded_at TEXT, recorded_by TEXT, content TEXT)")

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.application import Application
@@ -68,6 +69,11 @@ class Recorded(DomainEvent):
 RECORDED_TOPIC = get_topic(Recorded)
 
 
+def writable(path: Path) -> bool:
+    """Whether this user may write a SQLite file and create its side files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
+
+
 def is_postgres(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
@@ -100,16 +106,40 @@ class EventStore(Application[Any]):
     def __init__(self, url: str, *, create: bool = False) -> None:
         self.url = url
         self.location = describe(url)
+        self.read_only = False
         if is_postgres(url):
             self._open_postgres(url, create=create)
             return
         if not create and not Path(url).exists():
             raise LedgerError(f"no ledger at {url}: run `outcomes init` first "
                               "(or pass --db / set OUTCOMES_DB)")
+        if not create and not writable(Path(url)):
+            self._open_read_only(Path(url))
+            return
         self._start(persistence_env(url))
         with self.recorder.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
             for statement in SQLITE_GUARDS:
                 c.execute(statement)
+
+    def _open_read_only(self, path: Path) -> None:
+        """A ledger file this user cannot write (a read-only file or folder: an auditor's
+        copy, a published snapshot): opened for reading only, nothing created in it.
+
+        SQLite reads a WAL-mode file through its `-shm` file, which a read-only folder
+        cannot get; without a `-wal` file the main file holds every event, so it is read
+        as immutable. A `-wal` file without its `-shm` would be ignored that way (events
+        missed), so that case is refused.
+        """
+        wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
+        if wal.exists() and not shm.exists():
+            raise LedgerError(
+                f"{path} is read-only and has recent events in {wal.name} that SQLite "
+                f"cannot read without {shm.name}: copy {path.name} and {wal.name} together "
+                "into a folder you can write, and pass --db with the copy")
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro" + ("" if wal.exists() else
+                                                              "&immutable=1")
+        self.read_only = True
+        self._start(persistence_env(uri) | {"CREATE_TABLE": "no"})
 
     def _start(self, env: dict[str, str]) -> None:
         # Our settings win over stray OUTCOMES_* variables the library would also read.
@@ -235,6 +265,9 @@ class EventStore(Application[Any]):
         Raises ConflictError when another writer took one of these positions first, or
         when the database was too busy to take the write (the caller retries both).
         """
+        if self.read_only:
+            raise LedgerError(f"{self.location} is read-only for you (the file or its folder "
+                              "is not writable): nothing was recorded")
         if is_postgres(self.url):  # the PostgreSQL recorder needs a sized sequence
             batch = list(batch)
             stored: Iterable[StoredEvent] = [self.stored_event(e, n) for e, n in batch]

@@ -109,8 +109,9 @@ class ReadModel:
             if self._meta("schema_version") != SCHEMA_VERSION:
                 self.reset()
         except sqlite3.DatabaseError as error:
-            raise ReportError(f"read model {path}: {error} (check --read-model, or delete "
-                              "the file: it is rebuilt from the events)") from None
+            hint = index.local_file_hint(path, ", or report from the events alone with "
+                                               "--known-at")
+            raise ReportError(f"read model {path}: {error} ({hint})") from None
 
     @property
     def db(self) -> Any:
