@@ -2,15 +2,16 @@
 
 `build_report` folds a list of every event at once: simple, and the reference, but about
 1.7 KB per event in memory. `replay_report` gives the same document from one pass over
-the events: it keeps each event only as compact text grouped by venture (its corrections
-and retractions routed to it, a moved event copied to the venture it may move to), then
-folds one venture at a time with the same `fold_events`. Still the events alone, never
-the read model.
+the events: it files each event, as text, under its venture in a temporary SQLite file
+(its corrections and retractions routed to it, a moved event copied to the venture it
+may move to), then folds one venture at a time with the same `fold_events`. Memory holds
+one venture's events, never the ledger's. Still the events alone, never the read model.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -21,36 +22,27 @@ from projections.fold import Folded, fold_events, registry
 from projections.reports import Selection, document
 
 REGISTRATIONS = ("ProgramRegistered", "VentureRegistered")
-Compact = tuple[int, str, str, datetime, str, str]  # position, id, type, recorded, by, wire
-
-
-def _compact(event: Event, shared: dict[Any, Any]) -> Compact:
-    """The event as a tuple of text; values repeated across events are stored once."""
-    def one(value: Any) -> Any:
-        return shared.setdefault(value, value)
-
-    return (event.position, event.id, one(event.type), one(event.recorded_at),
-            one(event.recorded_by), _COMPACT.encode(event.wire_fields()))
-
-
+FLUSH = 5000
 _COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder, not one per event
 
 
-def _expand(record: Compact) -> Event:
-    position, event_id, type_, recorded_at, by, wire = record
-    return Event.from_wire(position, event_id, type_, recorded_at, by, json.loads(wire))
-
-
 class Grouped:
-    """The events of a ledger (as known at a time), grouped for one-venture-at-a-time folds."""
+    """The events of a ledger (as known at a time), filed by venture in a temporary file
+    (SQLite deletes it on close) for one-venture-at-a-time folds."""
 
     def __init__(self, events: Iterable[Event], known_at: datetime | None) -> None:
         self.registrations: list[Event] = []  # few: kept whole
         self.registry_amendments: list[Event] = []
-        self.groups: dict[str, list[Compact]] = {}
-        self._where: dict[str, str] = {}  # event id -> its venture's group
+        self.db = sqlite3.connect("")  # "": a private temporary file, removed on close
+        self.db.execute("PRAGMA cache_size=-65536")  # KiB
+        self.db.execute("CREATE TABLE ev (venture TEXT, position INTEGER, id TEXT, "
+                        "type TEXT, recorded_at TEXT, recorded_by TEXT, amends TEXT, wire TEXT)")
+        self.db.execute("CREATE INDEX ev_id ON ev (id)")
+        self.db.execute("CREATE INDEX ev_amends ON ev (amends)")
+        self._pending: list[tuple[Any, ...]] = []
+        self._recent: dict[str, str] = {}  # id -> venture of the pending rows
         self._moved: dict[str, list[str]] = {}  # event id -> every group holding it, if moved
-        shared: dict[Any, Any] = {}
+        self._times: dict[str, datetime] = {}
         registration_ids: set[str] = set()
         for event in events:
             if not known(event, known_at):
@@ -63,57 +55,88 @@ class Grouped:
                 if target in registration_ids:
                     self.registry_amendments.append(event)
                     continue
-                record = _compact(event, shared)
                 moved_to = event.fields.get("changes", {}).get("venture") \
                     if event.type == "EventCorrected" else None
                 if moved_to and moved_to not in self.holders(target):
                     self._copy(target, moved_to)  # the target may move there
                 for venture in self.holders(target):
-                    self.groups[venture].append(record)
+                    self._file(venture, event, target)
             elif event.venture is not None:
-                venture = shared.setdefault(event.venture, event.venture)
-                self.groups.setdefault(venture, []).append(_compact(event, shared))
-                self._where[event.id] = venture
+                self._file(event.venture, event, None)
+                self._recent[event.id] = event.venture
+        self._flush()
+        self.db.execute("CREATE INDEX ev_venture ON ev (venture, position)")
+
+    def _file(self, venture: str, event: Event, amends: str | None) -> None:
+        self._pending.append((venture, event.position, event.id, event.type,
+                              event.recorded_at.isoformat(), event.recorded_by, amends,
+                              _COMPACT.encode(event.wire_fields())))
+        if len(self._pending) >= FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.db.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._pending)
+        self._pending.clear()
+        self._recent.clear()
 
     def holders(self, event_id: str) -> list[str]:
         """The groups that hold an event (more than one once a correction may move it)."""
         if event_id in self._moved:
             return self._moved[event_id]
-        return [self._where[event_id]] if event_id in self._where else []
+        if event_id in self._recent:
+            return [self._recent[event_id]]
+        row = self.db.execute("SELECT venture FROM ev WHERE id = ? AND amends IS NULL",
+                              [event_id]).fetchone()
+        return [row[0]] if row else []
 
     def _copy(self, target: str, venture: str) -> None:
         """Put the target event (and its amendments so far) in another venture's group."""
-        source = self._where[target]
-        mine = [r for r in self.groups[source]
-                if r[1] == target or (r[2] in AMENDMENTS and json.loads(r[5])["event"] == target)]
-        self.groups.setdefault(venture, []).extend(mine)
+        self._flush()
+        source = self.holders(target)[0]
+        self.db.execute("INSERT INTO ev SELECT ?, position, id, type, recorded_at, "
+                        "recorded_by, amends, wire FROM ev WHERE venture = ? AND "
+                        "(id = ? OR amends = ?)", [venture, source, target, target])
         self._moved[target] = [*self.holders(target), venture]
 
     def events_of(self, venture: str) -> Iterator[Event]:
         """What one venture's fold needs: the registrations, and its own events."""
         yield from self.registrations
         yield from self.registry_amendments
-        for record in sorted(self.groups.get(venture, []), key=lambda r: r[0]):
-            yield _expand(record)
+        for position, event_id, type_, recorded_at, by, wire in self.db.execute(
+                "SELECT position, id, type, recorded_at, recorded_by, wire FROM ev "
+                "WHERE venture = ? ORDER BY position", [venture]):
+            yield Event.from_wire(position, event_id, type_, self._time(recorded_at), by,
+                                  json.loads(wire))
+
+    def _time(self, text: str) -> datetime:
+        if text not in self._times:  # one import shares one recording time
+            self._times[text] = datetime.fromisoformat(text)
+        return self._times[text]
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def replay_report(kind: str, events: Iterable[Event], *, as_of: date,
                   known_at: datetime | None = None, program: str | None = None,
                   venture: str | None = None) -> dict[str, Any]:
     """The same document as `build_report`, in memory bounded by one venture's events
-    (plus the compact copy of the ledger)."""
+    (and the folded figures of every venture)."""
     grouped = Grouped(events, known_at)
-    who = registry(grouped.registrations + grouped.registry_amendments, known_at)
-    selection = Selection(program, venture)
-    selection.check(who.programs, {v: i.program for v, i in who.ventures.items()})
-    ventures = {}
-    for slug in sorted(who.ventures):
-        own = [e for e in grouped.events_of(slug)
-               if e.type != "VentureRegistered" or e.fields["venture"] == slug]
-        folded = fold_events(own, as_of=as_of, known_at=known_at,
-                             timeline=kind == "timeline")
-        if slug in folded.ventures:
-            ventures[slug] = folded.ventures[slug]
+    try:
+        who = registry(grouped.registrations + grouped.registry_amendments, known_at)
+        selection = Selection(program, venture)
+        selection.check(who.programs, {v: i.program for v, i in who.ventures.items()})
+        ventures = {}
+        for slug in sorted(who.ventures):
+            own = [e for e in grouped.events_of(slug)
+                   if e.type != "VentureRegistered" or e.fields["venture"] == slug]
+            folded = fold_events(own, as_of=as_of, known_at=known_at,
+                                 timeline=kind == "timeline")
+            if slug in folded.ventures:
+                ventures[slug] = folded.ventures[slug]
+    finally:
+        grouped.close()
     present = {v.info.program for v in ventures.values()}
     programs = {slug: p for slug, p in sorted(who.programs.items())
                 if slug in present or p.registered_on <= as_of}
