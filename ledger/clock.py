@@ -30,6 +30,13 @@ def format_timestamp(t: dt.datetime) -> str:
     return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@functools.lru_cache(maxsize=1024)
+def stored_time(text: str) -> dt.datetime:
+    """A recording time as stored (ISO 8601 with offset); cached, because the events of
+    one import share one recording time."""
+    return dt.datetime.fromisoformat(text)
+
+
 def parse_timestamp(text: str) -> dt.datetime:
     """A `--known-at` value: a date (end of that day) or an ISO timestamp (UTC if naive)."""
     text = text.strip()

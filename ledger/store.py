@@ -31,6 +31,7 @@ from eventsourcing.persistence import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 
+from ledger.clock import stored_time
 from ledger.errors import ConflictError, LedgerError
 from ledger.model import Event
 
@@ -327,12 +328,7 @@ def from_state(position: int, state: dict[str, Any]) -> Event:
     stamp = state["timestamp"]
     assert stamp["_type_"] == "datetime_iso"
     return Event.from_wire(position, state["event_id"], state["type"],
-                           _parse_time(stamp["_data_"]), state["recorded_by"], state["data"])
-
-
-@functools.lru_cache(maxsize=256)
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text)  # one import shares one recording time
+                           stored_time(stamp["_data_"]), state["recorded_by"], state["data"])
 
 
 def to_event(r: Recorded) -> Event:

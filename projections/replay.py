@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
+from ledger.clock import stored_time
 from ledger.model import Event
 from projections.effective import AMENDMENTS, known
 from projections.fold import Folded, fold_events, registry
@@ -42,7 +43,6 @@ class Grouped:
         self._pending: list[tuple[Any, ...]] = []
         self._recent: dict[str, str] = {}  # id -> venture of the pending rows
         self._moved: dict[str, list[str]] = {}  # event id -> every group holding it, if moved
-        self._times: dict[str, datetime] = {}
         registration_ids: set[str] = set()
         for event in events:
             if not known(event, known_at):
@@ -105,13 +105,8 @@ class Grouped:
         for position, event_id, type_, recorded_at, by, wire in self.db.execute(
                 "SELECT position, id, type, recorded_at, recorded_by, wire FROM ev "
                 "WHERE venture = ? ORDER BY position", [venture]):
-            yield Event.from_wire(position, event_id, type_, self._time(recorded_at), by,
+            yield Event.from_wire(position, event_id, type_, stored_time(recorded_at), by,
                                   json.loads(wire))
-
-    def _time(self, text: str) -> datetime:
-        if text not in self._times:  # one import shares one recording time
-            self._times[text] = datetime.fromisoformat(text)
-        return self._times[text]
 
     def close(self) -> None:
         self.db.close()

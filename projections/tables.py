@@ -8,12 +8,12 @@ tables is the report `build_report` computes from the events.
 
 from __future__ import annotations
 
-import functools
 import json
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ledger.clock import stored_time
 from ledger.model import Event
 from projections.claims import PeriodClaims
 from projections.fold import ProgramInfo, VentureFold, VentureInfo
@@ -128,13 +128,8 @@ FACT_COLUMNS = "f.position, f.id, f.type, f.recorded_at, f.recorded_by, f.data" 
 def fact_from(position: int, event_id: str, type_: str, recorded_at: str, recorded_by: str,
               data: str) -> Event:
     """The event a facts row holds (a tuple of FACT_COLUMNS: no dict per row)."""
-    return Event.from_wire(position, event_id, type_, _recorded(recorded_at), recorded_by,
+    return Event.from_wire(position, event_id, type_, stored_time(recorded_at), recorded_by,
                            json.loads(data))
-
-
-@functools.lru_cache(maxsize=1024)
-def _recorded(text: str) -> datetime:
-    return datetime.fromisoformat(text)  # many facts share one recording time
 
 
 # -- one venture's fold -> rows -------------------------------------------------------------
