@@ -75,9 +75,7 @@ def record(store: EventStore, items: Items | Iterable[tuple[str | None, Any]], *
     """
     source: Items = items if callable(items) else (lambda it=list(items): iter(it))
     actor = actor or default_actor()
-    if store.read_only:
-        raise LedgerError(f"{store.location} is read-only for you (the file or its folder is "
-                          "not writable): nothing was recorded")
+    store.ensure_writable()
     index = LedgerIndex(index_path) if index_path else None
     try:
         with store.writer_turn():  # PostgreSQL: writers on all machines take turns

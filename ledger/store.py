@@ -174,33 +174,30 @@ class EventStore(Application[Any]):
         last = self.recorder.select_events(LEDGER_STREAM, desc=True, limit=1)
         return last[0].originator_version if last else 0
 
-    def records(self, after: int = 0, upto: int | None = None,
-                page: int = PAGE) -> Iterator[Recorded]:
-        """Stored events in position order, read page by page."""
+    def _stored(self, after: int, upto: int | None) -> Iterator[StoredEvent]:
+        """The ledger stream's stored rows in position order, read page by page."""
         while True:
-            rows = self.recorder.select_events(LEDGER_STREAM, gt=after, lte=upto, limit=page)
-            for row in rows:
-                yield self.mapper.to_domain_event(row)  # type: ignore[misc]
-            if len(rows) < page:
+            rows = self.recorder.select_events(LEDGER_STREAM, gt=after, lte=upto, limit=PAGE)
+            yield from rows
+            if len(rows) < PAGE:
                 return
             after = rows[-1].originator_version
 
-    def read(self, after: int = 0, upto: int | None = None,
-             page: int = PAGE) -> Iterator[Event]:
+    def records(self, after: int = 0, upto: int | None = None) -> Iterator[Recorded]:
+        """Stored events in position order, as the library's mapper decodes them."""
+        for row in self._stored(after, upto):
+            yield self.mapper.to_domain_event(row)  # type: ignore[misc]
+
+    def read(self, after: int = 0, upto: int | None = None) -> Iterator[Event]:
         """Events in position order. The stored state is plain JSON (no cipher, no
         compression), so it is decoded straight into an Event: building the library's
         `Recorded` first took a third of a rebuild."""
         plain = not (self.mapper.cipher or self.mapper.compressor)
-        while True:
-            rows = self.recorder.select_events(LEDGER_STREAM, gt=after, lte=upto, limit=page)
-            for row in rows:
-                if plain and row.topic == RECORDED_TOPIC:
-                    yield from_state(row.originator_version, json.loads(row.state))
-                else:
-                    yield to_event(self.mapper.to_domain_event(row))  # type: ignore[arg-type]
-            if len(rows) < page:
-                return
-            after = rows[-1].originator_version
+        for row in self._stored(after, upto):
+            if plain and row.topic == RECORDED_TOPIC:
+                yield from_state(row.originator_version, json.loads(row.state))
+            else:
+                yield to_event(self.mapper.to_domain_event(row))  # type: ignore[arg-type]
 
     def event_at(self, position: int) -> Event:
         rows = self.recorder.select_events(LEDGER_STREAM, gt=position - 1, lte=position)
@@ -239,6 +236,12 @@ class EventStore(Application[Any]):
 
     # -- appending --------------------------------------------------------------------
 
+    def ensure_writable(self) -> None:
+        """LedgerError for a ledger opened read-only (before any local file is touched)."""
+        if self.read_only:
+            raise LedgerError(f"{self.location} is read-only for you (the file or its folder "
+                              "is not writable): nothing was recorded")
+
     @contextmanager
     def writer_turn(self) -> Iterator[None]:
         """On PostgreSQL, hold the ledger's writer lock: one writing command at a time.
@@ -266,9 +269,7 @@ class EventStore(Application[Any]):
         Raises ConflictError when another writer took one of these positions first, or
         when the database was too busy to take the write (the caller retries both).
         """
-        if self.read_only:
-            raise LedgerError(f"{self.location} is read-only for you (the file or its folder "
-                              "is not writable): nothing was recorded")
+        self.ensure_writable()
         if is_postgres(self.url):  # the PostgreSQL recorder needs a sized sequence
             batch = list(batch)
             stored: Iterable[StoredEvent] = [self.stored_event(e, n) for e, n in batch]
