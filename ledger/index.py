@@ -122,13 +122,6 @@ class IndexedEntries(MutableMapping[str, Entry]):
     def __delitem__(self, key: str) -> None:
         raise TypeError("the ledger index never forgets an event")
 
-    def __contains__(self, key: object) -> bool:
-        try:
-            self[key]  # type: ignore[index]
-        except KeyError:
-            return False
-        return True
-
     def __iter__(self) -> Iterator[str]:
         raise TypeError("the ledger index is not meant to be listed")
 
@@ -203,13 +196,6 @@ class IndexedEntities(MutableMapping[str, Event]):
     def __delitem__(self, slug: str) -> None:
         self[slug]  # KeyError if absent
         self.changed[slug] = None
-
-    def __contains__(self, slug: object) -> bool:
-        try:
-            self[slug]  # type: ignore[index]
-        except KeyError:
-            return False
-        return True
 
     def __iter__(self) -> Iterator[str]:
         stored = {row[0] for row in self.con.execute(
