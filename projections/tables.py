@@ -15,7 +15,6 @@ from typing import Any
 
 from ledger.clock import stored_time
 from ledger.model import Event
-from projections.claims import PeriodClaims
 from projections.fold import ProgramInfo, VentureFold, VentureInfo
 from projections.numbers import amount_text, ratio_number, to_cents
 from projections.roi import Money, combine, evaluate
@@ -248,12 +247,6 @@ def target_facts(row: dict[str, Any], actuals: list[dict[str, Any]]) -> TargetFa
          for a in actuals},
         row["last_year"], _d(row["latest"]), _d(row["at_due"]),
         _day(row["closed_on"]))
-
-
-def period_claims(row: dict[str, Any]) -> PeriodClaims:
-    return PeriodClaims(row["venture"], row["period"], Decimal(row["chosen"]), row["claims"],
-                        Decimal(row["low"]), Decimal(row["high"]), row["chosen_position"],
-                        date.fromisoformat(row["chosen_on"]), row["source"])
 
 
 def timeline_row(row: dict[str, Any]) -> TimelineRow:
