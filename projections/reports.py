@@ -91,13 +91,15 @@ def disputes(fold: VentureFold) -> list[dict[str, Any]]:
     return [dispute(c) for c in fold.disputed]
 
 
-def dispute(c: PeriodClaims) -> dict[str, Any]:
-    return {"period": c.period, "claims": c.claims, "chosen": amount_text(c.chosen),
-            "low": amount_text(c.low), "high": amount_text(c.high), "source": c.source}
-
-
-# Its keys, in order: the read model selects them from its `claims` rows (same texts).
+# A disputed period's keys, in order: the read model selects these very columns from
+# its `claims` rows, which hold the same texts.
 DISPUTE_FIELDS = ("period", "claims", "chosen", "low", "high", "source")
+
+
+def dispute(c: PeriodClaims) -> dict[str, Any]:
+    return dict(zip(DISPUTE_FIELDS, (c.period, c.claims, amount_text(c.chosen),
+                                     amount_text(c.low), amount_text(c.high), c.source),
+                    strict=True))
 
 
 def roi_document(folded: Folded, as_of: date, selection: Selection,
