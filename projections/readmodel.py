@@ -157,8 +157,8 @@ class ReadModel:
                     self.db[name].drop()
             for name, (columns, pk) in [*TABLES.items(), *CACHES.items()]:
                 self.db[name].create(columns, pk=pk[0] if len(pk) == 1 else pk)
-            for table, cols, unique in INDEXES:
-                self.db[table].create_index(cols, unique=unique)
+            for table, columns, unique in INDEXES:
+                self.conn.execute(_create_index(table, columns, unique))
             self.db["tracking"].insert({"name": STREAM, "position": 0})
             self.db["meta"].insert({"key": "schema_version", "value": SCHEMA_VERSION})
 
@@ -223,11 +223,8 @@ class ReadModel:
         so every catch-up starts by creating them again (a no-op when they exist)."""
         for table, columns, unique in INDEXES:
             if table in ("facts", "fact_ventures") and columns not in (("id",), ("amends",)):
-                name = f"idx_{table}_{'_'.join(columns)}"  # sqlite-utils' naming
-                self.conn.execute(
-                    f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {name} "
-                    f"ON {table} ({', '.join(columns)})" if keep else
-                    f"DROP INDEX IF EXISTS {name}")
+                self.conn.execute(_create_index(table, columns, unique) if keep
+                                  else f"DROP INDEX IF EXISTS {_index_name(table, columns)}")
 
     def rebuild(self, store: EventSource, *, batch: int = BATCH) -> int:
         """Drop the read model and build it again from every event."""
@@ -575,6 +572,15 @@ class Owners:
         stored = {p for (p,) in self.conn.execute(
             "SELECT position FROM facts WHERE amends = ?", [target_id])}
         return stored | self.amendments.get(target_id, set())
+
+
+def _index_name(table: str, columns: tuple[str, ...]) -> str:
+    return f"idx_{table}_{'_'.join(columns)}"  # as sqlite-utils names them
+
+
+def _create_index(table: str, columns: tuple[str, ...], unique: bool) -> str:
+    return (f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS "
+            f"{_index_name(table, columns)} ON {table} ({', '.join(columns)})")
 
 
 def _selected(selection: Selection) -> tuple[str, list[Any]]:
