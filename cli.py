@@ -248,7 +248,7 @@ def import_(ctx: click.Context, file: str, progress: bool | None) -> None:
     \b
     Example:
       outcomes import fixtures/cloud-souverain.jsonl
-      outcomes export | outcomes --db copy.db import -
+      outcomes --db copy.db init && outcomes export | outcomes --db copy.db import -
     """
     import os
     import tempfile
@@ -294,17 +294,27 @@ def _count_lines(path: str) -> int:
 
 @main.command()
 @click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("--archive", is_flag=True, help="Write an archive: every event with its "
+              "position, recording time, recorder and stored hash, for `restore` and "
+              "`verify --archive`.")
 @click.pass_context
-def export(ctx: click.Context, output: str | None) -> None:
+def export(ctx: click.Context, output: str | None, archive: bool) -> None:
     """Write every event as JSON Lines, in position order, ids included.
 
-    `outcomes import` reads it back into an identical ledger (same ids, fields and
-    order); recording times are not exported: the new ledger records its own.
+    `outcomes import` reads it back into a ledger with the same ids, fields and order;
+    recording times are not exported: the new ledger records its own. With --archive,
+    the file keeps everything the hashes bind: `outcomes restore` makes an identical
+    ledger of it (same positions, times and checkpoints), and anyone can check it with
+    `outcomes verify --archive FILE`, no store needed.
 
     \b
     Example:
       outcomes export -o ledger.jsonl
+      outcomes export --archive -o ledger.archive.jsonl
     """
+    if archive:
+        _export_archive(ctx, output)
+        return
     from ledger.jsonl import write_events
 
     with open_store(ctx) as store:
@@ -512,13 +522,15 @@ def checkpoint(ctx: click.Context, fmt: str) -> None:
 @main.command()
 @click.option("--checkpoint", "published", metavar="SIZE:ROOT",
               help="Also prove that the log extends this published checkpoint.")
+@click.option("--archive", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Check this archive file (from `export --archive`) instead of a store.")
 @click.option("-O", "--output-format", "fmt", type=click.Choice(["table", "json"]),
               default="table", show_default=True,
               help="table: silent when all is well; json: always print the result.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: for ledgers over 10,000 rows on a terminal).")
 @click.pass_context
-def verify(ctx: click.Context, published: str | None, fmt: str,
+def verify(ctx: click.Context, published: str | None, archive: str | None, fmt: str,
            progress: bool | None) -> None:
     """Recompute every event's hash from the stored events; exit 1 if any was altered.
 
@@ -530,19 +542,25 @@ def verify(ctx: click.Context, published: str | None, fmt: str,
     \b
     Example:
       outcomes --db copy.db verify --checkpoint 1234:5f0c...e9
+      outcomes verify --archive ledger.archive.jsonl --checkpoint 1234:5f0c...e9
     """
     from ledger.verify import parse_checkpoint
     from ledger.verify import verify as check
 
     expected = parse_checkpoint(published) if published is not None else None
-    with open_store(ctx) as store:
-        total = store.recorder.max_notification_id() or 0
-        show = progress if progress is not None else (total > 10_000 and sys.stderr.isatty())
-        if show:
-            with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
-                report = check(store, expected, bar.update)
-        else:
-            report = check(store, expected)
+    if archive is not None:
+        report = _verify_archive(archive, expected, progress)
+    else:
+        with open_store(ctx) as store:
+            total = store.recorder.max_notification_id() or 0
+            show = progress if progress is not None else (total > 10_000
+                                                          and sys.stderr.isatty())
+            if show:
+                with click.progressbar(length=total, label="verifying",
+                                       file=sys.stderr) as bar:
+                    report = check(store, expected, bar.update)
+            else:
+                report = check(store, expected)
     if fmt == "json":
         from projections.render import to_json
 
@@ -550,6 +568,84 @@ def verify(ctx: click.Context, published: str | None, fmt: str,
     if not report.ok:
         click.echo(f"outcomes: verify failed: {report.message()}", err=True)
         sys.exit(EXIT_CHECK_FAILED)
+
+
+# -- publication: archives, signed checkpoints, proofs --------------------------------
+
+
+def _export_archive(ctx: click.Context, output: str | None) -> None:
+    from ledger.archive import write_archive
+
+    with open_store(ctx) as store:
+        if output and output != "-":
+            with open(output, "wb") as out:
+                count = write_archive(store, out)
+            click.echo(f"archived {count} events to {output}", err=True)
+        else:
+            write_archive(store, sys.stdout.buffer)
+
+
+def _verify_archive(path: str, expected: tuple[int, str] | None,
+                    progress: bool | None) -> Any:
+    import os
+
+    from ledger.verify import verify_archive
+
+    if not os.path.isfile(path):
+        fail(f"--archive: cannot read {path!r}: no such file")
+    large = os.path.getsize(path) > 10_000_000
+    if progress if progress is not None else (large and sys.stderr.isatty()):
+        with click.progressbar(length=max(_count_lines(path) - 1, 0), label="verifying",
+                               file=sys.stderr) as bar:
+            return verify_archive(path, expected, bar.update)
+    return verify_archive(path, expected)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--db", "target", metavar="PATH|URL",
+              help="The new ledger to make (default: the ledger of the main --db option).")
+@click.pass_context
+def restore(ctx: click.Context, file: str, target: str | None) -> None:
+    """Make a new ledger identical to the one archived in FILE.
+
+    Same events at the same positions, with the same recording times and recorders,
+    so the same checkpoints: `outcomes verify --checkpoint` with a checkpoint of the
+    original passes on the copy. The archive is verified first, and every event is
+    checked again against the rules; refused into a ledger that already holds
+    events. All or nothing.
+
+    \b
+    Example:
+      outcomes export --archive -o ledger.archive.jsonl
+      outcomes restore ledger.archive.jsonl --db copy.db
+    """
+    import os
+
+    from ledger.archive import restore as restore_archive
+    from ledger.store import is_postgres
+    from ledger.verify import checkpoint as current
+    from ledger.verify import format_checkpoint
+
+    root = ctx.find_root()
+    if target is not None:
+        root.obj["db"] = target
+    url = root.obj["db"]
+    if not os.path.isfile(file):
+        fail(f"FILE: cannot read {file!r}: no such file")
+    new_file = not is_postgres(url) and not os.path.exists(url)
+    try:
+        with open_store(root, create=True) as store:
+            count = restore_archive(store, file, index_file(root))
+            location, size_root = store.location, current(store)
+    except (LedgerError, click.exceptions.Exit):
+        if new_file:  # leave no empty ledger behind a refused restore
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(url + suffix):
+                    os.remove(url + suffix)
+        raise
+    click.echo(f"restored {count} events into {location} (checkpoint "
+               f"{format_checkpoint(*size_root)})")
 
 
 def _parse_date(text: str | None, option: str) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shlex
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -112,8 +113,10 @@ class EventStore(Application[Any]):
             self._open_postgres(url, create=create)
             return
         if not create and not Path(url).exists():
-            raise LedgerError(f"no ledger at {url}: run `outcomes init` first "
-                              "(or pass --db / set OUTCOMES_DB)")
+            init = "outcomes init" if url == "outcomes.db" else \
+                f"outcomes --db {shlex.quote(url)} init"
+            raise LedgerError(f"no ledger at {url}: create it with `{init}` first, or "
+                              "pass --db / set OUTCOMES_DB to an existing ledger")
         if not create and not writable(Path(url)):
             self._open_read_only(Path(url))
             return
@@ -198,6 +201,13 @@ class EventStore(Application[Any]):
                 yield from_state(row.originator_version, json.loads(row.state))
             else:
                 yield to_event(self.mapper.to_domain_event(row))  # type: ignore[arg-type]
+
+    def read_with_nodes(self, upto: int | None = None) -> Iterator[tuple[Event, str]]:
+        """Events in position order with the Merkle node (hex) stored beside each, for an
+        archive: what a store holds, nothing recomputed."""
+        for row in self._stored(0, upto):
+            record = self.mapper.to_domain_event(row)  # type: ignore[misc]
+            yield to_event(record), record.node  # type: ignore[arg-type]
 
     def event_at(self, position: int) -> Event:
         rows = self.recorder.select_events(LEDGER_STREAM, gt=position - 1, lte=position)

@@ -268,3 +268,50 @@ def _leaf(event: Event) -> bytes:
 def _short(error: Exception) -> str:
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+# -- archives (export --archive) ----------------------------------------------------------
+
+
+def verify_archive(path: str, checkpoint: tuple[int, str] | None = None,
+                   progress: Callable[[int], None] | None = None) -> Report:
+    """The checks of `verify` over an archive file, with no store: the same checks of each
+    event (`verify_rows`), then the header's size and root against the events'.
+
+    Any damage to the file is a failed check (one line naming FILE:LINE), never an error:
+    the file is what is being verified. A missing file is LedgerError.
+    """
+    from ledger.archive import Damaged, read_events, read_header
+
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed below, the rows are lazy
+    except OSError as error:
+        raise LedgerError(f"--archive: cannot read {path!r}: {error.strerror}") from None
+    with stream:
+        try:
+            size, root = read_header(stream, path)
+        except Damaged as error:
+            return Report(False, 0, None, None, str(error))
+        states: dict[int, dict[str, Any]] = {}
+
+        def rows() -> Iterator[Notification]:
+            try:
+                for number, item in enumerate(read_events(stream, path), start=2):
+                    states[number] = item.stored_state()
+                    yield Notification(originator_id=LEDGER_STREAM,
+                                       originator_version=item.position,
+                                       topic=RECORDED_TOPIC, state=b"", id=number)
+            except Damaged as error:
+                raise Problem(error.position, str(error)) from None
+
+        def decode(row: Notification) -> dict[str, Any]:
+            return {"originator_id": row.originator_id,
+                    "originator_version": row.originator_version, **states.pop(row.id)}
+
+        report = verify_rows(rows(), decode, checkpoint, progress)
+    if report.ok and (report.size, report.root) != (size, root):
+        return Report(False, report.size, None, None,
+                      f"{path}:1: the header says {format_checkpoint(size, root)}, the "
+                      f"events make {format_checkpoint(report.size, report.root or '')}: "
+                      "altered or cut off")
+    return report

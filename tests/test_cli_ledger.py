@@ -226,7 +226,7 @@ def test_stdin_errors_are_located(scenario: Outcomes) -> None:
 def test_missing_ledger_is_a_clear_error(store_url: str) -> None:
     result = Outcomes(store_url)("log")
     assert result.exit_code == 2
-    assert "no ledger at" in result.stderr and "outcomes init" in result.stderr
+    assert "no ledger at" in result.stderr and " init` first" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     if store_url.startswith("postgresql://"):  # nothing created, password never shown
         assert f":{urlparse(store_url).password}@" not in result.stderr
