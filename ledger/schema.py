@@ -30,6 +30,42 @@ class Number(str):
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How large an input may be: checked when an event is admitted, and listed in
+    docs/events.md. Generous for real records, small enough that no input can exhaust
+    memory, overflow a sum or make a command crawl."""
+
+    name_chars: int = 2_000  # names, funders, partners, ...: official names stay far below
+    text_chars: int = 10_000  # source, note, reason: a long URL and its citation, a paragraph
+    # Amounts: up to 999,999,999,999,999,999. The largest yearly state budgets, in the
+    # weakest currencies, are near 1e15-1e16 (IDR, VND, IRR); 18 digits leave 100 times
+    # that. 18 + 10 = 28 digits, Python's decimal precision: every amount is exact.
+    amount_integer_digits: int = 18
+    amount_fraction_digits: int = 10
+    count_digits: int = 15  # counts (customers, jobs, partners): exact even as floats
+    line_bytes: int = 1_000_000  # one line of an import file; a real event is a few KB
+
+
+LIMITS = Limits()
+# An amount this short is within both digit limits (the common case, checked first).
+SHORT_AMOUNT = min(LIMITS.amount_integer_digits, LIMITS.amount_fraction_digits + 1)
+
+
+def shown(raw: Any, width: int = 60) -> str:
+    """A raw value quoted for an error message: short, never a whole huge input, and never
+    a repr of a nested structure (which could itself be too deep to print)."""
+    if isinstance(raw, Mapping):
+        return "a JSON object"
+    if isinstance(raw, list | tuple):
+        return "a JSON array"
+    text = repr(raw)
+    if len(text) <= width:
+        return text
+    size = f"{len(raw):,} characters" if isinstance(raw, str) else f"{len(text):,} characters"
+    return f"{text[:width - 10]}... ({size})"
+
+
+@dataclass(frozen=True)
 class Kind:
     """A field type: how raw input becomes a typed value and back to its wire form."""
 
@@ -40,50 +76,77 @@ class Kind:
     load: Callable[[Any], Any] = lambda wire: wire  # trusted wire form -> typed value
 
 
-def _text(raw: Any) -> str:
-    if not isinstance(raw, str) or isinstance(raw, Number):
-        raise ValueError("must be a string")
-    if not raw.strip():
-        raise ValueError("must not be empty")
-    return raw
+def _text(limit: int) -> Callable[[Any], str]:
+    """The parser of non-empty text of at most `limit` characters."""
+
+    def parse(raw: Any) -> str:
+        if not isinstance(raw, str) or isinstance(raw, Number):
+            raise ValueError("must be a string")
+        if len(raw) > limit:
+            raise ValueError(f"too long: {len(raw):,} characters, at most {limit:,}")
+        if not raw.strip():
+            raise ValueError("must not be empty")
+        if not raw.isascii():  # (a constant-time test in CPython)
+            try:
+                raw.encode("utf-8")
+            except UnicodeEncodeError as error:  # a lone surrogate, e.g. a JSON "\ud800"
+                raise ValueError(f"not valid Unicode: a lone surrogate {raw[error.start]!r} "
+                                 f"at character {error.start + 1}") from None
+        return raw
+
+    return parse
 
 
 def _slug(raw: Any) -> str:
     if not isinstance(raw, str) or not SLUG_RE.fullmatch(raw):
-        raise ValueError(f"malformed slug {raw!r}: use [a-z0-9][a-z0-9-]{{0,63}}, e.g. 'numergy'")
+        raise ValueError(f"malformed slug {shown(raw)}: use [a-z0-9][a-z0-9-]{{0,63}}, "
+                         "e.g. 'numergy'")
     return raw
 
 
 def _amount(raw: Any) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise ValueError(f"malformed amount {raw!r}: write a decimal such as \"75000000.00\"")
+        raise ValueError(f"malformed amount {shown(raw)}: write a decimal such as "
+                         "\"75000000.00\"")
     text = str(raw).strip()
     if not AMOUNT_RE.fullmatch(text):
         raise ValueError(
-            f"malformed amount {text!r}: plain decimal digits only (no exponent, NaN, "
+            f"malformed amount {shown(text)}: plain decimal digits only (no exponent, NaN, "
             "infinity or thousands separators), e.g. \"75000000.00\""
         )
+    if len(text) <= SHORT_AMOUNT:
+        return Decimal(text)
+    whole, _, fraction = text.lstrip("-").partition(".")
+    if len(whole.lstrip("0")) > LIMITS.amount_integer_digits:
+        raise ValueError(f"amount too large: {len(whole.lstrip('0')):,} digits before the "
+                         f"point, at most {LIMITS.amount_integer_digits}")
+    if len(fraction) > LIMITS.amount_fraction_digits:
+        raise ValueError(f"too many decimals: {len(fraction):,} digits after the point, at "
+                         f"most {LIMITS.amount_fraction_digits}")
     return Decimal(text)
 
 
 def _count(raw: Any) -> int:
     if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise ValueError(f"malformed count {raw!r}: write a whole number such as 12")
+        raise ValueError(f"malformed count {shown(raw)}: write a whole number such as 12")
     text = str(raw).strip()
     if text.startswith("-") and COUNT_RE.fullmatch(text[1:]):
-        raise ValueError(f"negative count {text}: counts are whole numbers >= 0")
+        raise ValueError(f"negative count {shown(text)}: counts are whole numbers >= 0")
     if not COUNT_RE.fullmatch(text):
-        raise ValueError(f"malformed count {text!r}: write a whole number such as 12")
+        raise ValueError(f"malformed count {shown(text)}: write a whole number such as 12")
+    if len(text.lstrip("0")) > LIMITS.count_digits:
+        raise ValueError(f"count too large: {len(text.lstrip('0')):,} digits, at most "
+                         f"{LIMITS.count_digits}")
     return int(text)
 
 
 def _date(raw: Any) -> date:
     if not isinstance(raw, str) or isinstance(raw, Number) or not DATE_RE.fullmatch(raw):
-        raise ValueError(f"malformed date {raw!r}: use YYYY-MM-DD, e.g. 2012-04-20")
+        raise ValueError(f"malformed date {shown(raw)}: use YYYY-MM-DD, e.g. 2012-04-20")
     try:
         return date.fromisoformat(raw)
     except ValueError as error:
-        raise ValueError(f"malformed date {raw!r}: {error}") from None
+        raise ValueError(f"malformed date {shown(raw)}: {error}") from None
 
 
 def _bool(raw: Any) -> bool:
@@ -95,25 +158,26 @@ def _bool(raw: Any) -> bool:
             return True
         if lowered in ("false", "no", "0"):
             return False
-    raise ValueError(f"malformed boolean {raw!r}: use true or false")
+    raise ValueError(f"malformed boolean {shown(raw)}: use true or false")
 
 
 def _period(raw: Any) -> str:
     if not isinstance(raw, str) or isinstance(raw, Number) or not PERIOD_RE.fullmatch(raw):
-        raise ValueError(f"malformed period {raw!r}: use YYYY or YYYY-Qn, e.g. 2014 or 2014-Q3")
+        raise ValueError(f"malformed period {shown(raw)}: use YYYY or YYYY-Qn, "
+                         "e.g. 2014 or 2014-Q3")
     return raw
 
 
 def _currency(raw: Any) -> str:
     if not isinstance(raw, str) or not CURRENCY_RE.fullmatch(raw):
-        raise ValueError(f"malformed currency {raw!r}: use an ISO 4217 code such as EUR")
+        raise ValueError(f"malformed currency {shown(raw)}: use an ISO 4217 code such as EUR")
     return raw
 
 
 def _event_id(raw: Any) -> str:
     if not isinstance(raw, str) or isinstance(raw, Number) or not ID_RE.fullmatch(raw):
         raise ValueError(
-            f"malformed event id {raw!r}: letters, digits and . _ : - (at most 128), "
+            f"malformed event id {shown(raw)}: letters, digits and . _ : - (at most 128), "
             "starting with a letter or digit"
         )
     return raw
@@ -142,10 +206,16 @@ def _dump_changes(value: dict[str, Any]) -> dict[str, Any]:
     return value  # already in wire form (see LedgerState.check_correction)
 
 
-TEXT = Kind("text", "non-empty text", _text)
+TEXT = Kind("text", f"non-empty text, at most {LIMITS.name_chars:,} characters",
+            _text(LIMITS.name_chars))
+LONG_TEXT = Kind("long text", f"non-empty text, at most {LIMITS.text_chars:,} characters",
+                 _text(LIMITS.text_chars))
 SLUG = Kind("slug", "slug `[a-z0-9][a-z0-9-]{0,63}`", _slug)
-AMOUNT = Kind("amount", "exact decimal (JSON string or number)", _amount, load=Decimal)
-COUNT = Kind("count", "whole number >= 0", _count, _dump_count)
+AMOUNT = Kind("amount", f"exact decimal (JSON string or number), at most "
+              f"{LIMITS.amount_integer_digits} digits before the point and "
+              f"{LIMITS.amount_fraction_digits} after", _amount, load=Decimal)
+COUNT = Kind("count", f"whole number >= 0, at most {LIMITS.count_digits} digits", _count,
+             _dump_count)
 DATE = Kind("date", "`YYYY-MM-DD`", _date, _dump_date, date.fromisoformat)
 BOOL = Kind("bool", "`true` or `false`", _bool, _dump_bool)
 PERIOD = Kind("period", "`YYYY` or `YYYY-Qn`", _period)
@@ -179,7 +249,7 @@ class Field:
             raise FieldError(self.name, str(error)) from None
         if self.choices and value not in self.choices:
             raise FieldError(
-                self.name, f"unknown value {value!r}: choose one of {', '.join(self.choices)}"
+                self.name, f"unknown value {shown(value)}: choose one of {', '.join(self.choices)}"
             )
         if self.positive and value <= 0:
             raise FieldError(self.name, f"must be greater than 0, got {raw}")
@@ -242,12 +312,13 @@ ZERO = Decimal(0)
 COMMON_FIELDS = (
     Field("occurred_on", DATE, "when it happened in the world (for a reported figure: "
           "the date it was published); not after the recording date"),
-    Field("source", TEXT, "a URL or document reference a reader can check"),
-    Field("note", TEXT, "free text", required=False),
+    Field("source", LONG_TEXT, "a URL or document reference a reader can check"),
+    Field("note", LONG_TEXT, "free text", required=False),
 )
 
 # Fields every event may carry in a file but that are not part of its content.
 ENVELOPE_FIELDS = ("type", "id", "recorded_by")
+RECORDED_BY = Field("recorded_by", TEXT, "who recorded the event (default: --actor)")
 
 
 def _venture() -> Field:
@@ -426,7 +497,7 @@ EVENT_TYPES: dict[str, EventType] = {
             (
                 Field("event", EVENT_ID, "id of the event it corrects"),
                 Field("changes", CHANGES, "field -> new value"),
-                Field("reason", TEXT, "why"),
+                Field("reason", LONG_TEXT, "why"),
             ),
             venture_scoped=False,
             allowed_after_close=True,
@@ -436,7 +507,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "Withdraws an earlier event (use `outcomes retract`).",
             (
                 Field("event", EVENT_ID, "id of the event it withdraws"),
-                Field("reason", TEXT, "why"),
+                Field("reason", LONG_TEXT, "why"),
             ),
             venture_scoped=False,
             allowed_after_close=True,

@@ -21,6 +21,7 @@ from ledger.model import Event
 from ledger.schema import (
     ENVELOPE_FIELDS,
     EVENT_TYPES,
+    RECORDED_BY,
     EventType,
     Field,
     parse_and_dump,
@@ -155,9 +156,7 @@ class LedgerState:
                     return None
                 raise FieldError("id", f"{event_id!r} is already recorded (position "
                                  f"{known.position}) with other content; choose another id")
-        recorded_by = raw.get("recorded_by") or actor
-        if not isinstance(recorded_by, str) or not recorded_by.strip():
-            raise FieldError("recorded_by", "must be a non-empty string")
+        recorded_by = RECORDED_BY.parse(raw.get("recorded_by") or actor)
         if values["occurred_on"] > recorded_at.date():
             raise FieldError("occurred_on", f"{values['occurred_on']} is after the recording "
                              f"date {recorded_at.date()}; record events once they happened")
