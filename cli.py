@@ -6,6 +6,7 @@ The write side lives in `ledger/`, the read side in `projections/`. Heavy module
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -43,12 +44,48 @@ def output_options(command: Any) -> Any:
 
 def fail(message: str) -> NoReturn:
     """Print a one-line error and exit 2 (bad input or usage)."""
-    click.echo(f"outcomes: error: {message}", err=True)
+    click.echo(f"outcomes: error: {one_line(message)}", err=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+def one_line(message: str, limit: int = 1000) -> str:
+    """A message as one printable line of bounded length: newlines, control and format
+    characters and lone surrogates (from input quoted in it) are shown escaped."""
+    if len(message) > limit:
+        message = f"{message[:limit]}... ({len(message) - limit:,} more characters)"
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in message)
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def undecodable(args: list[str]) -> str | None:
+    """The refusal of the first argument that is not UTF-8 (Python hands such bytes over as
+    lone surrogates, which could not be stored or printed), naming its option."""
+    for i, arg in enumerate(args):
+        found = SURROGATE.search(arg)
+        if found is None:
+            continue
+        bad = found.group()
+        name, _, _ = arg.partition("=")
+        if not arg.startswith("--") or "=" not in arg:
+            name = args[i - 1] if i and args[i - 1].startswith("-") else f"argument {i + 1}"
+        byte = f"byte 0x{ord(bad) - 0xDC00:02x}" if bad >= "\udc80" else f"{bad!r}"
+        return f"{name}: not valid UTF-8 ({byte}); outcomes takes its arguments as UTF-8 text"
+    return None
 
 
 class Main(click.Group):
     """Turns LedgerError (and other refusals) into a one-line message and exit code 2."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        problem = undecodable(args)
+        if problem:
+            fail(problem)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -57,6 +94,13 @@ class Main(click.Group):
             fail(str(error))
         except BrokenPipeError:
             sys.exit(0)
+        # Input the checks above missed must still be refused in one line, never a traceback.
+        except UnicodeError as error:
+            fail(f"not valid UTF-8 text: {error}")
+        except RecursionError:
+            fail("input nested too deeply")
+        except OverflowError as error:
+            fail(f"a value out of range: {error}")
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -251,6 +295,7 @@ def import_(ctx: click.Context, file: str, progress: bool | None) -> None:
       outcomes --db copy.db init && outcomes export | outcomes --db copy.db import -
     """
     import os
+    import shutil
     import tempfile
 
     from ledger.jsonl import read_lines
@@ -260,13 +305,13 @@ def import_(ctx: click.Context, file: str, progress: bool | None) -> None:
         path, name = file, file
         if file == "-":  # read twice if a concurrent writer forces a retry: spool it
             path, name = os.path.join(spool, "stdin.jsonl"), "<stdin>"
-            with open(path, "w", encoding="utf-8") as out:
-                out.writelines(sys.stdin)
+            with open(path, "wb") as out:
+                shutil.copyfileobj(sys.stdin.buffer, out)
         elif not os.path.isfile(file):
             fail(f"FILE: cannot read {file!r}: no such file")
 
         def items() -> Any:
-            with open(path, encoding="utf-8") as stream:
+            with open(path, "rb") as stream:
                 yield from read_lines(stream, name)
 
         size = os.path.getsize(path)
@@ -412,7 +457,6 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
       outcomes log --venture numergy --type sales-reported
       outcomes log --known-at 2015-03-01 -O json
     """
-    from ledger.clock import parse_timestamp
     from ledger.schema import BY_COMMAND, SLUG_RE
     from projections.log import log_document, log_rows
     from projections.render import format_for, render
@@ -427,7 +471,7 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
         fail(f"--venture: malformed slug {venture!r}")
     try:
         since_date = _parse_date(since, "--since")
-        cutoff = parse_timestamp(known_at) if known_at else None
+        cutoff = _parse_known_at(known_at)
     except ValueError as error:
         fail(str(error))
     with open_store(ctx) as store:
@@ -464,7 +508,7 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
       outcomes history numergy --metric revenue
       outcomes history numergy --known-at 2015-06-30 -O json
     """
-    from ledger.clock import now, parse_timestamp
+    from ledger.clock import now
     from ledger.state import suggest
     from projections.history import HISTORY_COLUMNS, history_document, history_rows
     from projections.history import history as fold
@@ -472,9 +516,9 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     from projections.render import format_for, render
 
     try:
-        cutoff = parse_timestamp(known_at) if known_at else None
+        cutoff = _parse_known_at(known_at)
     except ValueError as error:
-        fail(f"--known-at: {error}")
+        fail(str(error))
     with open_store(ctx) as store:
         result = fold(known_prefix(store.read(), cutoff), venture, metric)
     if venture not in result.ventures:
@@ -648,6 +692,17 @@ def restore(ctx: click.Context, file: str, target: str | None) -> None:
                f"{format_checkpoint(*size_root)})")
 
 
+def _parse_known_at(text: str | None) -> Any:
+    from ledger.clock import parse_timestamp
+
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text)
+    except ValueError as error:
+        raise ValueError(f"--known-at: {error}") from None
+
+
 def _parse_date(text: str | None, option: str) -> Any:
     from datetime import date
 
@@ -705,7 +760,7 @@ def _report_command(kind: str) -> click.Command:
 
     def callback(program: str | None, venture: str | None, as_of: str | None,
                  known_at: str | None, fmt: str | None, output: str | None) -> None:
-        from ledger.clock import parse_timestamp, today
+        from ledger.clock import today
         from ledger.schema import SLUG_RE
         from projections.layout import render_report
         from projections.readmodel import report_from
@@ -715,7 +770,7 @@ def _report_command(kind: str) -> click.Command:
             if slug is not None and not SLUG_RE.fullmatch(slug):
                 fail(f"{option}: malformed slug {slug!r}")
         try:
-            cutoff = parse_timestamp(known_at) if known_at else None
+            cutoff = _parse_known_at(known_at)
             # What the tool printed at that moment: "today" was the known-at date then.
             day = _parse_date(as_of, "--as-of") or (cutoff.date() if cutoff else today())
         except ValueError as error:
@@ -808,7 +863,7 @@ def demo(path: str | None) -> None:
         db = path or os.path.join(scratch, "demo.db")
         store = EventStore(db, create=True)
         try:
-            with open(fixture, encoding="utf-8") as stream:
+            with open(fixture, "rb") as stream:
                 record(store, read_lines(stream, "fixtures/cloud-souverain.jsonl"),
                        actor="outcomes demo", keep=False)
             events = list(store.read())

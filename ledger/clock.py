@@ -52,4 +52,8 @@ def parse_timestamp(text: str) -> dt.datetime:
         ) from None
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.UTC)
-    return t.astimezone(dt.UTC)
+    try:
+        return t.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
+        raise ValueError(f"timestamp {text!r} is out of range in UTC (years 0001 to 9999)"
+                         ) from None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from ledger.errors import LedgerError
 from ledger.model import Event
-from ledger.schema import Number
+from ledger.schema import LIMITS, Number
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -22,20 +23,63 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def loads(text: str) -> Any:
     """Parse one JSON value; numbers stay exact text (never float), NaN/Infinity refused."""
-    return json.loads(text, parse_float=Number, parse_int=Number, parse_constant=Number,
-                      object_pairs_hook=_no_duplicate_keys)
+    try:
+        return json.loads(text, parse_float=Number, parse_int=Number, parse_constant=Number,
+                          object_pairs_hook=_no_duplicate_keys)
+    except RecursionError:
+        raise ValueError("nested too deeply (an event holds at most an object of "
+                         "changes)") from None
 
 
-def read_lines(stream: IO[str], name: str) -> Iterator[tuple[str, Any]]:
-    """(FILE:LINE, object) for each non-blank line; malformed JSON raises at its line."""
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-32's little-endian mark starts the same
+
+
+def read_lines(stream: IO[bytes], name: str) -> Iterator[tuple[str, Any]]:
+    """(FILE:LINE, object) for each non-blank line of a UTF-8 JSON Lines file (opened in
+    binary); a line that is malformed JSON, not UTF-8 or too long raises at its line.
+
+    A UTF-8 byte order mark at the very start is skipped (Windows editors write one;
+    RFC 8259 lets a parser ignore it). A line is read at most LIMITS.line_bytes at a
+    time, so a huge line is refused without being held in memory.
+    """
+    limit = LIMITS.line_bytes
+    for number in itertools.count(1):
+        line = stream.readline(limit + 1)
+        if not line:
+            return
         location = f"{name}:{number}"
+        if len(line) > limit and not line.endswith(b"\n"):
+            raise LedgerError(f"line longer than {limit:,} bytes: an event is a few KB (text "
+                              f"fields hold at most {LIMITS.text_chars:,} characters); is "
+                              "this a JSON Lines file, one event per line?", location=location)
+        if number == 1:
+            if line.startswith(UTF16_BOMS):
+                raise LedgerError("the file is UTF-16 or UTF-32 (it starts with their byte "
+                                  "order mark); outcomes reads UTF-8: convert it, e.g. "
+                                  "iconv -f UTF-16 -t UTF-8", location=location)
+            line = line.removeprefix(UTF8_BOM)
+        text = _decode(line, location)
+        if not text.strip():
+            continue
         try:
-            yield location, loads(line)
-        except (ValueError, RecursionError) as error:
+            value = loads(text)
+        except ValueError as error:
             raise LedgerError(f"invalid JSON: {error}", location=location) from None
+        yield location, value
+
+
+def _decode(line: bytes, location: str) -> str:
+    if b"\0" in line:
+        raise LedgerError("NUL byte: the file is not UTF-8 text (UTF-16 without a byte "
+                          "order mark, or binary); save it as UTF-8", location=location)
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        column = len(line[:error.start].decode("utf-8", "replace")) + 1
+        raise LedgerError(f"not UTF-8 text: byte 0x{line[error.start]:02x} at column "
+                          f"{column}; save the file as UTF-8 (from Latin-1 or Windows-1252: "
+                          "iconv -f CP1252 -t UTF-8)", location=location) from None
 
 
 def dumps(event: Event) -> str:

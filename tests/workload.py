@@ -136,7 +136,7 @@ def import_worker(url: str, path: str, go: Any, results: Any, delay: float = 0.0
     from ledger.store import EventStore
 
     store = EventStore(url)
-    with open(path, encoding="utf-8") as handle:
+    with open(path, "rb") as handle:
         items = list(read_lines(handle, path))
     go.wait()
     time.sleep(delay)
