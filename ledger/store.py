@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import shlex
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -76,6 +77,84 @@ def writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
 
 
+def read_only_uri(path: Path) -> str:
+    """The SQLite URI to read a ledger that this user cannot write.
+
+    SQLite reads a WAL-mode file through its `-shm` file, which a read-only folder
+    cannot get; without a `-wal` file the main file holds every event, so it is read
+    as immutable. A `-wal` file without its `-shm` would be ignored that way (events
+    missed), so that case is refused.
+    """
+    wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
+    if wal.exists() and not shm.exists():
+        raise LedgerError(
+            f"{path} is read-only and has recent events in {wal.name} that SQLite "
+            f"cannot read without {shm.name}: copy {path.name} and {wal.name} together "
+            "into a folder you can write, and pass --db with the copy")
+    return f"file:{quote(str(path.resolve()))}?mode=ro" + ("" if wal.exists() else
+                                                           "&immutable=1")
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+LEDGER_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
+NEW_FILE_HINT = "check --db, or run `outcomes init` with a new file"
+DAMAGED_HINT = "the file is damaged: restore it from a backup, or import an export into " \
+               "a new ledger"
+
+
+def sqlite_contents(path: Path) -> str:
+    """What an existing --db file holds: "empty" (no tables: `init` may make a ledger of
+    it) or "ledger". Anything else is refused here, before the library opens it: it
+    would add its tables to another application's database and switch it to WAL mode.
+
+    Only the header and the schema are read (cheap at any size); a file shorter than
+    its header says was cut off.
+    """
+    try:
+        with path.open("rb") as stream:
+            header = stream.read(100)
+    except OSError as error:
+        raise LedgerError(f"cannot read {path}: {error.strerror}") from None
+    if not header:
+        return "empty"
+    if not header.startswith(SQLITE_HEADER):
+        raise LedgerError(f"{path} is not an outcomes ledger (not a SQLite database); "
+                          f"{NEW_FILE_HINT}")
+    page_size = int.from_bytes(header[16:18], "big")
+    pages = int.from_bytes(header[28:32], "big")
+    wal = path.with_name(path.name + "-wal")
+    size = path.stat().st_size
+    in_header = (65536 if page_size == 1 else page_size) * pages
+    # The page count is valid when its version matches the change counter; with a -wal
+    # file, an interrupted checkpoint may legitimately leave the file short.
+    if len(header) < 100:
+        in_header = 100  # not even the header is whole
+    elif header[24:28] != header[92:96] or (wal.exists() and wal.stat().st_size):
+        in_header = 0
+    if size < in_header:
+        raise LedgerError(f"{path} is cut off ({size:,} of {in_header:,} bytes); "
+                          f"{DAMAGED_HINT}")
+    uri = read_only_uri(path) if not writable(path) else \
+        f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        con = sqlite3.connect(uri, uri=True, timeout=30)
+        try:
+            tables = sorted(row[0] for row in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"))
+            columns = {row[1] for row in con.execute("PRAGMA table_info(stored_events)")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as error:
+        raise LedgerError(f"{path}: {error}; {DAMAGED_HINT}") from None
+    if not tables:
+        return "empty"
+    if columns >= LEDGER_COLUMNS:
+        return "ledger"
+    more = f" and {len(tables) - 5} more" if len(tables) > 5 else ""
+    raise LedgerError(f"{path} is not an outcomes ledger (a SQLite database of other "
+                      f"tables: {', '.join(tables[:5])}{more}); {NEW_FILE_HINT}")
+
+
 def is_postgres(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
@@ -112,13 +191,20 @@ class EventStore(Application[Any]):
         if is_postgres(url):
             self._open_postgres(url, create=create)
             return
-        if not create and not Path(url).exists():
+        path = Path(url)
+        if path.is_dir():
+            raise LedgerError(f"{url} is a folder, not a ledger file: pass --db "
+                              f"{os.path.join(url, 'outcomes.db')} (or another file)")
+        exists = path.exists()
+        empty = exists and sqlite_contents(path) == "empty"  # refuses any other file
+        if not create and (empty or not exists):
             init = "outcomes init" if url == "outcomes.db" else \
                 f"outcomes --db {shlex.quote(url)} init"
-            raise LedgerError(f"no ledger at {url}: create it with `{init}` first, or "
-                              "pass --db / set OUTCOMES_DB to an existing ledger")
-        if not create and not writable(Path(url)):
-            self._open_read_only(Path(url))
+            raise LedgerError(f"no ledger at {url}{' (an empty file)' if empty else ''}: "
+                              f"create it with `{init}` first, or pass --db / set "
+                              "OUTCOMES_DB to an existing ledger")
+        if not create and not writable(path):
+            self._open_read_only(path)
             return
         self._start(persistence_env(url))
         with self.recorder.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
@@ -127,29 +213,18 @@ class EventStore(Application[Any]):
 
     def _open_read_only(self, path: Path) -> None:
         """A ledger file this user cannot write (a read-only file or folder: an auditor's
-        copy, a published snapshot): opened for reading only, nothing created in it.
-
-        SQLite reads a WAL-mode file through its `-shm` file, which a read-only folder
-        cannot get; without a `-wal` file the main file holds every event, so it is read
-        as immutable. A `-wal` file without its `-shm` would be ignored that way (events
-        missed), so that case is refused.
-        """
-        wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
-        if wal.exists() and not shm.exists():
-            raise LedgerError(
-                f"{path} is read-only and has recent events in {wal.name} that SQLite "
-                f"cannot read without {shm.name}: copy {path.name} and {wal.name} together "
-                "into a folder you can write, and pass --db with the copy")
-        uri = f"file:{quote(str(path.resolve()))}?mode=ro" + ("" if wal.exists() else
-                                                              "&immutable=1")
+        copy, a published snapshot): opened for reading only, nothing created in it."""
         self.read_only = True
-        self._start(persistence_env(uri) | {"CREATE_TABLE": "no"})
+        self._start(persistence_env(read_only_uri(path)) | {"CREATE_TABLE": "no"})
 
     def _start(self, env: dict[str, str]) -> None:
         # Our settings win over stray OUTCOMES_* variables the library would also read.
         for key in env:
             os.environ.pop(f"{self.name.upper()}_{key}", None)
-        super().__init__(env=env)
+        try:
+            super().__init__(env=env)
+        except sqlite3.DatabaseError as error:  # raised as the library connects
+            raise LedgerError(f"{self.location}: {error}; {DAMAGED_HINT}") from None
 
     def _open_postgres(self, url: str, *, create: bool) -> None:
         try:
@@ -372,6 +447,8 @@ def storage_error(store: EventStore, error: BaseException,
     if password:
         text = text.replace(password, "***")
     hint = ""
+    if "malformed" in text or "not a database" in text:
+        hint = f"; {DAMAGED_HINT}"
     if "permission denied" in text.lower():
         hint = ("; the database role lacks a privilege "
                 "(see docs/postgresql.md, \"Permissions\")")
