@@ -85,6 +85,7 @@ def index_path(read_model: str) -> str:
 
 
 FLUSH_EVERY = 5000
+LOCK_SECONDS = 60  # how long a writer waits for another one to finish before giving up
 
 
 class IndexedEntries(MutableMapping[str, Entry]):
@@ -223,7 +224,7 @@ class LedgerIndex:
     def __init__(self, path: str) -> None:
         self.path = path
         try:
-            self.con = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self.con = sqlite3.connect(path, timeout=LOCK_SECONDS, isolation_level=None)
             for attempt in range(100):  # several processes may create the file at once
                 try:
                     self.con.execute("PRAGMA journal_mode=WAL")
@@ -247,7 +248,14 @@ class LedgerIndex:
     def begin(self, store: EventStore) -> LedgerState:
         """Take the index's write lock and return the state caught up with the store."""
         con = self.con
-        con.execute("BEGIN IMMEDIATE")
+        try:
+            con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            raise LedgerError(f"another outcomes command has been writing to this ledger for "
+                              f"over {LOCK_SECONDS} s (it holds the lock on {self.path}); "
+                              "nothing was recorded: try again once it has finished") from None
         state = LedgerState(lookup=store.event_at, entries=IndexedEntries(con),
                             pending=PendingEvents(con))
         for kind in ENTITY_EVENTS.values():
