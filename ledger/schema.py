@@ -208,7 +208,7 @@ def _dump_changes(value: dict[str, Any]) -> dict[str, Any]:
 
 TEXT = Kind("text", f"non-empty text, at most {LIMITS.name_chars:,} characters",
             _text(LIMITS.name_chars))
-LONG_TEXT = Kind("long text", f"non-empty text, at most {LIMITS.text_chars:,} characters",
+LONG_TEXT = Kind("text", f"non-empty text, at most {LIMITS.text_chars:,} characters",
                  _text(LIMITS.text_chars))
 SLUG = Kind("slug", "slug `[a-z0-9][a-z0-9-]{0,63}`", _slug)
 AMOUNT = Kind("amount", f"exact decimal (JSON string or number), at most "
