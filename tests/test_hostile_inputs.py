@@ -369,7 +369,7 @@ def test_a_damaged_ledger_is_refused_in_one_line(tmp_path: Path, real_ledger: by
 def test_an_empty_file_is_not_a_ledger_until_init(tmp_path: Path, command: list[str]) -> None:
     db = tmp_path / "new.db"
     db.touch()
-    one_line(Outcomes(db)(*command), f"no ledger at {db} (an empty file): run `outcomes init`")
+    one_line(Outcomes(db)(*command), f"no ledger at {db} (an empty file): create it with")
     assert snapshot(tmp_path) == {"new.db": b""}
 
 
