@@ -37,8 +37,10 @@ POSTGRES_HOWTO = (f"set {POSTGRES_URL_ENV}=postgresql://USER:PASS@HOST:PORT/DB t
 BACKENDS = ("sqlite", "postgres")
 
 # freeze_time must not stop the clocks of psycopg's connection pool (its waits and
-# timeouts would then never elapse, and each command would hang until a real timeout).
-freezegun.configure(extend_ignore_list=["psycopg", "psycopg_pool", "eventsourcing.postgres"])
+# timeouts would then never elapse, and each command would hang until a real timeout),
+# nor pytest's own timer (`--durations` would report the frozen time's distance).
+freezegun.configure(extend_ignore_list=["psycopg", "psycopg_pool", "eventsourcing.postgres",
+                                        "_pytest.timing"])
 
 
 def in_ci() -> bool:

@@ -7,17 +7,15 @@ happened). The store must then hold the events it held before, or all of the fil
 a part. The next import of the same file must work (locks released, nothing half-done)
 and give contiguous positions.
 
-A report killed while it brings the local read model up to date must leave it so that
-the next report completes it, with no event skipped or counted twice.
+(A read model killed while it catches up is tested in tests/test_readmodel.py,
+test_a_killed_process_leaves_the_read_model_consistent: the process dies between a batch's
+writes and its commit, and the next catch-up completes it, table for table.)
 """
 
 from __future__ import annotations
 
-import json
 import os
-import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -124,59 +122,3 @@ def test_killed_import_leaves_all_or_nothing(backend: str, store_url: str, big_f
         assert again.returncode == 0, err
         assert positions(store_url) == list(range(1, len(SETUP) + LINES + 1))
         assert store("verify").exit_code == 0
-
-
-def test_killed_read_model_update_is_caught_up_exactly(
-        backend: str, store_url: str, big_file: Path, tmp_path: Path) -> None:
-    """A report killed while it brings the read model up to date: the next report brings
-    it up to date with no event skipped or counted twice (its tables equal a fresh one's).
-    """
-    workload.seed(store_url, SETUP)
-    assert Outcomes(store_url)("import", str(big_file)).exit_code == 0
-    run = Outcomes(store_url, read_model=tmp_path / "read-model.db")
-    proc = start(run, "report", "roi", "-O", "json")
-    seen: list[float] = []
-
-    def midway() -> bool:
-        """A first batch is committed (the update is under way); then a moment more, so
-        the kill lands inside a later batch's transaction."""
-        if seen:
-            return time.monotonic() > seen[0]
-        try:
-            con = sqlite3.connect(f"file:{run.read_model}?mode=ro", uri=True, timeout=0.1)
-            try:
-                row = con.execute("SELECT position FROM tracking").fetchone()
-            finally:
-                con.close()
-        except sqlite3.Error:  # not created yet
-            return False
-        if row and row[0] > 0:
-            seen.append(time.monotonic() + random.uniform(0, 0.3))
-        return False
-
-    assert kill_when(proc, midway), "the read model caught up before it could be killed"
-    assert proc.returncode == -signal.SIGKILL
-    from projections.readmodel import ReadModel
-
-    model = ReadModel(str(run.read_model))
-    stopped_at = model.position()
-    facts = model.db["facts"].count
-    model.close()
-    print(f"\n{backend}: read model killed at position {stopped_at} of {len(SETUP) + LINES}")
-    assert 0 < stopped_at < len(SETUP) + LINES, "not killed midway"
-    assert facts == stopped_at  # each processed event has its one row, no more
-    after_crash = run("report", "roi", "-O", "json")
-    fresh_run = Outcomes(store_url, read_model=tmp_path / "fresh.db")
-    fresh = fresh_run("report", "roi", "-O", "json")
-    assert after_crash.exit_code == 0 and fresh.exit_code == 0, after_crash.output
-    assert json.loads(after_crash.stdout) | {"known_at": None} == json.loads(
-        fresh.stdout) | {"known_at": None}
-    from projections.tables import TABLES
-
-    a, b = ReadModel(str(run.read_model)), ReadModel(str(fresh_run.read_model))
-    try:
-        for name in TABLES:  # every table of the read model, row for row
-            assert a.table(name) == b.table(name), name
-    finally:
-        a.close()
-        b.close()

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,15 @@ from tests.projection_scenario import AFTER, BEFORE, SCENARIO, ev
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = SCENARIO[:30]  # registrations, money, claims ... (no amendments yet)
 REST = SCENARIO[30:]  # the rest, corrections and retractions included
+TODAY = date(2026, 1, 15)  # the frozen clock's date: reports default to today
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    """The read model treats today's reports apart (its irr cache, a last recording date);
+    a fixed today keeps every test the same whatever the calendar says."""
+    with freeze_time("2026-01-15 12:00:00"):
+        yield
 
 
 class CountingStore:
@@ -81,15 +91,15 @@ def test_appending_updates_the_next_report_without_reprocessing(store, tmp_path)
     counting = CountingStore(store)
     model = ReadModel(str(tmp_path / "read.db"))
     assert model.catch_up(counting) == len(FIRST) == counting.handed_out
-    before = model.report("roi", as_of=date.today())
+    before = model.report("roi", as_of=TODAY)
     assert model.catch_up(counting) == 0 and counting.handed_out == len(FIRST)
     append(store, REST)
     assert model.catch_up(counting) == len(REST)
     assert counting.handed_out == len(SCENARIO)  # the old events were not read again
     assert model.processed == len(SCENARIO) and model.position() == len(SCENARIO)
-    after = model.report("roi", as_of=date.today())
+    after = model.report("roi", as_of=TODAY)
     assert before != after
-    assert after == build_report("roi", store.read(), as_of=date.today())
+    assert after == build_report("roi", store.read(), as_of=TODAY)
     # the duplicate payment is retracted now: 30 M instead of 60 M
     assert after["ventures"][0]["public_granted"] == "30000000"
 
@@ -100,8 +110,8 @@ def test_reports_match_build_report_for_every_date_kind_and_selection(store, tmp
     model.catch_up(store)
     events = list(store.read())
     dates = [date(2011, 6, 1) + timedelta(days=97 * i) for i in range(25)]
-    dates += [date.fromisoformat(BEFORE), date.fromisoformat(AFTER), date.today(),
-              date.today() + timedelta(days=400)]
+    dates += [date.fromisoformat(BEFORE), date.fromisoformat(AFTER), TODAY,
+              TODAY + timedelta(days=400)]
     for as_of in dates:
         for kind in ("roi", "targets", "timeline"):
             for selection in ({}, {"program": "pia-cloud"}, {"venture": "numergy"},
@@ -116,7 +126,7 @@ def test_reports_match_build_report_for_every_date_kind_and_selection(store, tmp
 def test_report_checks_the_slugs(store, tmp_path):
     append(store, SCENARIO)
     with pytest.raises(ReportError, match="did you mean 'cloudwatt'"):
-        report_from(store, str(tmp_path / "read.db"), "roi", as_of=date.today(),
+        report_from(store, str(tmp_path / "read.db"), "roi", as_of=TODAY,
                     venture="cloudwat")
 
 
@@ -132,7 +142,7 @@ def test_rebuild_gives_identical_tables_and_reports(store, tmp_path):
     assert incremental.rebuild(store) == len(SCENARIO)  # drop and rebuild in place
     assert tables(incremental) == before
     for kind in ("roi", "targets", "timeline"):
-        for as_of in (date.fromisoformat(BEFORE), date.today()):
+        for as_of in (date.fromisoformat(BEFORE), TODAY):
             assert incremental.report(kind, as_of=as_of) == rebuilt.report(kind, as_of=as_of)
 
 
@@ -293,8 +303,8 @@ def test_rebuild_drops_only_its_own_tables(store, tmp_path):
 def test_empty_ledger(store, tmp_path):
     model = ReadModel(str(tmp_path / "read.db"))
     assert model.catch_up(store) == 0
-    assert model.report("roi", as_of=date.today()) == {
-        "as_of": date.today().isoformat(), "known_at": None, "ventures": [], "programs": []}
+    assert model.report("roi", as_of=TODAY) == {
+        "as_of": TODAY.isoformat(), "known_at": None, "ventures": [], "programs": []}
 
 
 def test_a_correction_can_move_an_event_to_another_venture(store, tmp_path):
@@ -317,13 +327,13 @@ def test_a_correction_can_move_an_event_to_another_venture(store, tmp_path):
     append(store, later)
     model.catch_up(store)
     events = list(store.read())
-    for as_of in (date(2013, 6, 1), date(2014, 1, 15), date(2016, 1, 1), date.today()):
+    for as_of in (date(2013, 6, 1), date(2014, 1, 15), date(2016, 1, 1), TODAY):
         for kind in ("roi", "targets", "timeline"):
             for selection in ({}, {"venture": "x"}, {"venture": "numergy"},
                               {"program": "other"}, {"program": "pia-cloud"}):
                 assert model.report(kind, as_of=as_of, **selection) == build_report(
                     kind, events, as_of=as_of, **selection), (kind, as_of, selection)
-    x = model.report("roi", as_of=date.today(), venture="x")["ventures"][0]
+    x = model.report("roi", as_of=TODAY, venture="x")["ventures"][0]
     assert x["public_granted"] == "11000000"
     clean = ReadModel(str(tmp_path / "clean.db"))
     clean.catch_up(store, batch=4)
@@ -372,7 +382,7 @@ def test_irrs_are_solved_once_per_date_until_the_venture_changes(store, tmp_path
     append(store, SCENARIO)
     model = ReadModel(str(tmp_path / "read.db"))
     model.catch_up(store)
-    today = date.today()
+    today = TODAY
     first = model.report("roi", as_of=today)
     assert len(solved) == 3  # two ventures and their program
     assert model.report("roi", as_of=today) == first == build_report("roi", store.read(),
