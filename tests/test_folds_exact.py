@@ -1,0 +1,181 @@
+"""The folds' whole results, field by field, and the branches the report tests leave open.
+
+Written against the mutants that survived `tools/mutate` (docs/testing.md): each test
+compares a fold's full output (every field of its dataclasses, positions included) or
+sits on a branch no other fast test takes. Expected values are derived by hand below.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from projections.claims import PeriodClaims, choose
+from projections.effective import effective
+from projections.levels import Observation, YearRevenue, history, revenue_by_year
+from projections.roi import Money, evaluate, fold_money
+from projections.targets import Target, fold_targets
+from tests.projection_scenario import SRC, admit, ev
+from tests.test_boundaries import LATER, REG, report
+
+D = Decimal
+
+
+def events(*raws):
+    """REG (positions 1, 2) and `raws` from position 3, as the effective events."""
+    return effective(admit(REG + list(raws), LATER)).events
+
+
+def test_choose_keeps_the_chosen_claims_venture_position_date_and_source() -> None:
+    # positions: 3 (2015, 700, published 2016-03-01), 4 (2015, 900, published 2016-06-01),
+    # 5 (2016-Q1, 50). Chosen for 2015: position 4.
+    claims = choose(events(
+        ev("SalesReported", "2016-03-01", "a", venture="v", period="2015", revenue="700"),
+        ev("SalesReported", "2016-06-01", "b", venture="v", period="2015", revenue="900"),
+        ev("SalesReported", "2016-07-01", "c", venture="v", period="2016-Q1", revenue="50")))
+    assert claims == {
+        ("v", "2015"): PeriodClaims("v", "2015", D(900), 2, D(700), D(900), 4,
+                                    date(2016, 6, 1), SRC + "b"),
+        ("v", "2016-Q1"): PeriodClaims("v", "2016-Q1", D(50), 1, D(50), D(50), 5,
+                                       date(2016, 7, 1), SRC + "c")}
+
+
+def test_revenue_by_year_exact() -> None:
+    # 2015: quarters Q1 (100, or 80 in a second claim; the later one, 80, is used) and
+    # Q2 (30): 80 + 30 = 110, low 80 + 30, high 100 + 30, 3 claims for 2 periods.
+    # 2016: the annual claim (500) wins over its Q1 (60).
+    es = events(
+        ev("SalesReported", "2015-05-01", None, venture="v", period="2015-Q1", revenue="100"),
+        ev("SalesReported", "2015-06-01", None, venture="v", period="2015-Q1", revenue="80"),
+        ev("SalesReported", "2015-08-01", None, venture="v", period="2015-Q2", revenue="30"),
+        ev("SalesReported", "2016-05-01", None, venture="v", period="2016-Q1", revenue="60"),
+        ev("SalesReported", "2017-03-01", None, venture="v", period="2016", revenue="500"))
+    assert revenue_by_year(choose(es).values()) == {
+        2015: YearRevenue(2015, D(110), "quarters", ("2015-Q1", "2015-Q2"), 3, D(110), D(130)),
+        2016: YearRevenue(2016, D(500), "annual", ("2016",), 1, D(500), D(500))}
+
+
+def test_history_observations_with_their_positions() -> None:
+    # partners: +10 (position 3), +1 (4), a reported total of 130 (5), +5 (6) -> 10, 11,
+    # 130, 135, each at its event's date and position.
+    es = events(
+        ev("PartnerSigned", "2013-01-15", None, venture="v", partner="batch", count=10),
+        ev("PartnerSigned", "2013-06-01", None, venture="v", partner="APX"),
+        ev("MetricReported", "2014-09-15", None, venture="v", metric="partners", value=130),
+        ev("PartnerSigned", "2014-11-01", None, venture="v", partner="b", count=5))
+    assert history(es, "partners") == [
+        Observation(date(2013, 1, 15), 3, 10), Observation(date(2013, 6, 1), 4, 11),
+        Observation(date(2014, 9, 15), 5, 130), Observation(date(2014, 11, 1), 6, 135)]
+
+
+def test_customers_of_a_sales_report_count_only_for_the_customers_metric() -> None:
+    # A SalesReported with customers=40 sets the customers level, never the jobs level.
+    es = events(
+        ev("MetricReported", "2014-01-01", None, venture="v", metric="jobs", value=7),
+        ev("SalesReported", "2014-03-01", None, venture="v", period="2013", revenue="1",
+           customers=40))
+    assert [o.level for o in history(es, "jobs")] == [7]
+    assert [o.level for o in history(es, "customers")] == [40]
+
+
+def grant(on: str, amount: str, public: bool = True) -> dict:
+    return ev("FundingGranted", on, None, venture="v", amount=amount, funder="F",
+              public=public)
+
+
+def test_fold_money_adds_up_several_events_of_each_kind() -> None:
+    # committed 75 + 25 = 100; public paid 20 + 10 = 30; private 45 + 5 = 50; returned
+    # 1 + 2 = 3, both on 2014-01-01, so one flow of +3 that day.
+    def commit(amount: str) -> dict:
+        return ev("FundingCommitted", "2012-02-01", None, venture="v", amount=amount,
+                  funder="F")
+
+    def ret(amount: str) -> dict:
+        return ev("ReturnReceived", "2014-01-01", None, venture="v", amount=amount,
+                  kind="dividend")
+
+    m = fold_money(events(commit("75"), commit("25"), grant("2012-03-01", "20"),
+                          grant("2013-03-01", "10"), grant("2012-03-01", "45", False),
+                          grant("2012-03-01", "5", False), ret("1"), ret("2")))
+    assert (m.public_committed, m.public_granted, m.private_granted, m.returned) == (
+        D(100), D(30), D(50), D(3))
+    assert m.flows == ((date(2012, 3, 1), D(-20)), (date(2013, 3, 1), D(-10)),
+                       (date(2014, 1, 1), D(3)))
+
+
+def test_evaluate_uses_a_rate_it_is_given() -> None:
+    # The read model passes the irr it cached: evaluate takes it as it is.
+    money = Money(public_granted=D(100), returned=D(50),
+                  flows=((date(2012, 1, 1), D(-100)), (date(2013, 1, 1), D(50))))
+    r = evaluate(money, date(2014, 1, 1), (D("0.125"), None))
+    assert (r.irr, r.irr_note) == (D("0.125"), None)
+    assert evaluate(money, date(2014, 1, 1), (None, "cached note")).irr_note == "cached note"
+
+
+def test_evaluate_without_a_date_leaves_the_irr_out() -> None:
+    # With no as-of date there is no irr and no note, even for nothing granted (whose note
+    # would otherwise be "nothing granted").
+    r = evaluate(Money(), None)
+    assert (r.irr, r.irr_note) == (None, None)
+
+
+def test_a_residual_value_under_one_is_still_a_flow() -> None:
+    # 100 paid on 2020-01-01, the stake worth 0.50 on 2021-01-01 (366 days, act/365):
+    # (0.5 / 100) ** (365 / 366) - 1 = exp(0.997268 x ln 0.005) - 1 = -0.994927.
+    money = Money(public_granted=D(100), residual_value=D("0.50"),
+                  flows=((date(2020, 1, 1), D(-100)),))
+    r = evaluate(money, date(2021, 1, 1))
+    assert r.irr_note is None and round(r.irr, 6) == D("-0.994927")
+
+
+def target(on: str, metric: str, value: str, due: str, id_: str) -> dict:
+    return ev("TargetSet", on, id_, venture="v", metric=metric, value=value, due=due)
+
+
+def test_fold_targets_keeps_positions_and_the_metric_order() -> None:
+    # offers (position 3), then revenue (4) revised by position 5: reported in the
+    # schema's metric order, revenue first; the offers target is kept too.
+    es = events(target("2012-01-01", "offers", "3", "2014-12-31", "o"),
+                target("2012-01-01", "revenue", "1000", "2015-12-31", "r1"),
+                target("2013-01-01", "revenue", "500", "2016-12-31", "r2"))
+    facts = fold_targets("v", es, {})
+    assert [(f.metric, f.initial, f.current, f.revisions) for f in facts] == [
+        ("revenue", Target(D(1000), date(2015, 12, 31), date(2012, 1, 1), D(0), SRC + "r1", 4),
+         Target(D(500), date(2016, 12, 31), date(2013, 1, 1), D(0), SRC + "r2", 5), 1),
+        ("offers", Target(D(3), date(2014, 12, 31), date(2012, 1, 1), D(0), SRC + "o", 3),
+         Target(D(3), date(2014, 12, 31), date(2012, 1, 1), D(0), SRC + "o", 3), 0)]
+
+
+def one_target(raws: list, as_of: str) -> dict:
+    [t] = report("targets", raws, as_of)["targets"]
+    return t
+
+
+def test_a_count_after_its_last_observation_is_the_latest_level() -> None:
+    # Offers target 3 by 2024: one launch in 2020, another in 2020; as of 2022-06-30 the
+    # rows of 2021 and 2022 carry the latest level, 2.
+    t = one_target([target("2020-01-01", "offers", "3", "2024-12-31", "o"),
+                    ev("OfferLaunched", "2020-03-01", None, venture="v", offer="A"),
+                    ev("OfferLaunched", "2020-09-01", None, venture="v", offer="B")],
+                   "2022-06-30")
+    assert [(r["year"], r["actual"]) for r in t["series"]] == [
+        (2020, "2"), (2021, "2"), (2022, "2")]
+
+
+def test_a_target_due_on_the_day_it_is_set() -> None:
+    # Due the day it is set: the line is its value at once (no division by zero days).
+    t = one_target([target("2020-01-01", "customers", "50", "2020-01-01", "t")], "2020-01-01")
+    assert t["series"][0]["expected"] == "50.00"
+    assert t["status"] == "no data"
+
+
+def test_targets_of_one_and_of_zero_met() -> None:
+    # A target of 1 customer met with 1: final 1/1 = 1. A target of 0 met with 0:
+    # achieved, with no final attainment (0/0).
+    def met(value: str, level: int) -> dict:
+        return one_target([target("2020-01-01", "customers", value, "2020-06-30", "t"),
+                           ev("MetricReported", "2020-03-01", None, venture="v",
+                              metric="customers", value=level)], "2020-12-31")
+
+    assert (met("1", 1)["final_attainment"], met("1", 1)["status"]) == (1.0, "achieved")
+    assert (met("0", 0)["final_attainment"], met("0", 0)["status"]) == (None, "achieved")
