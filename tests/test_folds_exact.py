@@ -179,3 +179,95 @@ def test_targets_of_one_and_of_zero_met() -> None:
 
     assert (met("1", 1)["final_attainment"], met("1", 1)["status"]) == (1.0, "achieved")
     assert (met("0", 0)["final_attainment"], met("0", 0)["status"]) == (None, "achieved")
+
+
+def test_history_of_every_kind_of_figure_in_report_order() -> None:
+    # Positions from 3: t (revenue target 1000), o1 (offer), p1 (a partner, no count: 1),
+    # o2, m (partners total 10), p2 (2 partners), c (customers 7), m2 (partners total 20),
+    # s13 (2013 revenue 50, customers 9), s12 (2012 revenue 40), t2 (revision: 500).
+    from projections.history import history, history_document
+
+    es = events(
+        target("2012-03-01", "revenue", "1000", "2016-12-31", "t"),
+        ev("OfferLaunched", "2012-06-01", "o1", venture="v", offer="A"),
+        ev("PartnerSigned", "2012-07-01", "p1", venture="v", partner="APX"),
+        ev("OfferLaunched", "2013-01-01", "o2", venture="v", offer="B"),
+        ev("MetricReported", "2013-02-01", "m", venture="v", metric="partners", value=10),
+        ev("PartnerSigned", "2013-03-01", "p2", venture="v", partner="two", count=2),
+        ev("MetricReported", "2013-04-01", "c", venture="v", metric="customers", value=7),
+        ev("MetricReported", "2013-06-01", "m2", venture="v", metric="partners", value=20),
+        ev("SalesReported", "2014-01-01", "s13", venture="v", period="2013", revenue="50",
+           customers=9),
+        ev("SalesReported", "2014-01-02", "s12", venture="v", period="2012", revenue="40"),
+        target("2014-02-01", "revenue", "500", "2018-12-31", "t2"))
+    doc = history_document(history(es, "v"), LATER)
+    # Figures: revenue by period, then levels in the metric order (customers, partners,
+    # offers), then targets. Each change: (id, set by, stated, value, claims, due).
+    got = {f["figure"]: [(c["id"], c["set_by"], c["stated"], c["value"], c["claims"], c["due"])
+                         for c in f["changes"]] for f in doc["figures"]}
+    assert list(got) == ["revenue 2012", "revenue 2013", "customers", "partners", "offers",
+                         "target revenue"]
+    assert got == {
+        "revenue 2012": [("s12", "claim", D(40), D(40), 1, None)],
+        "revenue 2013": [("s13", "claim", D(50), D(50), 1, None)],
+        # the latest report of customers is the sales report's 9, not 7 + 9
+        "customers": [("c", "report", 7, 7, None, None), ("s13", "claim", 9, 9, None, None)],
+        # 1 signing; a total of 10; +2 = 12; a new total of 20
+        "partners": [("p1", "signing", 1, 1, None, None), ("m", "report", 10, 10, None, None),
+                     ("p2", "signing", 2, 12, None, None), ("m2", "report", 20, 20, None, None)],
+        "offers": [("o1", "launch", 1, 1, None, None), ("o2", "launch", 1, 2, None, None)],
+        "target revenue": [("t", "initial", D(1000), D(1000), None, "2016-12-31"),
+                           ("t2", "revision", D(500), D(500), None, "2018-12-31")]}
+
+
+def test_registry_keeps_every_registration_field() -> None:
+    from projections.fold import ProgramInfo, VentureInfo, registry
+
+    es = admit([ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P",
+                   funder="F", budget="150"),
+                ev("VentureRegistered", "2012-02-01", "r-v", venture="v", name="V",
+                   program="p", identifier="SIREN 1")], LATER)
+    who = registry(es)
+    assert who.programs == {"p": ProgramInfo("p", "P", "F", "EUR", D(150), date(2012, 1, 1),
+                                             SRC + "p")}
+    assert who.ventures == {"v": VentureInfo("v", "V", "p", "EUR", "SIREN 1",
+                                             date(2012, 2, 1), SRC + "r-v")}
+
+
+def test_fold_venture_keeps_closure_claims_years_and_timeline() -> None:
+    # v: a 2014 claim of 30 (position 3), closed on 2015-03-20 (acquired, position 4).
+    from projections.fold import fold_events, fold_venture
+
+    es = events(ev("SalesReported", "2015-01-10", "s", venture="v", period="2014",
+                   revenue="30"),
+                ev("VentureClosed", "2015-03-20", "x", venture="v", outcome="acquired"))
+    fold = fold_events(es, as_of=date(2016, 1, 1)).ventures["v"]
+    assert (fold.closed_on, fold.outcome) == (date(2015, 3, 20), "acquired")
+    assert [(c.period, c.chosen) for c in fold.claims] == [("2014", D(30))]
+    assert [(y, r.revenue) for y, r in fold.years.items()] == [(2014, D(30))]
+    mine = [e for e in es if e.venture == "v"]
+    rows = fold_venture(fold.info, mine, {}).timeline  # a timeline unless asked not to
+    assert [(r.venture, r.summary) for r in rows] == [
+        ("v", "registered: V, program p"), ("v", "revenue 2014: 30 EUR"),
+        ("v", "closed: acquired")]
+    assert fold_venture(fold.info, mine, {}, timeline=False).timeline == []
+
+
+def test_a_program_is_present_once_registered_or_once_a_venture_is() -> None:
+    # A program q registered on 2015-01-01 with no venture is in the report as of that very
+    # day (registered on or before the as-of date), not the day before.
+    q = ev("ProgramRegistered", "2015-01-01", "q", program="q", name="Q", funder="F")
+    assert [p["program"] for p in report("roi", [q], "2015-01-01")["programs"]] == ["p", "q"]
+    assert [p["program"] for p in report("roi", [q], "2014-12-31")["programs"]] == ["p"]
+    # A program registered after the as-of date is still there when one of its ventures
+    # is: money paid on 2011-06-01, before both registrations (2012-01-01).
+    doc = report("roi", [grant("2011-06-01", "5")], "2011-12-31")
+    assert [p["program"] for p in doc["programs"]] == ["p"]
+    assert doc["programs"][0]["public_granted"] == "5"
+
+
+def test_amounts_are_written_without_an_exponent() -> None:
+    # Decimal("0.0000001") prints as 1E-7; the JSON has the plain digits.
+    doc = report("roi", [grant("2013-01-01", "0.0000001")], "2014-01-01")
+    assert doc["ventures"][0]["public_granted"] == "0.0000001"
+    assert doc["ventures"][0]["net"] == "-0.0000001"
