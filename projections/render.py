@@ -11,7 +11,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -138,13 +138,20 @@ def _decimal(value: Decimal | str | int | float) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+def _fixed(d: Decimal, places: int) -> str:
+    """`d` with thousands separators and `places` decimals, a tie rounded half up like the
+    JSON's figures (docs/reports.md), not by Python's default (half even)."""
+    with localcontext(rounding=ROUND_HALF_UP):
+        return f"{d:,.{places}f}"
+
+
 def money(value: Decimal | str | int | None, currency: str = "", *, places: int | None = None,
           unknown: str = "") -> str:
     """`75,000,000 EUR`: thousands separators, the decimals as recorded (or `places`)."""
     if value is None:
         return unknown
     d = _decimal(value)
-    text = f"{d:,.{places}f}" if places is not None else f"{d:,f}"
+    text = _fixed(d, places) if places is not None else f"{d:,f}"
     return f"{text} {currency}".rstrip()
 
 
@@ -160,8 +167,8 @@ def compact(value: Decimal | str | int | None, currency: str = "", *,
         return unknown
     d = _decimal(value)
     if millions:
-        return f"{d / MILLION:,.1f} M {currency}".rstrip()
-    text = f"{d:,.0f}" if d == d.to_integral_value() else f"{d:,.2f}"
+        return f"{_fixed(d / MILLION, 1)} M {currency}".rstrip()
+    text = _fixed(d, 0) if d == d.to_integral_value() else _fixed(d, 2)
     return f"{text} {currency}".rstrip()
 
 
@@ -169,14 +176,14 @@ def percent(ratio: float | Decimal | None, *, places: int = 0, unknown: str = "â
     """A ratio as a percentage: 0.0667 -> `7%` (places=1: `6.7%`)."""
     if ratio is None:
         return unknown
-    return f"{_decimal(ratio) * 100:,.{places}f}%"
+    return f"{_fixed(_decimal(ratio) * 100, places)}%"
 
 
 def times(ratio: float | Decimal | None, *, unknown: str = "â€“") -> str:
     """A multiple as investors write it: 1.5 -> `1.50x`."""
     if ratio is None:
         return unknown
-    return f"{_decimal(ratio):,.2f}x"
+    return f"{_fixed(_decimal(ratio), 2)}x"
 
 
 def budget(actual: Decimal | str | None, expected: Decimal | str | None,

@@ -323,3 +323,16 @@ def test_correction_dated_on_the_as_of_date_applies() -> None:
     for as_of, expected in (("2015-08-01", "120"), ("2015-07-31", "100")):
         doc = build_report("roi", events, as_of=date.fromisoformat(as_of))
         assert venture_row(doc)["public_granted"] == expected
+
+
+def test_table_figures_round_ties_half_up_too() -> None:
+    # The tables round as the JSON does: a multiple of 1/8 = 0.125 -> "0.13x"; a revenue per
+    # public euro of 13/2000 = 0.0065 -> "0.7%" (one place); 2.5 EUR in whole euros -> 3;
+    # 1.25 M -> "1.3 M". Half-even would print 0.12x, 0.6%, 2 EUR and 1.2 M.
+    from projections.render import compact, money, percent, times
+
+    assert times(Decimal("0.125")) == "0.13x"
+    assert percent(0.0065, places=1) == "0.7%" and percent(Decimal("0.125")) == "13%"
+    assert money(Decimal("2.5"), "EUR", places=0) == "3 EUR"
+    assert compact(Decimal("1250000")) == "1.3 M"
+    assert compact(Decimal("0.125"), millions=False) == "0.13"
