@@ -535,8 +535,13 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
 @main.command()
 @click.option("-O", "--output-format", "fmt", type=click.Choice(["table", "json"]),
               default="table", show_default=True, help="Output format.")
+@click.option("--sign", "keyfile", metavar="KEYFILE", type=click.Path(dir_okay=False),
+              help="Print a signed checkpoint (C2SP tlog-checkpoint note), signed with the "
+              "key `outcomes keygen` wrote to KEYFILE.")
+@click.option("--origin", metavar="ORIGIN", help="The log's name in a signed checkpoint "
+              "(default: the key's name).")
 @click.pass_context
-def checkpoint(ctx: click.Context, fmt: str) -> None:
+def checkpoint(ctx: click.Context, fmt: str, keyfile: str | None, origin: str | None) -> None:
     """Print the ledger's size and Merkle root as SIZE:ROOT, to publish.
 
     Anyone holding a later copy of the ledger can prove, with `outcomes verify
@@ -545,17 +550,29 @@ def checkpoint(ctx: click.Context, fmt: str) -> None:
     checkpoint is read from the hashes stored at append time.
 
     \b
+    With --sign, the checkpoint is a note signed with Ed25519 (C2SP tlog-checkpoint and
+    signed-note, the formats of Go's checksum database and Certificate Transparency
+    logs): a reader checks it with the verifier key, with `outcomes verify --checkpoint
+    FILE --key VKEY` or with tools of their own (docs/integrity.md).
+
+    \b
     Example:
       outcomes checkpoint            # 1234:5f0c...e9
       outcomes checkpoint -O json
+      outcomes checkpoint --sign ledger.key > checkpoint.txt
     """
     from ledger.verify import checkpoint as current
     from ledger.verify import format_checkpoint
 
+    if origin is not None and keyfile is None:
+        fail("--origin: only with --sign KEYFILE")
+    signer = _signer(keyfile) if keyfile else None
     with open_store(ctx) as store:
         size, root = current(store)
     text = format_checkpoint(size, root)
-    if fmt == "json":
+    if signer is not None:
+        _print_signed_checkpoint(signer, origin, size, root, fmt)
+    elif fmt == "json":
         from projections.render import to_json
 
         click.echo(to_json({"size": size, "root": root, "checkpoint": text}), nl=False)
@@ -564,35 +581,41 @@ def checkpoint(ctx: click.Context, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--checkpoint", "published", metavar="SIZE:ROOT",
-              help="Also prove that the log extends this published checkpoint.")
+@click.option("--checkpoint", "published", metavar="SIZE:ROOT|FILE",
+              help="Also prove that the log extends this published checkpoint: SIZE:ROOT, "
+              "or a signed checkpoint FILE (with --key).")
 @click.option("--archive", metavar="FILE", type=click.Path(dir_okay=False),
               help="Check this archive file (from `export --archive`) instead of a store.")
+@click.option("--key", metavar="VERIFIER_KEY", help="With a signed checkpoint FILE: the "
+              "verifier key (NAME+ID+KEY, or a file holding it) that must have signed it.")
 @click.option("-O", "--output-format", "fmt", type=click.Choice(["table", "json"]),
               default="table", show_default=True,
               help="table: silent when all is well; json: always print the result.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: for ledgers over 10,000 rows on a terminal).")
 @click.pass_context
-def verify(ctx: click.Context, published: str | None, archive: str | None, fmt: str,
-           progress: bool | None) -> None:
+def verify(ctx: click.Context, published: str | None, archive: str | None, key: str | None,
+           fmt: str, progress: bool | None) -> None:
     """Recompute every event's hash from the stored events; exit 1 if any was altered.
 
     Silent with exit code 0 when all is well. Otherwise one line names the first bad
     position and what is wrong (altered, removed, inserted, reordered, cut off), and the
     exit code is 1. With --checkpoint, also fails unless the log extends that
-    published SIZE:ROOT.
+    published SIZE:ROOT, or that signed checkpoint (whose signature by --key is checked
+    first). With --archive, checks an archive file instead, with no store.
 
     \b
     Example:
       outcomes --db copy.db verify --checkpoint 1234:5f0c...e9
-      outcomes verify --archive ledger.archive.jsonl --checkpoint 1234:5f0c...e9
+      outcomes verify --checkpoint checkpoint.txt --key example.org/ledger+1a2b3c4d+AX...
+      outcomes verify --archive ledger.archive.jsonl --checkpoint checkpoint.txt --key ...
     """
-    from ledger.verify import parse_checkpoint
     from ledger.verify import verify as check
 
-    expected = parse_checkpoint(published) if published is not None else None
-    if archive is not None:
+    expected, report = _expected_checkpoint(published, key)
+    if report is not None:
+        pass  # the signed checkpoint itself does not verify
+    elif archive is not None:
         report = _verify_archive(archive, expected, progress)
     else:
         with open_store(ctx) as store:
@@ -690,6 +713,210 @@ def restore(ctx: click.Context, file: str, target: str | None) -> None:
         raise
     click.echo(f"restored {count} events into {location} (checkpoint "
                f"{format_checkpoint(*size_root)})")
+
+
+def _signer(keyfile: str) -> Any:
+    from ledger.notes import read_signer
+
+    return read_signer(keyfile)
+
+
+def _print_signed_checkpoint(signer: Any, origin: str | None, size: int, root: str,
+                             fmt: str) -> None:
+    from ledger.notes import signed_checkpoint
+    from ledger.verify import format_checkpoint
+
+    note = signed_checkpoint(origin or signer.name, size, root, signer)
+    if fmt == "json":
+        from projections.render import to_json
+
+        click.echo(to_json({"size": size, "root": root, "checkpoint":
+                            format_checkpoint(size, root), "note": note}), nl=False)
+    else:
+        click.echo(note, nl=False)
+
+
+def _read_text(path: str, what: str) -> str:
+    """A small text file (or - for standard input), as a one-line error if unreadable."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return stream.read(1 << 20)
+    except FileNotFoundError:
+        fail(f"{what}: cannot read {path!r}: no such file")
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"{what}: cannot read {path!r}: {getattr(error, 'strerror', None) or error}")
+
+
+def _expected_checkpoint(published: str | None, key: str | None) -> tuple[Any, Any]:
+    """(size, root) that the log must extend, or a failed Report when a signed checkpoint
+    does not verify with the key."""
+    import os
+
+    from ledger.verify import CHECKPOINT_RE, Report, parse_checkpoint
+
+    if published is None:
+        if key is not None:
+            fail("--key: only with --checkpoint FILE (a signed checkpoint)")
+        return None, None
+    if CHECKPOINT_RE.fullmatch(published.strip()) or not os.path.isfile(published):
+        if key is not None:
+            fail(f"--checkpoint: with --key, give the signed checkpoint FILE (no file "
+                 f"{published!r})")
+        return parse_checkpoint(published), None
+    if key is None:
+        fail("--checkpoint: a signed checkpoint FILE is checked with its verifier key: "
+             "add --key VERIFIER_KEY")
+    from ledger.notes import NoteError, open_checkpoint, read_verifier
+
+    verifier = read_verifier(key)
+    try:
+        signed = open_checkpoint(_read_text(published, "--checkpoint"), verifier)
+    except NoteError as error:
+        return None, Report(False, 0, None, None, f"{published}: {error}")
+    return (signed.size, signed.root.hex()), None
+
+
+@main.command()
+@click.argument("name")
+@click.option("-o", "--output", "keyfile", metavar="KEYFILE", type=click.Path(dir_okay=False),
+              help="Where to write the signer key (a new file, readable by you only; "
+              "default: NAME with / and other signs as -, then .key).")
+def keygen(name: str, keyfile: str | None) -> None:
+    """Make an Ed25519 key to sign checkpoints; print its verifier key.
+
+    The signer key (PRIVATE+KEY+NAME+ID+KEY, the signed-note text form) goes to a new
+    file readable by you only; keep it secret. The verifier key printed
+    (NAME+ID+KEY) is what you publish: readers check signed checkpoints and proofs
+    with it. NAME should be a schema-less URL naming the ledger.
+
+    \b
+    Example:
+      outcomes keygen example.org/cloud-ledger -o ledger.key
+    """
+    import re
+
+    from ledger.notes import Signer, write_private
+
+    signer, secret = Signer.generate(name)
+    path = keyfile or re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") + ".key"
+    write_private(path, secret)
+    click.echo(signer.verifier.text())
+    click.echo(f"signer key written to {path} (readable by you only: keep it secret); "
+               "publish the verifier key above", err=True)
+
+
+@main.command()
+@click.argument("event_id", required=False)
+@click.option("--checkpoint", "note_file", metavar="SIGNED_FILE",
+              help="The signed checkpoint to prove the event against (required for an "
+              "event; with --consistency, the new size: default the ledger's size).")
+@click.option("--consistency", "old_size", type=click.IntRange(min=0), metavar="OLD_SIZE",
+              help="Print the consistency proof from OLD_SIZE instead (RFC 9162, one base64 "
+              "hash per line).")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.pass_context
+def prove(ctx: click.Context, event_id: str | None, note_file: str | None,
+          old_size: int | None, output: str | None) -> None:
+    """Write a proof that the event EVENT_ID is in the ledger of a signed checkpoint.
+
+    The proof is a C2SP tlog-proof (c2sp.org/tlog-proof@v1) of a few hundred bytes:
+    the event's leaf bytes, its audit path and the signed checkpoint. Anyone checks it
+    with `outcomes verify-proof FILE --key VKEY`, or by hand (docs/integrity.md),
+    without the ledger. With --consistency OLD_SIZE, prints instead the proof that the
+    ledger (or the signed checkpoint) extends the one of size OLD_SIZE, checked with
+    `outcomes verify-consistency`.
+
+    \b
+    Example:
+      outcomes prove cloudwatt-granted-cdc-2012-2014 --checkpoint checkpoint.txt \\
+          -o cloudwatt.tlog-proof
+      outcomes prove --consistency 40 --checkpoint checkpoint.txt > 40-56.proof
+    """
+    from ledger.proofs import b64, prove_consistency, prove_event
+
+    note = _read_text(note_file, "--checkpoint") if note_file else None
+    if old_size is not None:
+        if event_id is not None:
+            fail("EVENT_ID: give an event or --consistency OLD_SIZE, not both")
+        with open_store(ctx) as store:
+            hashes = prove_consistency(store, old_size, note)
+        write_output("".join(b64(h) + "\n" for h in hashes), output)
+        return
+    if event_id is None or note is None:
+        fail("give EVENT_ID and --checkpoint SIGNED_FILE (or --consistency OLD_SIZE)")
+    with open_store(ctx) as store:
+        text = prove_event(store, event_id, note)
+    write_output(text, output)
+    if output and output != "-":
+        click.echo(f"proof of {event_id} written to {output} ({len(text.encode())} bytes)",
+                   err=True)
+
+
+@main.command("verify-proof")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--key", required=True, metavar="VERIFIER_KEY",
+              help="The verifier key (NAME+ID+KEY, or a file holding it) of the ledger.")
+def verify_proof(file: str, key: str) -> None:
+    """Check a proof written by `outcomes prove`, with no ledger; print its event.
+
+    Checks the checkpoint's signature with the verifier key, then that the audit path
+    leads from the event's leaf to the signed root. Prints the event (as `log -O json`
+    shows one) and exits 0, or names what failed and exits 1.
+
+    \b
+    Example:
+      outcomes verify-proof cloudwatt.tlog-proof --key example.org/ledger+1a2b3c4d+AX...
+    """
+    from ledger.notes import NoteError, read_verifier
+    from ledger.proofs import check_proof
+
+    verifier = read_verifier(key)
+    try:
+        proven = check_proof(_read_text(file, "FILE"), verifier)
+    except NoteError as error:
+        click.echo(f"outcomes: verify-proof failed: {error}", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
+    click.echo(f"proof holds: {proven.event['id']} is event {proven.position} of the "
+               f"{proven.size} in the log {proven.origin}, signed by {verifier.name}",
+               err=True)
+    import json
+
+    click.echo(json.dumps(proven.event, ensure_ascii=False))
+
+
+@main.command("verify-consistency")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.argument("proof", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--key", required=True, metavar="VERIFIER_KEY",
+              help="The verifier key (NAME+ID+KEY, or a file holding it) of the ledger.")
+def verify_consistency(old: str, new: str, proof: str, key: str) -> None:
+    """Check that the log of signed checkpoint NEW extends the one of checkpoint OLD.
+
+    No ledger needed: both signatures are checked with the verifier key, then the
+    consistency PROOF (from `outcomes prove --consistency`, - for standard input)
+    must rebuild both roots (RFC 9162). Exit 0 when it holds, 1 otherwise.
+
+    \b
+    Example:
+      outcomes prove --consistency 40 --checkpoint new.txt \\
+          | outcomes verify-consistency old.txt new.txt - --key example.org/ledger+...
+    """
+    from ledger.notes import NoteError, read_verifier
+    from ledger.proofs import check_consistency
+
+    verifier = read_verifier(key)
+    texts = [_read_text(path, name) for path, name in ((old, "OLD"), (new, "NEW"),
+                                                        (proof, "PROOF"))]
+    try:
+        before, after = check_consistency(*texts, verifier)
+    except NoteError as error:
+        click.echo(f"outcomes: verify-consistency failed: {error}", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
+    click.echo(f"the log {after.origin} of size {after.size} extends the one of size "
+               f"{before.size}")
 
 
 def _parse_known_at(text: str | None) -> Any:

@@ -284,6 +284,15 @@ class EventStore(Application[Any]):
             record = self.mapper.to_domain_event(row)  # type: ignore[misc]
             yield to_event(record), record.node  # type: ignore[arg-type]
 
+    def position_of(self, event_id: str) -> int | None:
+        """The position of the event with this id, by a scan of the stored rows (only the
+        rows whose bytes hold the id are decoded); None if there is none."""
+        needle = event_id.encode()
+        for row in self._stored(0, None):
+            if needle in row.state and json.loads(row.state).get("event_id") == event_id:
+                return row.originator_version
+        return None
+
     def event_at(self, position: int) -> Event:
         rows = self.recorder.select_events(LEDGER_STREAM, gt=position - 1, lte=position)
         if not rows:
