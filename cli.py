@@ -715,6 +715,67 @@ def restore(ctx: click.Context, file: str, target: str | None) -> None:
                f"{format_checkpoint(*size_root)})")
 
 
+DEMO_KEY_NAME = "demo.outcomes.example/cloud-souverain"
+DEMO_PROVEN = "cloudwatt-granted-cdc-2012-2014"  # Cloudwatt's public money paid
+
+
+def _demo_files(path: str) -> dict[str, str]:
+    """Where `demo --db PATH` keeps its signed checkpoint and proof: beside the ledger."""
+    import os
+
+    stem = os.path.splitext(path)[0]
+    return {"checkpoint": f"{stem}.checkpoint.txt", "proof": f"{stem}-cloudwatt.tlog-proof"}
+
+
+def _demo_publication(store: Any, scratch: str, size: int, root: str) -> dict[str, str]:
+    """A key made for the demo (its signer key in the temporary folder), the signed
+    checkpoint and the proof of Cloudwatt's public money paid."""
+    import os
+
+    from ledger.notes import Signer, read_signer, signed_checkpoint, write_private
+    from ledger.proofs import prove_event
+
+    keyfile = os.path.join(scratch, "demo.key")
+    write_private(keyfile, Signer.generate(DEMO_KEY_NAME)[1])
+    signer = read_signer(keyfile)
+    note = signed_checkpoint(DEMO_KEY_NAME, size, root, signer)
+    return {"vkey": signer.verifier.text(), "note": note,
+            "proof": prove_event(store, DEMO_PROVEN, note)}
+
+
+def _print_demo_publication(published: dict[str, str], events: list[Any], path: str | None,
+                            kept: dict[str, str]) -> None:
+    import shlex
+
+    from ledger.proofs import parse_proof
+
+    vkey, note, proof = published["vkey"], published["note"], published["proof"]
+    click.echo("\nSigned checkpoint (C2SP tlog-checkpoint, signed with an Ed25519 key made for "
+               f"this demo, whose verifier key is {vkey}):")
+    for line in note.splitlines():
+        click.echo(f"  {line}")
+    event = next(e for e in events if e.id == DEMO_PROVEN)
+    _, index, hashes, _ = parse_proof(proof)
+    click.echo(f"Proof that the ledger holds Cloudwatt's public money paid ("
+               f"{event.get('amount'):,} {event.get('currency', 'EUR')}, event "
+               f"{DEMO_PROVEN}, position {index + 1}): a c2sp.org/tlog-proof of "
+               f"{len(proof.encode()):,} bytes, the event and {len(hashes)} hashes.")
+    if path:
+        for kind, name in kept.items():
+            with open(name, "w", encoding="utf-8") as out:
+                out.write(published["note" if kind == "checkpoint" else "proof"])
+        q = {k: shlex.quote(v) for k, v in kept.items()}
+        click.echo(f"Kept as {kept['checkpoint']} and {kept['proof']}. A reader checks "
+                   "them with:\n"
+                   f"  outcomes --db {shlex.quote(path)} verify --checkpoint "
+                   f"{q['checkpoint']} --key {vkey}\n"
+                   f"  outcomes verify-proof {q['proof']} --key {vkey}")
+    else:
+        click.echo("A reader checks them with `outcomes verify --checkpoint FILE --key "
+                   "VERIFIER_KEY` and `outcomes verify-proof FILE --key VERIFIER_KEY` "
+                   "(outcomes demo --db cloud.db keeps both files).")
+
+
 def _signer(keyfile: str) -> Any:
     from ledger.notes import read_signer
 
@@ -1085,6 +1146,11 @@ def demo(path: str | None) -> None:
              "; the demo only writes a new SQLite file (choose a new path, or leave --db "
              "out for a temporary one; to load the case into another ledger: outcomes --db "
              "URL import fixtures/cloud-souverain.jsonl)")
+    kept = _demo_files(path) if path else {}
+    for name in kept.values():
+        if os.path.exists(name):
+            fail(f"--db: {name} already exists; the demo writes its signed checkpoint and "
+                 "proof beside the new ledger (choose another path)")
     fixture = outcomes_fixtures.path("cloud-souverain.jsonl")
     with tempfile.TemporaryDirectory() as scratch:
         db = path or os.path.join(scratch, "demo.db")
@@ -1099,6 +1165,7 @@ def demo(path: str | None) -> None:
                     for kind in ("roi", "targets", "timeline")}
             size, root = checkpoint(store)
             checked = verify(store, (size, root))
+            published = _demo_publication(store, scratch, size, root)
         finally:
             store.close()
     program = next(e for e in events if e.type == "ProgramRegistered")
@@ -1116,6 +1183,7 @@ def demo(path: str | None) -> None:
     status = "verifies" if checked.ok else f"does NOT verify: {checked.message()}"
     click.echo(f"Integrity: {size} events, checkpoint {format_checkpoint(size, root)}; the "
                f"ledger {status}.")
+    _print_demo_publication(published, events, path, kept)
     if path:
         click.echo(f"\nThe ledger is kept at {path}. Try:\n"
                    f"  outcomes --db {path} report timeline --venture cloudwatt\n"

@@ -345,3 +345,38 @@ def test_two_signed_checkpoints_and_a_consistency_proof_need_no_store(
     line = failed(run("verify-consistency", str(old), str(tmp_path / "forged.txt"), str(proof),
                       "--key", vkey), "verify-consistency")
     assert "NEW_CHECKPOINT: the signature by" in line
+
+
+# -- the demo -----------------------------------------------------------------------------
+
+
+def test_demo_signs_its_checkpoint_and_proves_cloudwatts_public_money(
+        tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("demo", "--db", "cloud.db")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    vkey = out.split("whose verifier key is ")[1].split("):")[0]
+    reference.vkey(vkey)
+    assert vkey.startswith("demo.outcomes.example/cloud-souverain+")
+    note = Path("cloud.checkpoint.txt").read_text()
+    assert "\n".join("  " + line for line in note.splitlines()) in out
+    assert reference.checkpoint(reference.open_note(note.encode(), vkey))[1] == 56
+    event = reference.tlog_proof(Path("cloud-cloudwatt.tlog-proof").read_bytes(), vkey)
+    assert (event["id"], event["venture"], event["amount"], event["public"]) == (
+        "cloudwatt-granted-cdc-2012-2014", "cloudwatt", "33300000", True)
+    assert "Cloudwatt's public money paid (33,300,000 EUR, event " \
+           "cloudwatt-granted-cdc-2012-2014, position 25)" in out
+    # The commands it prints work as printed.
+    commands = [line.strip().split(" ")[1:] for line in out.splitlines()
+                if line.startswith("  outcomes ")][:2]
+    assert commands[0][:3] == ["--db", "cloud.db", "verify"]
+    assert commands[1][0] == "verify-proof"
+    for command in commands:
+        assert run(*command).exit_code == 0, command
+    # The signer key stayed in the temporary folder: only the ledger and the two files.
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("cloud.read")
+                  and not p.name.startswith("cloud.index")) == [
+        "cloud-cloudwatt.tlog-proof", "cloud.checkpoint.txt", "cloud.db"]
+    again = run("demo", "--db", "cloud.db")
+    assert again.exit_code == 2
