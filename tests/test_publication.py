@@ -380,3 +380,52 @@ def test_demo_signs_its_checkpoint_and_proves_cloudwatts_public_money(
         "cloud-cloudwatt.tlog-proof", "cloud.checkpoint.txt", "cloud.db"]
     again = run("demo", "--db", "cloud.db")
     assert again.exit_code == 2
+
+
+# -- docs/integrity.md: checking by hand ------------------------------------------------
+
+
+def doc_scripts() -> list[str]:
+    """The shell blocks of docs/integrity.md's "By hand" steps, as written there."""
+    import re
+    import textwrap
+
+    text = (Path(__file__).parent.parent / "docs" / "integrity.md").read_text()
+    section = text.split("**By hand, with openssl")[1].split("The tests run steps")[0]
+    return [textwrap.dedent(block) for block in re.findall(r"\n   ```sh\n(.*?)   ```", section,
+                                                              re.S)]
+
+
+@pytest.mark.skipif(not all(__import__("shutil").which(t) for t in ("openssl", "xxd", "bash")),
+                    reason="the by-hand check needs openssl, xxd and bash")
+def test_the_documented_by_hand_checks_work(published: tuple[Path, Path, str],
+                                            tmp_path: Path) -> None:
+    import subprocess
+
+    ledger, signed, vkey = published
+    work = tmp_path / "reader"
+    work.mkdir()
+    (work / "checkpoint.txt").write_text(signed.read_text())
+    proof = run("--db", str(ledger), "prove", "grant-1", "--checkpoint", str(signed)).stdout
+    (work / "cloudwatt.tlog-proof").write_text(proof)
+    key_block, signature_block, script = doc_scripts()
+    key_block = "\n".join(f"VKEY='{vkey}'" if line.startswith("VKEY=") else line
+                          for line in key_block.splitlines()) + "\n"
+
+    def sh(code: str, *args: str) -> str:
+        return subprocess.run(["bash", "-c", code, "sh", *args], cwd=work, check=True,
+                              capture_output=True, text=True).stdout
+
+    key_id = vkey.split("+")[1]
+    assert sh(key_block + signature_block) == f"{key_id}\n{key_id}\nSignature Verified " \
+                                               "Successfully\n"
+    (work / "check-proof.sh").write_text(script)
+    root = signed.read_text().split("\n")[2]
+    assert sh("bash check-proof.sh cloudwatt.tlog-proof") == root + "\n"
+    lines = proof.split("\n")
+    (work / "cloudwatt.tlog-proof").write_text(flip(proof, lines[1], lines[1][:-8] + (
+        "AAAAAAAA" if not lines[1].endswith("AAAAAAAA") else "BBBBBBBB")))
+    assert sh("bash check-proof.sh cloudwatt.tlog-proof") != root + "\n"
+    (work / "checkpoint.txt").write_text(flip(signed.read_text(), "\n12\n", "\n13\n"))
+    with pytest.raises(subprocess.CalledProcessError):
+        sh(key_block + signature_block)
