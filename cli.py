@@ -821,7 +821,10 @@ def _expected_checkpoint(published: str | None, key: str | None) -> tuple[Any, A
         if key is not None:
             fail("--key: only with --checkpoint FILE (a signed checkpoint)")
         return None, None
-    if CHECKPOINT_RE.fullmatch(published.strip()) or not os.path.isfile(published):
+    if not CHECKPOINT_RE.fullmatch(published.strip()) and not os.path.isfile(published):
+        fail(f"--checkpoint: {published!r} is neither SIZE:ROOT (as printed by `outcomes "
+             "checkpoint`) nor a signed checkpoint file (from `checkpoint --sign`)")
+    if CHECKPOINT_RE.fullmatch(published.strip()):
         if key is not None:
             fail(f"--checkpoint: with --key, give the signed checkpoint FILE (no file "
                  f"{published!r})")

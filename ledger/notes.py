@@ -135,7 +135,7 @@ def read_signer(path: str) -> Signer:
     except OSError as error:
         raise LedgerError(f"KEYFILE: cannot read {path!r}: {error.strerror}") from None
     if os.name == "posix" and stat.S_IMODE(mode) & 0o077:
-        raise LedgerError(f"KEYFILE: {path} is readable by other users (mode "
+        raise LedgerError(f"KEYFILE: {path} is open to other users (mode "
                           f"{stat.S_IMODE(mode):o}): a signer key must be private; run "
                           f"`chmod 600 {path}` (and make a new key if others may have "
                           "read it)")

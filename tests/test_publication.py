@@ -102,7 +102,7 @@ def test_a_key_file_others_can_read_is_refused_saying_what_to_do(tmp_path: Path)
     os.chmod(keyfile, 0o640)
     result = run("--db", str(ledger), "checkpoint", "--sign", str(keyfile))
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr == (f"outcomes: error: KEYFILE: {keyfile} is readable by other users "
+    assert result.stderr == (f"outcomes: error: KEYFILE: {keyfile} is open to other users "
                              f"(mode 640): a signer key must be private; run `chmod 600 "
                              f"{keyfile}` (and make a new key if others may have read it)\n")
     os.chmod(keyfile, 0o600)
