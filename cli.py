@@ -910,8 +910,11 @@ def prove(ctx: click.Context, event_id: str | None, note_file: str | None,
         return
     if event_id is None or note is None:
         fail("give EVENT_ID and --checkpoint SIGNED_FILE (or --consistency OLD_SIZE)")
+    from ledger.index import indexed_position
+
+    hint = indexed_position(index_file(ctx), event_id)  # saves a scan of the ledger
     with open_store(ctx) as store:
-        text = prove_event(store, event_id, note)
+        text = prove_event(store, event_id, note, hint)
     write_output(text, output)
     if output and output != "-":
         click.echo(f"proof of {event_id} written to {output} ({len(text.encode())} bytes)",

@@ -84,6 +84,24 @@ def index_path(read_model: str) -> str:
     return read_model + ".index"
 
 
+def indexed_position(path: str, event_id: str) -> int | None:
+    """Where the local index last saw the event `event_id`, or None (no index, not in it,
+    unreadable). A hint only: the index is derived data, so the caller checks the store's
+    event at that position."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT position FROM ledger_index_entries WHERE id = ?",
+                              (event_id,)).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row and isinstance(row[0], int) else None
+
+
 FLUSH_EVERY = 5000
 LOCK_SECONDS = 60  # how long a writer waits for another one to finish before giving up
 

@@ -266,11 +266,16 @@ def _checkpoint_of_ledger(store: Any, tree: Tree, note: str) -> Checkpoint:
     return checkpoint
 
 
-def prove_event(store: Any, event_id: str, note: str) -> str:
-    """The tlog-proof of the event `event_id` against the signed checkpoint `note`."""
+def prove_event(store: Any, event_id: str, note: str, hint: int | None = None) -> str:
+    """The tlog-proof of the event `event_id` against the signed checkpoint `note`.
+
+    `hint` is where a local index says the event is; it is used only if the store's event
+    there has this id (otherwise the stored rows are scanned).
+    """
     tree = store_tree(store)
     checkpoint = _checkpoint_of_ledger(store, tree, note)
-    position = store.position_of(event_id)
+    position = hint if hint and hint <= store.head() and \
+        store.event_at(hint).id == event_id else store.position_of(event_id)
     if position is None:
         raise LedgerError(f"EVENT_ID: no event {event_id!r} in {store.location}")
     if position > checkpoint.size:

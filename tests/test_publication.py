@@ -429,3 +429,27 @@ def test_the_documented_by_hand_checks_work(published: tuple[Path, Path, str],
     (work / "checkpoint.txt").write_text(flip(signed.read_text(), "\n12\n", "\n13\n"))
     with pytest.raises(subprocess.CalledProcessError):
         sh(key_block + signature_block)
+
+
+def test_prove_takes_the_position_from_the_local_index_only_if_the_store_agrees(
+        tmp_path: Path) -> None:
+    import sqlite3
+
+    ledger = tmp_path / "ledger.db"
+    outcomes = Outcomes(ledger)
+    assert outcomes("init").exit_code == 0
+    assert outcomes("import", "-", input="\n".join(json.dumps(e) for e in base_events())
+                    ).exit_code == 0
+    keyfile, vkey = keygen(tmp_path)
+    sign(outcomes, keyfile, tmp_path / "c.txt")
+    index = tmp_path / "ledger.index.db"
+    assert index.exists()
+    for position in (6, 2):  # as indexed, then a stale or altered index
+        con = sqlite3.connect(index)
+        con.execute("UPDATE ledger_index_entries SET position = ? WHERE id = 'grant-2'",
+                    (position,))
+        con.commit()
+        con.close()
+        proof = outcomes("prove", "grant-2", "--checkpoint", str(tmp_path / "c.txt")).stdout
+        assert "\nindex 5\n" in proof
+        assert reference.tlog_proof(proof.encode(), vkey)["id"] == "grant-2"
