@@ -885,8 +885,9 @@ def prove(ctx: click.Context, event_id: str | None, note_file: str | None,
           old_size: int | None, output: str | None) -> None:
     """Write a proof that the event EVENT_ID is in the ledger of a signed checkpoint.
 
-    The proof is a C2SP tlog-proof (c2sp.org/tlog-proof@v1) of a few hundred bytes:
-    the event's leaf bytes, its audit path and the signed checkpoint. Anyone checks it
+    The proof is a C2SP tlog-proof (c2sp.org/tlog-proof@v1), one small file (1 to 3
+    KB, mostly the event's own text): the event's leaf bytes, its audit path and the
+    signed checkpoint. Anyone checks it
     with `outcomes verify-proof FILE --key VKEY`, or by hand (docs/integrity.md),
     without the ledger. With --consistency OLD_SIZE, prints instead the proof that the
     ledger (or the signed checkpoint) extends the one of size OLD_SIZE, checked with
@@ -936,6 +937,8 @@ def verify_proof(file: str, key: str) -> None:
     Example:
       outcomes verify-proof cloudwatt.tlog-proof --key example.org/ledger+1a2b3c4d+AX...
     """
+    import json
+
     from ledger.notes import NoteError, read_verifier
     from ledger.proofs import check_proof
 
@@ -948,8 +951,6 @@ def verify_proof(file: str, key: str) -> None:
     click.echo(f"proof holds: {proven.event['id']} is event {proven.position} of the "
                f"{proven.size} in the log {proven.origin}, signed by {verifier.name}",
                err=True)
-    import json
-
     click.echo(json.dumps(proven.event, ensure_ascii=False))
 
 
