@@ -11,22 +11,32 @@ of the facts, so `rebuild` (drop everything, catch up from zero) gives identical
 Reports as of a date on or after the last recording date (the default: today) are
 answered from the derived tables; earlier dates refold the `facts` rows through
 `build_report`, which is also the reference the tests compare against.
+
+Bound to the ledger: the Merkle root at the tracked position is kept (`meta.root`); when
+the store's root at that position differs (another ledger, a re-created one), the read
+model starts over. Every row a report reads is checked against its digest (docs/
+integrity.md, "The read model"): a row changed outside outcomes stops the report.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from ledger import clock, index
 from ledger.clock import format_timestamp
+from ledger.integrity import root_hex
 from ledger.model import Event
+from ledger.store import is_postgres
 from projections.effective import AMENDMENTS
 from projections.fold import Folded, VentureFold, fold_events, registry
 from projections.levels import METRICS
@@ -46,15 +56,18 @@ from projections.tables import (
     CACHES,
     FACT_COLUMNS,
     INDEXES,
+    PROGRAM_TABLES,
     SCHEMA_VERSION,
     TABLES,
     VENTURE_TABLES,
+    Tampered,
     fact_event,
     fact_from,
     fact_row,
     money_of,
     program_info,
     program_rows,
+    seal,
     target_facts,
     timeline_row,
     venture_info,
@@ -64,6 +77,11 @@ from projections.tables import (
 STREAM = "ledger"  # the tracking row: the store's one global order
 BATCH = 5000
 Hook = Callable[[str, int], None]  # (stage, position): called just before a commit
+T = TypeVar("T")
+# PRAGMA application_id: marks a SQLite file as an outcomes read model ("OUrm")
+APPLICATION_ID = int.from_bytes(b"OUrm", "big")
+SQLITE_HEADER = b"SQLite format 3\x00"
+DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")  # sqlite3 error names of a damaged file
 
 
 class EventSource(Protocol):
@@ -71,7 +89,15 @@ class EventSource(Protocol):
 
     def read(self, after: int = 0, upto: int | None = None) -> Iterator[Event]: ...
 
-    def event_at(self, position: int) -> Event: ...
+    def node(self, position: int) -> bytes: ...
+
+
+class Damaged(ReportError):
+    """The read model file is not a readable SQLite database."""
+
+
+def _writable(path: str) -> bool:
+    return os.access(path, os.W_OK)
 
 
 # The read model is derived: a commit need not wait for the disk (WAL + NORMAL stays
@@ -99,19 +125,67 @@ class ReadModel:
         self.path = path
         self.processed = 0  # events applied by this object (for tests and progress)
         self._db: Any = None
+        if path != ":memory:" and os.path.isfile(path) and not _writable(path):
+            raise ReportError(f"read model {path} is read-only for you: pass --read-model "
+                              "PATH to a file you can write, or report from the events alone "
+                              "with --known-at")
+        self.conn = sqlite3.connect(path, check_same_thread=False)  # as sqlite-utils does
         try:
-            self.conn = sqlite3.connect(path, check_same_thread=False)  # as sqlite-utils does
-            if path != ":memory:" and \
-                    self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self.conn.execute("PRAGMA journal_mode=wal")
-            for pragma in PRAGMAS:
-                self.conn.execute(f"PRAGMA {pragma}")
-            if self._meta("schema_version") != SCHEMA_VERSION:
-                self.reset()
+            with self._guard():
+                self._check_ours()
+                if path != ":memory:" and \
+                        self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.conn.execute("PRAGMA journal_mode=wal")
+                for pragma in PRAGMAS:
+                    self.conn.execute(f"PRAGMA {pragma}")
+                if self._meta("schema_version") != SCHEMA_VERSION:
+                    self.reset()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _check_ours(self) -> None:
+        """Refuse, before writing a byte, a file that is not a read model: a ledger, an
+        index, another application's database. Ours: empty, marked with our
+        application_id, or a read model written before the mark (schema version < 7)."""
+        mark = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        names = {n for (n,) in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+            if not n.startswith("sqlite_")}
+        ledger = {n for n in names if n == "stored_events" or n.startswith("ledger_index_")}
+        if mark == APPLICATION_ID or not names or (
+                mark == 0 and {"meta", "tracking", "facts"} <= names and not ledger):
+            return
+        what = ("an outcomes ledger" if "stored_events" in names else
+                "a validation index" if ledger else
+                "another application's database (tables: "
+                + ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "") + ")")
+        raise ReportError(f"read model {self.path} is {what}, not a read model: nothing was "
+                          "written to it; pass --read-model with a file of its own")
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """SQLite errors and failed digests as one-line ReportErrors (Damaged: the file
+        cannot be read as a database)."""
+        try:
+            yield
+        except Tampered as error:
+            raise ReportError(
+                f"read model {self.path}: {error} was changed outside outcomes, so its "
+                "figures may not follow from the events: run `outcomes rebuild`") from None
         except sqlite3.DatabaseError as error:
-            hint = index.local_file_hint(path, ", or report from the events alone with "
-                                               "--known-at")
-            raise ReportError(f"read model {path}: {error} ({hint})") from None
+            name = getattr(error, "sqlite_errorname", "")
+            if name in DAMAGED:
+                raise Damaged(f"read model {self.path}: {error} (delete it, or pass "
+                              "--read-model with another file: it is rebuilt from the "
+                              "events)") from None
+            if name.startswith("SQLITE_READONLY"):
+                raise ReportError(f"read model {self.path} is read-only for you ({error}): "
+                                  "pass --read-model PATH to a file you can write, or report "
+                                  "from the events alone with --known-at") from None
+            hint = index.local_file_hint(self.path, ", or report from the events alone "
+                                                    "with --known-at")
+            raise ReportError(f"read model {self.path}: {error} ({hint})") from None
 
     @property
     def db(self) -> Any:
@@ -152,6 +226,7 @@ class ReadModel:
         Only the tables of `TABLES` and `CACHES`: whatever else the file holds stays.
         """
         with self._transaction():
+            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             for name in [*TABLES, *CACHES]:
                 if self.db[name].exists():
                     self.db[name].drop()
@@ -161,6 +236,7 @@ class ReadModel:
                 self.conn.execute(_create_index(table, columns, unique))
             self.db["tracking"].insert({"name": STREAM, "position": 0})
             self.db["meta"].insert({"key": "schema_version", "value": SCHEMA_VERSION})
+            self._reseal()
 
     def _insert(self, table: str, rows: list[dict[str, Any]], *, ignore: bool = False) -> None:
         """Plain executemany: sqlite-utils' insert_all checks every value, too slow for
@@ -199,22 +275,23 @@ class ReadModel:
     def catch_up(self, store: EventSource, *, batch: int = BATCH,
                  hook: Hook | None = None) -> int:
         """Apply the events appended since the tracked position; return how many."""
-        self._check_source(store)
-        done = 0
-        pending: list[Event] = []
-        owners = Owners(self.conn)
-        bulk = self.position() == 0  # a first build: index the facts once they are in
-        self._indexes(keep=not bulk)
-        for event in store.read(after=self.position()):
-            pending.append(event)
-            if len(pending) >= batch:
-                done += self._apply(pending, hook, owners)
-                pending = []
-        if pending:
-            done += self._apply(pending, hook, owners)
-        self._indexes(keep=True)
-        self._refresh(hook, owners)
-        return done
+        with self._guard():
+            self._check_source(store)
+            done = 0
+            pending: list[Event] = []
+            owners = Owners(self.conn)
+            bulk = self.position() == 0  # a first build: index the facts once they are in
+            self._indexes(keep=not bulk)
+            for event in store.read(after=self.position()):
+                pending.append(event)
+                if len(pending) >= batch:
+                    done += self._apply(pending, store, hook, owners)
+                    pending = []
+            if pending:
+                done += self._apply(pending, store, hook, owners)
+            self._indexes(keep=True)
+            self._refresh(hook, owners)
+            return done
 
     def _indexes(self, *, keep: bool) -> None:
         """Create the facts' lookup indexes if missing (keep), or drop them before a first
@@ -232,18 +309,38 @@ class ReadModel:
         return self.catch_up(store, batch=batch)
 
     def _check_source(self, store: EventSource) -> None:
-        """Start afresh if the tracked position is not the same event in this store."""
+        """Start afresh unless the store's Merkle root at the tracked position is the one
+        this read model was built from: same events, same order, same recording (another
+        ledger, or one re-created with other content, has another root)."""
         position = self.position()
         if position == 0:
             return
         try:
-            same = store.event_at(position).id == self._meta("anchor")
+            same = root_hex(position, store.node) == self._meta("root")
         except LookupError:
             same = False
         if not same:
             self.reset()
 
-    def _apply(self, events: list[Event], hook: Hook | None,
+    def _reseal(self) -> None:
+        """Seal the bookkeeping: the tracked position and root, the last recording date and
+        the lists of ventures and programs (a venture deleted with all its rows and seals
+        breaks this one)."""
+        self._set_meta("seal", self._state_seal())
+
+    def _state_seal(self) -> str:
+        return seal("state", self.position(),
+                    *[self._meta(k) for k in ("schema_version", "root", "last_recorded_on")],
+                    [v for (v,) in self.conn.execute("SELECT venture FROM ventures "
+                                                     "ORDER BY venture")],
+                    [p for (p,) in self.conn.execute("SELECT program FROM programs "
+                                                     "ORDER BY program")])
+
+    def _check_state(self) -> None:
+        if self._meta("seal") != self._state_seal():
+            raise Tampered("its bookkeeping (tables meta, tracking, ventures or programs)")
+
+    def _apply(self, events: list[Event], store: EventSource, hook: Hook | None = None,
                owners: Owners | None = None) -> int:
         """One batch: facts rows, dirty marks and the new position, in one transaction."""
         owners = owners or Owners(self.conn)
@@ -276,7 +373,8 @@ class ReadModel:
             before = self.last_recorded_on()
             self._set_meta("last_recorded_on",
                            max(recorded, before or recorded).isoformat())
-            self._set_meta("anchor", last.id)
+            self._set_meta("root", root_hex(last.position, store.node))
+            self._reseal()
             if hook is not None:
                 hook("facts", last.position)
         self.processed += len(events)
@@ -296,6 +394,7 @@ class ReadModel:
                 if row["kind"] == "program":
                     self._refold_program(row["key"])
             self.conn.execute("DELETE FROM dirty")
+            self._reseal()
             if hook is not None:
                 hook("derive", self.position())
 
@@ -338,18 +437,67 @@ class ReadModel:
                         [f"venture:{v}" for v in ventures])
         for table, table_rows in rows.items():
             self._insert(table, table_rows)
+        self._seal(VENTURE_TABLES, "venture", ventures)
 
     def _refold_program(self, program: str) -> None:
         events = self._program_facts(program)
         info = registry(events).programs[program]
-        rows = self._rows("roi_ventures", "venture", "WHERE program = ?", [program])
+        members = [v for (v,) in self.conn.execute(
+            "SELECT venture FROM ventures WHERE program = ? ORDER BY venture", [program])]
+        rows = self._checked("roi_ventures", "venture", members)
         # the flows of this program's ventures only (all of them: for the program's irr)
-        moneys = self._moneys(rows, {r["venture"] for r in rows})
-        for table in ("programs", "roi_programs"):
+        moneys = self._moneys(rows, set(members))
+        for table in PROGRAM_TABLES:
             self.conn.execute(f"DELETE FROM {table} WHERE program = ?", [program])
         self.conn.execute("DELETE FROM irr_cache WHERE key = ?", [f"program:{program}"])
         for table, rows in program_rows(info, list(moneys.values())).items():
             self._insert(table, rows)
+        self._seal(PROGRAM_TABLES, "program", [program])
+
+    # -- digests --------------------------------------------------------------------------
+
+    def _grouped(self, table: str, column: str, keys: list[str]) -> dict[str, list[tuple]]:
+        """The rows of `table` whose `column` is one of `keys`, as SQLite returns them,
+        grouped by key, in primary-key order."""
+        columns = list(TABLES[table][0])
+        at = columns.index(column)
+        order = ", ".join([column, *(c for c in TABLES[table][1] if c != column)])
+        out: dict[str, list[tuple]] = {k: [] for k in keys}
+        for row in self.conn.execute(
+                f"SELECT {', '.join(columns)} FROM {table} WHERE {column} IN "
+                f"(SELECT value FROM json_each(?)) ORDER BY {order}", [json.dumps(keys)]):
+            out[row[at]].append(row)
+        return out
+
+    def _seal(self, tables: Iterable[str], column: str, keys: list[str]) -> None:
+        """Store the digest of each key's rows in each table (an empty table part too)."""
+        for table in tables:
+            grouped = self._grouped(table, column, keys)
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO seals (tbl, key, digest) VALUES (?, ?, ?)",
+                [(table, k, seal(table, k, rows)) for k, rows in grouped.items()])
+
+    def _checked(self, table: str, column: str, keys: list[str]) -> list[dict[str, Any]]:
+        """Every row of `table` for these keys (in key, then primary-key order), once each
+        key's rows match the seal stored when they were written (Tampered otherwise)."""
+        grouped = self._grouped(table, column, keys)
+        seals = dict(self.conn.execute(
+            "SELECT key, digest FROM seals WHERE tbl = ? AND key IN "
+            "(SELECT value FROM json_each(?))", [table, json.dumps(keys)]))
+        names = list(TABLES[table][0])
+        out = []
+        for key, rows in grouped.items():
+            if seals.get(key) != seal(table, key, rows):
+                raise Tampered(f"table {table}, {column} {key!r},")
+            out += [dict(zip(names, row, strict=True)) for row in rows]
+        return out
+
+    def _all_checked(self, table: str, column: str) -> list[dict[str, Any]]:
+        """Every row of a table of ventures or programs (`_check_state` has bound their
+        list), checked."""
+        keys = [k for (k,) in self.conn.execute(f"SELECT {column} FROM {table} "
+                                                f"ORDER BY {column}")]
+        return self._checked(table, column, keys)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -365,32 +513,36 @@ class ReadModel:
     def _moneys(self, roi_rows: list[dict[str, Any]], flows_for: set[str]) -> dict[str, Money]:
         """Money per venture of `roi_rows`; the dated flows (for the irr) only of `flows_for`."""
         flows: dict[str, list[tuple[str, str]]] = {}
-        if flows_for:
-            for venture, on, amount in self.conn.execute(
-                    "SELECT venture, date, amount FROM roi_flows WHERE venture IN "
-                    "(SELECT value FROM json_each(?)) ORDER BY venture, date",
-                    [json.dumps(sorted(flows_for))]):
-                flows.setdefault(venture, []).append((on, amount))
+        for r in self._checked("roi_flows", "venture", sorted(flows_for)):
+            flows.setdefault(r["venture"], []).append((r["date"], r["amount"]))
         return {r["venture"]: money_of(r, flows.get(r["venture"], [])) for r in roi_rows}
+
+    def _selected_ventures(self, selection: Selection) -> list[dict[str, Any]]:
+        """The `ventures` rows of a selection, checked (all are read: a row whose program
+        was changed would otherwise just drop out of a program's report)."""
+        rows = self._all_checked("ventures", "venture")
+        if selection.venture is not None:
+            return [r for r in rows if r["venture"] == selection.venture]
+        if selection.program is not None:
+            return [r for r in rows if r["program"] == selection.program]
+        return rows
 
     def _folded(self, kind: str, selection: Selection) -> Folded:
         """The folds kept in the tables, with the parts `kind` needs (targets, timeline)."""
-        programs = {r["program"]: program_info(r) for r in self._rows("programs", "program")}
-        where, params = _selected(selection)
-        infos = self._rows("ventures", "venture", where, params)
-
-        def parts(table: str, order: str) -> dict[str, list[dict[str, Any]]]:
-            return group(self._rows(table, order, where, params))
-
+        programs = {r["program"]: program_info(r)
+                    for r in self._all_checked("programs", "program")}
+        infos = self._selected_ventures(selection)
+        keys = [r["venture"] for r in infos]
         targets: dict[str, list[dict[str, Any]]] = {}
         actuals: dict[tuple[str, str], list[dict[str, Any]]] = {}
         timeline: dict[str, list[dict[str, Any]]] = {}
         if kind == "targets":
-            targets = parts("targets", "venture, metric")
-            for r in self._rows("target_actuals", "venture, metric, year", where, params):
+            targets = group(self._checked("targets", "venture", keys))
+            for r in self._checked("target_actuals", "venture", keys):
                 actuals.setdefault((r["venture"], r["metric"]), []).append(r)
         elif kind == "timeline":
-            timeline = parts("timeline", "venture, date, position")
+            timeline = group(sorted(self._checked("timeline", "venture", keys),
+                                    key=lambda r: (r["venture"], r["date"], r["position"])))
         else:
             raise ReportError(f"unknown report {kind!r}")
         ventures = {}
@@ -408,8 +560,14 @@ class ReadModel:
 
     def report(self, kind: str, *, as_of: date, program: str | None = None,
                venture: str | None = None) -> dict[str, Any]:
-        """A report from the read model as it stands (call `catch_up` first)."""
-        selection = Selection(program, venture)
+        """A report from the read model as it stands (call `catch_up` first); every row it
+        reads is checked against its digest."""
+        with self._guard():
+            self._check_state()
+            return self._report(kind, as_of, Selection(program, venture))
+
+    def _report(self, kind: str, as_of: date, selection: Selection) -> dict[str, Any]:
+        program, venture = selection.program, selection.venture
         if program is not None or venture is not None:  # (slugs only: suggestions need all)
             selection.check(dict(self.conn.execute("SELECT program, 1 FROM programs")),
                             dict(self.conn.execute("SELECT venture, program FROM ventures")))
@@ -419,6 +577,9 @@ class ReadModel:
                 return self._roi(selection, as_of)
             return document(kind, self._folded(kind, selection), as_of=as_of, known_at=None,
                             selection=selection)
+        (count,) = self.conn.execute("SELECT count(*) FROM facts").fetchone()
+        if count != self.position():
+            raise Tampered("table facts (rows missing or added)")
         if venture is not None or program is not None:
             home = program or Owners(self.conn).program_of(venture or "")
             members = self._venture_facts(
@@ -435,26 +596,31 @@ class ReadModel:
         date are in `irr_cache`, the others are solved now (from the dated flows of only
         the ventures they need) and kept."""
         day = as_of.isoformat()
-        cached: dict[str, Rate] = {
-            key: (None if irr is None else Decimal(irr), note)
-            for key, irr, note in self.conn.execute(
-                "SELECT key, irr, irr_note FROM irr_cache WHERE as_of = ?", [day])}
-        where, params = _selected(selection)
-        figures = ", ".join(f"NULL AS {f}" if f in ("irr", "irr_note") else f for f in ROI_FIELDS)
-        ventures = self._select(f"SELECT venture, program, currency, {figures} "
-                                f"FROM roi_ventures {where} ORDER BY venture", params)
-        programs = [] if selection.venture is not None else self._select(
-            f"SELECT program, currency, {figures} FROM roi_programs "
-            + ("WHERE program = ? " if selection.program is not None else "")
-            + "ORDER BY program", [] if selection.program is None else [selection.program])
+        cached: dict[str, Rate] = {}
+        for key, irr, note, digest in self.conn.execute(
+                "SELECT key, irr, irr_note, digest FROM irr_cache WHERE as_of = ?", [day]):
+            if digest != seal("irr_cache", key, day, irr, note):
+                raise Tampered(f"table irr_cache, key {key!r},")
+            cached[key] = (None if irr is None else Decimal(irr), note)
+        keys = [r["venture"] for r in self._selected_ventures(selection)]
+
+        def figures(row: dict[str, Any], *names: str) -> dict[str, Any]:
+            return {**{n: row[n] for n in names},
+                    **{f: None if f in ("irr", "irr_note") else row[f] for f in ROI_FIELDS}}
+
+        ventures = [figures(r, "venture", "program", "currency")
+                    for r in self._checked("roi_ventures", "venture", keys)]
+        programs = [] if selection.venture is not None else [
+            figures(r, "program", "currency")
+            for r in self._all_checked("roi_programs", "program")
+            if selection.program in (None, r["program"])]
         solved = self._solve(ventures, programs, cached, as_of)
         rates = cached | solved
         disputed: dict[str, list[dict[str, Any]]] = {}
-        for row in self._select(  # only the disputes that count are shown
-                f"SELECT venture, {', '.join(DISPUTE_FIELDS)} FROM claims "
-                f"{where + ' AND' if where else 'WHERE'} claims > 1 AND used = 1 "
-                "ORDER BY venture, period", params):
-            disputed.setdefault(row.pop("venture"), []).append(row)
+        for row in self._checked("claims", "venture", keys):
+            if row["claims"] > 1 and row["used"] == 1:  # only the disputes that count
+                disputed.setdefault(row["venture"], []).append(
+                    {f: row[f] for f in DISPUTE_FIELDS})
         for kind, rows in (("venture", ventures), ("program", programs)):
             for row in rows:
                 irr, row["irr_note"] = rates[f"{kind}:{row[kind]}"]
@@ -466,9 +632,10 @@ class ReadModel:
             with self._transaction():  # one as-of date kept: today's, usually
                 self.conn.execute("DELETE FROM irr_cache WHERE as_of != ?", [day])
                 self._insert("irr_cache", [
-                    {"key": k, "as_of": day, "irr": None if irr is None else str(irr),
-                     "irr_note": note} for k, (irr, note) in sorted(solved.items())],
-                    ignore=True)
+                    {"key": k, "as_of": day, "irr": text, "irr_note": note,
+                     "digest": seal("irr_cache", k, day, text, note)}
+                    for k, (irr, note) in sorted(solved.items())
+                    for text in [None if irr is None else str(irr)]], ignore=True)
         return doc
 
     def _solve(self, ventures: list[dict[str, Any]], programs: list[dict[str, Any]],
@@ -583,22 +750,114 @@ def _create_index(table: str, columns: tuple[str, ...], unique: bool) -> str:
             f"{_index_name(table, columns)} ON {table} ({', '.join(columns)})")
 
 
-def _selected(selection: Selection) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) picking a selection's rows of a per-venture
-    table."""
-    if selection.venture is not None:
-        return "WHERE venture = ?", [selection.venture]
-    if selection.program is not None:
-        return "WHERE venture IN (SELECT venture FROM ventures WHERE program = ?)", \
-            [selection.program]
-    return "", []
-
-
 def group(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         out.setdefault(r["venture"], []).append(r)
     return out
+
+
+def check_path(path: str, store_url: str | None) -> None:
+    """Refuse a read model path that is the ledger, or its validation index (same path,
+    or the same file under another name): the read model would write its tables there."""
+    if path == ":memory:" or store_url is None:
+        return
+    others = {"the validation index": index.index_path(path)}
+    if not is_postgres(store_url):
+        others = {"the ledger": store_url,
+                  "the ledger's validation index": index.index_path(read_model_path(store_url)),
+                  **others}
+    for name, other in others.items():
+        if os.path.realpath(path) == os.path.realpath(other) or (
+                os.path.exists(path) and os.path.exists(other)
+                and os.path.samefile(path, other)):
+            raise ReportError(f"--read-model {path} is {name} ({other}): the read model needs "
+                              "a file of its own")
+
+
+def _sealed_file(path: str) -> bool:
+    """Whether the file starts as a read model that outcomes marked (so a damaged one
+    may be replaced: it only ever holds what the events give again)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError:
+        return False
+    return head.startswith(SQLITE_HEADER) and head[68:72] == APPLICATION_ID.to_bytes(4, "big")
+
+
+def _discard(path: str) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with suppress(FileNotFoundError):
+            os.remove(path + suffix)
+
+
+def using(store: EventSource, path: str, use: Callable[[ReadModel], T]) -> T:
+    """Open the read model at `path` for this store and `use` it. A damaged file that
+    outcomes marked as its read model is deleted and built again; any other refusal is
+    one line (ReportError)."""
+    check_path(path, getattr(store, "url", None))
+    try:
+        with ReadModel(path) as model:
+            return use(model)
+    except Damaged:
+        if not _sealed_file(path):
+            raise
+    _discard(path)
+    with ReadModel(path) as model:
+        return use(model)
+
+
+def rebuild(store: EventSource, path: str) -> int:
+    """`outcomes rebuild`: drop the read model at `path` and build it again."""
+    return using(store, path, lambda model: model.rebuild(store))
+
+
+def compare(store: EventSource, path: str) -> tuple[int, str | None]:
+    """`outcomes rebuild --check`: catch the read model up, build a fresh one from the
+    events in a temporary folder, and compare them table by table. Returns the number
+    of events and the first difference (None: identical)."""
+
+    def check(model: ReadModel) -> tuple[int, str | None]:
+        model.catch_up(store)
+        with tempfile.TemporaryDirectory() as folder, \
+                ReadModel(os.path.join(folder, "fresh.read.db")) as fresh:
+            fresh.catch_up(store)
+            with model._guard():
+                return fresh.position(), first_difference(model, fresh)
+
+    return using(store, path, check)
+
+
+def first_difference(model: ReadModel, fresh: ReadModel) -> str | None:
+    """The first row where `model` differs from `fresh`, in table then key order."""
+    for name, (columns, pk) in TABLES.items():
+        order = ", ".join(pk)
+        mine = model.conn.execute(f"SELECT * FROM {name} ORDER BY {order}")
+        want = fresh.conn.execute(f"SELECT * FROM {name} ORDER BY {order}")
+        names = list(columns)
+        for got, expected in itertools.zip_longest(mine, want):
+            if got == expected:
+                continue
+            if got is None or expected is None or got[:len(pk)] != expected[:len(pk)]:
+                row = expected if got is None or (expected is not None and
+                                                  _key(expected, pk) < _key(got, pk)) else got
+                state = "is missing" if row is expected else "should not be there"
+                return f"table {name}, row {_key(row, pk)}: {state}"
+            wrong = next(n for n, a, b in zip(names, got, expected, strict=True) if a != b)
+            at = names.index(wrong)
+            return (f"table {name}, row {_key(got, pk)}: {wrong} is {_short(got[at])} where "
+                    f"the events give {_short(expected[at])}")
+    return None
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _key(row: tuple, pk: tuple[str, ...]) -> tuple:
+    return tuple(row[: len(pk)])
 
 
 def report_from(store: EventSource, path: str, kind: str, *, as_of: date,
@@ -610,7 +869,9 @@ def report_from(store: EventSource, path: str, kind: str, *, as_of: date,
         return replay_report(kind, store.read(), as_of=as_of, known_at=known_at,
                              program=program, venture=venture)
     now = clock.now()  # the moment this report reflects: what `--known-at` replays later
-    with ReadModel(path) as model:
+
+    def answer(model: ReadModel) -> dict[str, Any]:
         model.catch_up(store)
-        doc = model.report(kind, as_of=as_of, program=program, venture=venture)
-    return doc | {"known_at": format_timestamp(now)}
+        return model.report(kind, as_of=as_of, program=program, venture=venture)
+
+    return using(store, path, answer) | {"known_at": format_timestamp(now)}

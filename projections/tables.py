@@ -1,13 +1,20 @@
 """The read model's tables: their columns, and the folds written to rows and read back.
 
 Amounts are TEXT holding exact decimals (as in the JSON), with INTEGER `*_cents` columns
-beside the main roi amounts for SQL sums (SUM over TEXT would go through float). Rows
-read back rebuild exactly the fold that was written, so a report answered from these
-tables is the report `build_report` computes from the events.
+beside the main roi amounts for SQL sums and sorting (SUM over TEXT would go through
+float); a `_cents` column is NULL where the amount is beyond SQLite's 64-bit integers
+(over 92 233 720 368 547 758.07), and the TEXT column still holds it exactly. Rows read
+back rebuild exactly the fold that was written, so a report answered from these tables is
+the report `build_report` computes from the events.
+
+Every facts row and irr_cache row carries a `digest` of its other columns, and the
+derived rows of each venture and program are sealed table by table (`seals`): see
+`seal` and docs/integrity.md, "The read model".
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from decimal import Decimal
@@ -21,7 +28,7 @@ from projections.roi import Money, combine, evaluate
 from projections.targets import Actual, Target, TargetFacts
 from projections.timeline import TimelineRow
 
-SCHEMA_VERSION = "6"  # bump when a table changes: read models rebuild
+SCHEMA_VERSION = "7"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
 
 # The figures of a return-on-investment row, for a venture and for a program alike.
@@ -36,7 +43,7 @@ ROI_COLUMNS = {"public_committed": TEXT, "public_granted": TEXT, "private_grante
 TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "facts": ({"position": INT, "id": TEXT, "type": TEXT, "venture": TEXT, "program": TEXT,
                "amends": TEXT, "occurred_on": TEXT, "recorded_at": TEXT,
-               "recorded_by": TEXT, "data": TEXT}, ("position",)),
+               "recorded_by": TEXT, "data": TEXT, "digest": TEXT}, ("position",)),
     "fact_ventures": ({"position": INT, "venture": TEXT}, ("position", "venture")),
     "programs": ({"program": TEXT, "name": TEXT, "funder": TEXT, "currency": TEXT,
                   "budget": TEXT, "registered_on": TEXT, "source": TEXT}, ("program",)),
@@ -70,11 +77,14 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "tracking": ({"name": TEXT, "position": INT}, ("name",)),
     "meta": ({"key": TEXT, "value": TEXT}, ("key",)),
     "dirty": ({"kind": TEXT, "key": TEXT}, ("kind", "key")),
+    # one digest per (table, venture or program): `seal` of the key's rows in that table
+    "seals": ({"tbl": TEXT, "key": TEXT, "digest": TEXT}, ("tbl", "key")),
 }
 # Not part of the read model's content (a rebuild starts it empty): XIRRs already solved,
 # for one as-of date, per "venture:SLUG" / "program:SLUG".
 CACHES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
-    "irr_cache": ({"key": TEXT, "as_of": TEXT, "irr": TEXT, "irr_note": TEXT},
+    "irr_cache": ({"key": TEXT, "as_of": TEXT, "irr": TEXT, "irr_note": TEXT,
+                   "digest": TEXT},
                   ("key", "as_of")),
 }
 INDEXES = [("facts", ("id",), True), ("facts", ("venture", "program"), False),
@@ -84,6 +94,22 @@ INDEXES = [("facts", ("id",), True), ("facts", ("venture", "program"), False),
 # Tables holding one venture's fold, replaced whole when the venture changes.
 VENTURE_TABLES = ("ventures", "roi_ventures", "roi_flows", "claims", "revenue_years",
                   "targets", "target_actuals", "timeline")
+PROGRAM_TABLES = ("programs", "roi_programs")
+CENTS_RANGE = range(-(2 ** 63), 2 ** 63)  # SQLite's INTEGER
+
+
+class Tampered(Exception):
+    """A row of the read model does not match its digest: changed outside outcomes."""
+
+
+_SEAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def seal(*parts: Any) -> str:
+    """SHA-256 (hex) of the canonical JSON of `parts`: rows as SQLite returns them
+    (tuples of text, integers, floats and NULLs), so a digest is computed the same way
+    when rows are written (read back) and when a report reads them."""
+    return hashlib.sha256(_SEAL.encode(parts).encode()).hexdigest()
 
 
 def _d(text: str | None) -> Decimal | None:
@@ -98,18 +124,23 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _cents(value: Decimal) -> int:
-    return int(to_cents(value) * 100)
+def _cents(value: Decimal) -> int | None:
+    """Whole cents for SQL sums and sorting; None beyond SQLite's 64-bit integers (the
+    exact amount is in the TEXT column beside it)."""
+    cents = int(to_cents(value) * 100)
+    return cents if cents in CENTS_RANGE else None
 
 
 # -- facts --------------------------------------------------------------------------------
 
 def fact_row(event: Event, venture: str | None, program: str | None) -> dict[str, Any]:
-    return {"position": event.position, "id": event.id, "type": event.type,
-            "venture": venture, "program": program, "amends": event.get("event"),
-            "occurred_on": event.occurred_on.isoformat(),
-            "recorded_at": event.recorded_at.isoformat(), "recorded_by": event.recorded_by,
-            "data": _DATA.encode(event.wire_fields())}
+    row = {"position": event.position, "id": event.id, "type": event.type,
+           "venture": venture, "program": program, "amends": event.get("event"),
+           "occurred_on": event.occurred_on.isoformat(),
+           "recorded_at": event.recorded_at.isoformat(), "recorded_by": event.recorded_by,
+           "data": _DATA.encode(event.wire_fields())}
+    row["digest"] = seal("facts", *row.values())
+    return row
 
 
 _DATA = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # made once: json.dumps
@@ -117,16 +148,20 @@ _DATA = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # made once: json.
 
 
 def fact_event(row: dict[str, Any]) -> Event:
-    return fact_from(row["position"], row["id"], row["type"], row["recorded_at"],
-                     row["recorded_by"], row["data"])
+    return fact_from(*row.values())
 
 
-FACT_COLUMNS = "f.position, f.id, f.type, f.recorded_at, f.recorded_by, f.data"  # fact_from's
+FACT_COLUMNS = ", ".join(f"f.{c}" for c in TABLES["facts"][0])  # fact_from's arguments
 
 
-def fact_from(position: int, event_id: str, type_: str, recorded_at: str, recorded_by: str,
-              data: str) -> Event:
-    """The event a facts row holds (a tuple of FACT_COLUMNS: no dict per row)."""
+def fact_from(position: int, event_id: str, type_: str, venture: str | None,
+              program: str | None, amends: str | None, occurred_on: str, recorded_at: str,
+              recorded_by: str, data: str, digest: str) -> Event:
+    """The event a facts row holds (a tuple of FACT_COLUMNS: no dict per row), once its
+    digest is checked."""
+    if digest != seal("facts", position, event_id, type_, venture, program, amends,
+                      occurred_on, recorded_at, recorded_by, data):
+        raise Tampered(f"facts row at position {position}")
     return Event.from_wire(position, event_id, type_, stored_time(recorded_at), recorded_by,
                            json.loads(data))
 
