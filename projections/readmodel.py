@@ -57,6 +57,7 @@ from projections.tables import (
     FACT_COLUMNS,
     INDEXES,
     PROGRAM_TABLES,
+    REPORTED_ROWS,
     SCHEMA_VERSION,
     TABLES,
     VENTURE_TABLES,
@@ -457,15 +458,17 @@ class ReadModel:
     # -- digests --------------------------------------------------------------------------
 
     def _grouped(self, table: str, column: str, keys: list[str]) -> dict[str, list[tuple]]:
-        """The rows of `table` whose `column` is one of `keys`, as SQLite returns them,
-        grouped by key, in primary-key order."""
+        """The rows of `table` that reports read (REPORTED_ROWS) whose `column` is one of
+        `keys`, as SQLite returns them, grouped by key, in primary-key order."""
         columns = list(TABLES[table][0])
         at = columns.index(column)
         order = ", ".join([column, *(c for c in TABLES[table][1] if c != column)])
+        reported = f"AND {REPORTED_ROWS[table]} " if table in REPORTED_ROWS else ""
         out: dict[str, list[tuple]] = {k: [] for k in keys}
         for row in self.conn.execute(
                 f"SELECT {', '.join(columns)} FROM {table} WHERE {column} IN "
-                f"(SELECT value FROM json_each(?)) ORDER BY {order}", [json.dumps(keys)]):
+                f"(SELECT value FROM json_each(?)) {reported}ORDER BY {order}",
+                [json.dumps(keys)]):
             out[row[at]].append(row)
         return out
 
@@ -617,10 +620,8 @@ class ReadModel:
         solved = self._solve(ventures, programs, cached, as_of)
         rates = cached | solved
         disputed: dict[str, list[dict[str, Any]]] = {}
-        for row in self._checked("claims", "venture", keys):
-            if row["claims"] > 1 and row["used"] == 1:  # only the disputes that count
-                disputed.setdefault(row["venture"], []).append(
-                    {f: row[f] for f in DISPUTE_FIELDS})
+        for row in self._checked("claims", "venture", keys):  # the disputes that count
+            disputed.setdefault(row["venture"], []).append({f: row[f] for f in DISPUTE_FIELDS})
         for kind, rows in (("venture", ventures), ("program", programs)):
             for row in rows:
                 irr, row["irr_note"] = rates[f"{kind}:{row[kind]}"]
@@ -848,6 +849,23 @@ def first_difference(model: ReadModel, fresh: ReadModel) -> str | None:
             at = names.index(wrong)
             return (f"table {name}, row {_key(got, pk)}: {wrong} is {_short(got[at])} where "
                     f"the events give {_short(expected[at])}")
+    return _cache_difference(model, fresh)
+
+
+def _cache_difference(model: ReadModel, fresh: ReadModel) -> str | None:
+    """The first irr kept in `model` that `fresh` does not solve the same way (for the
+    dates a report reads the cache: on or after the last recording date)."""
+    last = fresh.last_recorded_on()
+    days = [d for (d,) in model.conn.execute("SELECT DISTINCT as_of FROM irr_cache")
+            if last is None or date.fromisoformat(d) >= last]
+    for day in days:
+        fresh.report("roi", as_of=date.fromisoformat(day))
+    want = {tuple(r[:2]): r for r in fresh.conn.execute("SELECT * FROM irr_cache")}
+    for row in model.conn.execute("SELECT * FROM irr_cache ORDER BY key, as_of"):
+        if row[1] in days and want.get(tuple(row[:2])) != row:
+            expected = want.get(tuple(row[:2]))
+            return (f"table irr_cache, row {tuple(row[:2])}: irr is {_short(row[2])} where the "
+                    f"events give {_short(expected and expected[2])}")
     return None
 
 

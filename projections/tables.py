@@ -95,6 +95,9 @@ INDEXES = [("facts", ("id",), True), ("facts", ("venture", "program"), False),
 VENTURE_TABLES = ("ventures", "roi_ventures", "roi_flows", "claims", "revenue_years",
                   "targets", "target_actuals", "timeline")
 PROGRAM_TABLES = ("programs", "roi_programs")
+# The rows of a table that reports read, where not all (the roi report shows the disputed
+# claims only): what a seal covers, so a report checks no more than it reads.
+REPORTED_ROWS = {"claims": "claims > 1 AND used = 1"}
 CENTS_RANGE = range(-(2 ** 63), 2 ** 63)  # SQLite's INTEGER
 
 
@@ -102,14 +105,12 @@ class Tampered(Exception):
     """A row of the read model does not match its digest: changed outside outcomes."""
 
 
-_SEAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def seal(*parts: Any) -> str:
-    """SHA-256 (hex) of the canonical JSON of `parts`: rows as SQLite returns them
-    (tuples of text, integers, floats and NULLs), so a digest is computed the same way
-    when rows are written (read back) and when a report reads them."""
-    return hashlib.sha256(_SEAL.encode(parts).encode()).hexdigest()
+    """SHA-256 (hex) of `parts` written as Python writes them (repr): rows as SQLite
+    returns them, tuples of text, integers, floats and None, so a digest is computed the
+    same way when rows are written (read back) and when a report reads them. (repr is
+    unambiguous for these types, and twice as fast as JSON.)"""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _d(text: str | None) -> Decimal | None:
