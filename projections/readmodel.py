@@ -126,11 +126,14 @@ class ReadModel:
         self.path = path
         self.processed = 0  # events applied by this object (for tests and progress)
         self._db: Any = None
+        if os.path.isdir(path):
+            raise ReportError(f"read model {path} is a folder: pass --read-model with a file")
         if path != ":memory:" and os.path.isfile(path) and not _writable(path):
             raise ReportError(f"read model {path} is read-only for you: pass --read-model "
                               "PATH to a file you can write, or report from the events alone "
                               "with --known-at")
-        self.conn = sqlite3.connect(path, check_same_thread=False)  # as sqlite-utils does
+        with self._guard():
+            self.conn = sqlite3.connect(path, check_same_thread=False)  # as sqlite-utils
         try:
             with self._guard():
                 self._check_ours()

@@ -249,6 +249,15 @@ def test_a_read_only_read_model_is_refused_in_one_line(outcomes, tmp_path, monke
     assert outcomes("report", "roi", "--known-at", "2099-01-01").exit_code == 0
 
 
+@pytest.mark.backends("sqlite")
+def test_a_read_model_path_that_cannot_be_opened_is_one_line(outcomes, tmp_path):
+    assert outcomes("import", jsonl(tmp_path / "a.jsonl", small())).exit_code == 0
+    for path, words in ((tmp_path, "is a folder"),
+                        (tmp_path / "missing" / "x.read.db", "unable to open database file")):
+        for command in (["report", "roi"], ["rebuild"]):
+            refused(outcomes("--read-model", str(path), *command), f"read model {path}", words)
+
+
 # -- amounts beyond 64-bit cents ----------------------------------------------------------------
 
 
