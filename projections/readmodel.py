@@ -569,8 +569,13 @@ class ReadModel:
         """A report from the read model as it stands (call `catch_up` first); every row it
         reads is checked against its digest."""
         with self._guard():
-            self._check_state()
-            return self._report(kind, as_of, Selection(program, venture))
+            self.conn.execute("BEGIN")  # one snapshot: the rows of one committed state
+            try:
+                self._check_state()
+                return self._report(kind, as_of, Selection(program, venture))
+            finally:
+                if self.conn.in_transaction:
+                    self.conn.commit()
 
     def _report(self, kind: str, as_of: date, selection: Selection) -> dict[str, Any]:
         program, venture = selection.program, selection.venture
@@ -602,6 +607,7 @@ class ReadModel:
         date are in `irr_cache`, the others are solved now (from the dated flows of only
         the ventures they need) and kept."""
         day = as_of.isoformat()
+        state = self._meta("seal")
         cached: dict[str, Rate] = {}
         for key, irr, note, digest in self.conn.execute(
                 "SELECT key, irr, irr_note, digest FROM irr_cache WHERE as_of = ?", [day]):
@@ -633,7 +639,10 @@ class ReadModel:
                     row["disputes"] = disputed.get(row["venture"], [])
         doc = {**header(as_of, None), "ventures": ventures, "programs": programs}
         if solved:
+            self.conn.commit()  # everything is read: end the snapshot, then write
             with self._transaction():  # one as-of date kept: today's, usually
+                if self._meta("seal") != state:  # caught up meanwhile: these are stale
+                    return doc
                 self.conn.execute("DELETE FROM irr_cache WHERE as_of != ?", [day])
                 self._insert("irr_cache", [
                     {"key": k, "as_of": day, "irr": text, "irr_note": note,

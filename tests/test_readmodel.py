@@ -402,3 +402,30 @@ def test_irrs_are_solved_once_per_date_until_the_venture_changes(store, tmp_path
                                                                as_of=tomorrow)
     assert len(solved) == 8  # another date: solved again (only one date is kept)
     assert {r["as_of"] for r in model.db["irr_cache"].rows} == {tomorrow.isoformat()}
+
+
+def test_a_report_reads_one_state_while_another_process_catches_up(store, tmp_path,
+                                                                     monkeypatch):
+    """A report reads rows and their seals in one snapshot: a catch-up committed between
+    two of its reads neither fails its checks nor mixes two states into one document, and
+    the irrs solved for the old state are not cached for the new one."""
+    append(store, FIRST)
+    path = str(tmp_path / "read.db")
+    reader, writer = ReadModel(path), ReadModel(path)
+    reader.catch_up(store)
+    want = build_report("roi", store.read(), as_of=date.today())
+    append(store, REST)
+    grouped = ReadModel._grouped
+    calls = []
+
+    def meanwhile(self, *args):
+        rows = grouped(self, *args)
+        if self is reader and not calls:
+            calls.append(writer.catch_up(store))  # commits between the rows and the seals
+        return rows
+
+    monkeypatch.setattr(ReadModel, "_grouped", meanwhile)
+    assert reader.report("roi", as_of=date.today()) == want
+    assert calls == [len(REST)]
+    assert reader.report("roi", as_of=date.today()) == build_report(
+        "roi", store.read(), as_of=date.today())
