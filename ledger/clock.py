@@ -57,3 +57,8 @@ def parse_timestamp(text: str) -> dt.datetime:
     except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
         raise ValueError(f"timestamp {text!r} is out of range in UTC (years 0001 to 9999)"
                          ) from None
+
+
+# How far a recording time may be ahead of this machine's clock before it is distrusted:
+# the clocks of writers sharing a ledger may disagree a little (Kerberos allows 5 minutes).
+SKEW = dt.timedelta(minutes=5)

@@ -17,23 +17,39 @@ import random
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlparse
 
 from ledger.errors import LedgerError
+from ledger.integrity import root_hex
 from ledger.model import Event
 from ledger.state import ENTITY_EVENTS, Entry, LedgerState
 from ledger.store import EventStore, is_postgres, to_event
 
+VERSION = "2"  # what the index keeps and how; an index of another version starts over
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS ledger_index_meta (key TEXT PRIMARY KEY, value TEXT)",
     "CREATE TABLE IF NOT EXISTS ledger_index_entries (id TEXT PRIMARY KEY, position INTEGER, "
-    "type TEXT, digest TEXT, retracted INTEGER, corrections TEXT)",
+    "type TEXT, digest TEXT, retracted INTEGER, corrections TEXT, tag TEXT)",
     "CREATE TABLE IF NOT EXISTS ledger_index_entities (kind TEXT, slug TEXT, event TEXT, "
-    "PRIMARY KEY (kind, slug))",
+    "tag TEXT, PRIMARY KEY (kind, slug))",
 ]
+TABLES = ("meta", "entries", "entities")
+
+
+class IndexAltered(Exception):
+    """A row of the index is not one the tool wrote: the write starts over without it."""
+
+
+def _tag(*values: object) -> str:
+    """A checksum of one row's values: a row edited or forged by hand (say, a closure's
+    row deleted, or an event's `retracted` flag cleared) no longer matches its tag, and
+    the index is rebuilt from the events (see docs/design.md)."""
+    text = "\x1f".join(map(str, values))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def read_model_path(store_url: str, override: str | None = None) -> str:
@@ -119,10 +135,12 @@ class IndexedEntries(MutableMapping[str, Entry]):
     def __getitem__(self, key: str) -> Entry:
         if key in self.buffer:
             return self.buffer[key]
-        row = self.con.execute("SELECT position, type, digest, retracted, corrections FROM "
-                               "ledger_index_entries WHERE id = ?", (key,)).fetchone()
+        row = self.con.execute("SELECT position, type, digest, retracted, corrections, tag "
+                               "FROM ledger_index_entries WHERE id = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(key)
+        if row[5] != _tag(key, *row[:5]):
+            raise IndexAltered(f"entry {key!r}")
         corrections = [int(p) for p in row[4].split(",")] if row[4] else []
         return Entry(row[0], row[1], row[2], bool(row[3]), corrections)
 
@@ -133,9 +151,8 @@ class IndexedEntries(MutableMapping[str, Entry]):
 
     def flush(self) -> None:
         self.con.executemany(
-            "INSERT OR REPLACE INTO ledger_index_entries VALUES (?, ?, ?, ?, ?, ?)",
-            ((key, e.position, e.type, e.digest, int(e.retracted),
-              ",".join(map(str, e.corrections))) for key, e in self.buffer.items()))
+            "INSERT OR REPLACE INTO ledger_index_entries VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (_entry_row(key, e) for key, e in self.buffer.items()))
         self.buffer.clear()
 
     def __delitem__(self, key: str) -> None:
@@ -146,6 +163,11 @@ class IndexedEntries(MutableMapping[str, Entry]):
 
     def __len__(self) -> int:
         raise TypeError("the ledger index is not meant to be counted")
+
+
+def _entry_row(key: str, e: Entry) -> tuple[object, ...]:
+    row = (key, e.position, e.type, e.digest, int(e.retracted), ",".join(map(str, e.corrections)))
+    return (*row, _tag(*row))
 
 
 class PendingEvents(MutableMapping[int, Event]):
@@ -190,27 +212,33 @@ class PendingEvents(MutableMapping[int, Event]):
         self.con.execute("DELETE FROM pending")
 
 
-class IndexedEntities(MutableMapping[str, Event]):
-    """Programs, ventures or closures by slug, read on demand; changes saved at commit."""
+class IndexedEntities(MutableMapping[str, Any]):
+    """Programs, ventures, closures (events) or activity (dates) by slug, read on demand;
+    changes saved at commit."""
 
     def __init__(self, con: sqlite3.Connection, kind: str) -> None:
         self.con, self.kind = con, kind
-        self.changed: dict[str, Event | None] = {}  # None: deleted
+        self.changed: dict[str, Any] = {}  # None: deleted
+        self.load: Callable[[str], Any] = json.loads if kind == "activity" else _event_from_json
+        self.dump: Callable[[Any], str] = json.dumps if kind == "activity" else \
+            (lambda event: json.dumps(event.to_log()))
 
-    def __getitem__(self, slug: str) -> Event:
+    def __getitem__(self, slug: str) -> Any:
         if slug in self.changed:
-            event = self.changed[slug]
-            if event is None:
+            value = self.changed[slug]
+            if value is None:
                 raise KeyError(slug)
-            return event
-        row = self.con.execute("SELECT event FROM ledger_index_entities WHERE kind = ? AND "
-                               "slug = ?", (self.kind, slug)).fetchone()
+            return value
+        row = self.con.execute("SELECT event, tag FROM ledger_index_entities WHERE kind = ? "
+                               "AND slug = ?", (self.kind, slug)).fetchone()
         if row is None:
             raise KeyError(slug)
-        return _event_from_json(row[0])
+        if row[1] != _tag(self.kind, slug, row[0]):
+            raise IndexAltered(f"{self.kind} {slug!r}")
+        return self.load(row[0])
 
-    def __setitem__(self, slug: str, event: Event) -> None:
-        self.changed[slug] = event
+    def __setitem__(self, slug: str, value: Any) -> None:
+        self.changed[slug] = value
 
     def __delitem__(self, slug: str) -> None:
         self[slug]  # KeyError if absent
@@ -226,14 +254,19 @@ class IndexedEntities(MutableMapping[str, Event]):
         return sum(1 for _ in self)
 
     def save(self) -> None:
-        for slug, event in self.changed.items():
-            if event is None:
+        for slug, value in self.changed.items():
+            if value is None:
                 self.con.execute("DELETE FROM ledger_index_entities WHERE kind = ? AND "
                                  "slug = ?", (self.kind, slug))
             else:
+                text = self.dump(value)
                 self.con.execute("INSERT OR REPLACE INTO ledger_index_entities VALUES "
-                                 "(?, ?, ?)", (self.kind, slug, json.dumps(event.to_log())))
+                                 "(?, ?, ?, ?)", (self.kind, slug, text,
+                                                  _tag(self.kind, slug, text)))
         self.changed.clear()
+
+
+KINDS = (*ENTITY_EVENTS.values(), "activity")
 
 
 class LedgerIndex:
@@ -264,7 +297,12 @@ class LedgerIndex:
         self.con.close()
 
     def begin(self, store: EventStore) -> LedgerState:
-        """Take the index's write lock and return the state caught up with the store."""
+        """Take the index's write lock and return the state caught up with the store.
+
+        An index that does not follow from this store's events (another version of the
+        index, another ledger, a ledger re-created or rewritten, rows edited by hand) is
+        emptied first, and the state is folded again from the events.
+        """
         con = self.con
         try:
             con.execute("BEGIN IMMEDIATE")
@@ -274,21 +312,25 @@ class LedgerIndex:
             raise LedgerError(f"another outcomes command has been writing to this ledger for "
                               f"over {LOCK_SECONDS} s (it holds the lock on {self.path}); "
                               "nothing was recorded: try again once it has finished") from None
+        meta = dict(con.execute("SELECT key, value FROM ledger_index_meta"))
+        if meta.get("version") != VERSION:
+            for table in TABLES:
+                con.execute(f"DROP TABLE IF EXISTS ledger_index_{table}")
+            for statement in SCHEMA:
+                con.execute(statement)
+            meta = {}
+        elif not _follows(con, store, meta):
+            for table in TABLES:
+                con.execute(f"DELETE FROM ledger_index_{table}")
+            meta = {}
         state = LedgerState(lookup=store.event_at, entries=IndexedEntries(con),
                             pending=PendingEvents(con))
-        for kind in ENTITY_EVENTS.values():
+        for kind in KINDS:
             setattr(state, kind, IndexedEntities(con, kind))
-        meta = dict(con.execute("SELECT key, value FROM ledger_index_meta"))
-        if meta and (meta.get("store") != store.location or not _same_history(store, meta)):
-            meta = {}  # another ledger, or a restored or replaced store: start again
         if meta:
             state.position = int(meta["position"])
             state.recorded_at = datetime.fromisoformat(meta["recorded_at"])
-            state.frontier = {int(p): bytes.fromhex(h)
-                              for p, h in json.loads(meta["frontier"]).items()}
-        else:
-            for table in ("meta", "entries", "entities"):
-                con.execute(f"DELETE FROM ledger_index_{table}")
+            state.frontier = _frontier(meta)
         for record in store.records(after=state.position):
             state.apply(to_event(record), bytes.fromhex(record.node))
         return state
@@ -298,13 +340,16 @@ class LedgerIndex:
         con = self.con
         assert isinstance(state.entries, IndexedEntries)
         state.entries.flush()
-        for kind in ENTITY_EVENTS.values():
+        for kind in KINDS:
             entities = getattr(state, kind)
             assert isinstance(entities, IndexedEntities)
             entities.save()
-        meta = {"store": store_url, "position": str(state.position),
+        frontier = {p: h.hex() for p, h in state.frontier.items()}
+        meta = {"version": VERSION, "store": store_url, "position": str(state.position),
                 "recorded_at": state.recorded_at.isoformat() if state.recorded_at else "",
-                "frontier": json.dumps({p: h.hex() for p, h in state.frontier.items()})}
+                "frontier": json.dumps(frontier),
+                "root": root_hex(state.position, state.frontier.__getitem__),
+                "entities": str(_count(con, "entities"))}
         if state.position:
             con.executemany("INSERT OR REPLACE INTO ledger_index_meta VALUES (?, ?)",
                             meta.items())
@@ -315,14 +360,33 @@ class LedgerIndex:
         if self.con.in_transaction:
             self.con.execute("ROLLBACK")
 
+    def reset(self) -> None:
+        """Forget everything (after IndexAltered): the next write folds the events again."""
+        self.rollback()
+        self.con.execute("DELETE FROM ledger_index_meta")
 
-def _same_history(store: EventStore, meta: dict[str, str]) -> bool:
-    """Does the store still hold the event the index was saved at, unchanged?"""
-    position = int(meta["position"])
-    frontier = json.loads(meta["frontier"])
+
+def _frontier(meta: dict[str, str]) -> dict[int, bytes]:
+    return {int(p): bytes.fromhex(h) for p, h in json.loads(meta["frontier"]).items()}
+
+
+def _count(con: sqlite3.Connection, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM ledger_index_{table}").fetchone()[0]
+
+
+def _follows(con: sqlite3.Connection, store: EventStore, meta: dict[str, str]) -> bool:
+    """Does the index still follow from the store's events? Its Merkle root must be the
+    store's root at the index's position (so the events up to there are the ones it
+    folded), and its tables must hold as many rows as it wrote (one entry per event: a
+    row deleted by hand is seen here, a row edited by hand by its tag when read)."""
     try:
-        return store.node(position) == bytes.fromhex(frontier[str(position)])
-    except LookupError:
+        position = int(meta["position"])
+        root = root_hex(position, _frontier(meta).__getitem__)
+        return (meta.get("store") == store.location and root == meta.get("root")
+                and root == root_hex(position, store.node)
+                and _count(con, "entries") == position
+                and _count(con, "entities") == int(meta["entities"]))
+    except (LookupError, ValueError):  # a position the store does not hold; bad meta
         return False
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ledger import clock
 from ledger.errors import ConflictError, LedgerError
-from ledger.index import LedgerIndex
+from ledger.index import IndexAltered, LedgerIndex
 from ledger.model import Event
 from ledger.state import LedgerState
 from ledger.store import EventStore, to_event
@@ -89,7 +89,12 @@ def _record(store: EventStore, source: Items, actor: str, index: LedgerIndex | N
             keep: bool, progress: Callable[[int], None] | None) -> Outcome:
     deadline = time.monotonic() + RETRY_SECONDS
     for attempt in itertools.count(1):
-        outcome = _attempt(store, source, actor, index, keep, progress)
+        try:
+            outcome = _attempt(store, source, actor, index, keep, progress)
+        except IndexAltered:
+            assert index is not None
+            index.reset()  # rows edited behind the tool's back: fold the events again
+            continue
         if outcome is not None:
             return outcome
         # Another writer took the position. A random, growing pause spreads the
@@ -105,9 +110,13 @@ def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | 
              keep: bool, progress: Callable[[int], None] | None) -> Outcome | None:
     """One try: fold, admit and append while streaming; None if another writer won."""
     state = index.begin(store) if index else load_state(store)
-    # Recording times never go backwards along positions, even if the clock does.
     now = clock.now()
-    recorded_at = max(now, state.recorded_at) if state.recorded_at else now
+    try:
+        recorded_at = state.recording_time(now)  # never backwards, never from the future
+    except LedgerError:
+        if index is not None:
+            index.rollback()
+        raise
     outcome = Outcome()
     steps = 0  # progress reported by this attempt: taken back if it has to start again
 
@@ -115,7 +124,7 @@ def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | 
         nonlocal steps
         for location, raw in source():
             try:
-                event = state.admit(raw, recorded_at=recorded_at, actor=actor)
+                event = state.admit(raw, recorded_at=recorded_at, actor=actor, now=now)
             except LedgerError as error:
                 if location:
                     error.at(location)

@@ -12,9 +12,10 @@ import hashlib
 import secrets
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from ledger.clock import SKEW, format_timestamp
 from ledger.errors import FieldError, LedgerError
 from ledger.integrity import canonical_bytes, grow, leaf_hash, node_at
 from ledger.model import Event
@@ -53,6 +54,13 @@ class Entry:
     corrections: list[int] = field(default_factory=list)
 
 
+def restricted(type_name: str) -> bool:
+    """Is this an event that a closed venture refuses after its closure date?"""
+    etype = EVENT_TYPES[type_name]
+    return etype.venture_scoped and not etype.allowed_after_close \
+        and type_name != "VentureClosed"
+
+
 def suggest(word: str, known: Mapping[str, Any] | set[str]) -> str:
     close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.5)
     return f"; did you mean {close[0]!r}?" if close else ""
@@ -74,6 +82,8 @@ class LedgerState:
         self.programs: MutableMapping[str, Event] = {}
         self.ventures: MutableMapping[str, Event] = {}
         self.closures: MutableMapping[str, Event] = {}
+        # venture -> {ISO date: count} of its current events that a closure must not precede
+        self.activity: MutableMapping[str, dict[str, int]] = {}
         self.frontier: dict[int, bytes] = {}  # position -> node, in increasing position
         self._lookup = lookup
         self._batch: MutableMapping[int, Event] = {} if pending is None else pending
@@ -91,9 +101,13 @@ class LedgerState:
         kind = ENTITY_EVENTS.get(event.type)
         if kind is not None:
             getattr(self, kind)[event.fields[SLUG_FIELD[kind]]] = event
+        elif restricted(event.type):
+            self._tally(event, 1)
         elif event.type == "EventRetracted":
             target_id = event.fields["event"]
             target = self.entries[target_id]
+            if restricted(target.type):
+                self._tally(self.current(target_id), -1)
             target.retracted = True
             self.entries[target_id] = target  # write back (the index persists it)
             if target.type == "VentureClosed":
@@ -104,6 +118,10 @@ class LedgerState:
             target_id = event.fields["event"]
             target = self.entries[target_id]
             if event.position not in target.corrections:  # an index may already hold it
+                if restricted(target.type):
+                    before = self.current(target_id)
+                    self._tally(before, -1)
+                    self._tally(before.corrected(event.fields["changes"]), 1)
                 target.corrections.append(event.position)
                 self.entries[target_id] = target  # write back (the index persists it)
             kind = ENTITY_EVENTS.get(target.type)
@@ -111,6 +129,32 @@ class LedgerState:
                 cache, slug = getattr(self, kind), self._slug_of(target)
                 if slug in cache and cache[slug].id == target_id:
                     cache[slug] = cache[slug].corrected(event.fields["changes"])
+
+    def _tally(self, event: Event, step: int) -> None:
+        """Count `event`'s date in its venture's activity (step 1) or take it out (-1)."""
+        venture, day = event.fields["venture"], event.occurred_on.isoformat()
+        dates = dict(self.activity.get(venture, {}))
+        dates[day] = dates.get(day, 0) + step
+        if dates[day] <= 0:
+            del dates[day]
+        self.activity[venture] = dates  # write back (the index persists it)
+
+    def recording_time(self, now: datetime) -> datetime:
+        """The `recorded_at` of a new command: the clock, or the last recorded time if that
+        is a little later (clocks of several writers disagree by up to `SKEW`), so that
+        recording times never go backwards. A last recorded time further in the future is
+        not trusted: stamping every later event with it would spread the error."""
+        last = self.recorded_at
+        if last is None or last <= now:
+            return now
+        if last - now > SKEW:
+            raise LedgerError(
+                f"the last event (position {self.position}) was recorded at "
+                f"{format_timestamp(last)}, after this machine's clock "
+                f"({format_timestamp(now)}) by more than {SKEW.seconds // 60} minutes: if "
+                "this clock is behind, set it right and retry; if that recording time is "
+                "wrong, `outcomes verify` names it (see docs/design.md, Time)")
+        return last
 
     def _slug_of(self, entry: Entry) -> str:
         """The slug an entity event names (never corrected: see IDENTITY)."""
@@ -134,11 +178,24 @@ class LedgerState:
 
     # -- admitting new events -------------------------------------------------------------
 
-    def admit(self, raw: Any, *, recorded_at: datetime, actor: str) -> Event | None:
+    def admit(self, raw: Any, *, recorded_at: datetime, actor: str,
+              now: datetime | None = None) -> Event | None:
         """Validate `raw` and fold it in as the next event; None if it is already recorded.
 
-        Raises LedgerError (naming the field) when the contract refuses it.
+        `now` is the clock's time when it differs from `recorded_at` (a command stamped
+        with a slightly later recorded time, or `verify` re-admitting an old event): a
+        recording time must not be ahead of it by more than `SKEW`, and `occurred_on` must
+        not be after the earlier of the two dates. Raises LedgerError (naming the field)
+        when the contract refuses the event.
         """
+        if self.recorded_at is not None and recorded_at < self.recorded_at:
+            raise FieldError("recorded_at", f"{format_timestamp(recorded_at)} is earlier than "
+                             f"the recording time of position {self.position} "
+                             f"({format_timestamp(self.recorded_at)})")
+        if now is not None and recorded_at - now > SKEW:
+            raise FieldError("recorded_at", f"{format_timestamp(recorded_at)} is in the "
+                             f"future (the clock says {format_timestamp(now)})")
+        today = min(recorded_at, now).date() if now is not None else recorded_at.date()
         if not isinstance(raw, Mapping):
             raise LedgerError("expected a JSON object with a \"type\" field")
         etype = self._event_type(raw.get("type"))
@@ -157,14 +214,14 @@ class LedgerState:
                 raise FieldError("id", f"{event_id!r} is already recorded (position "
                                  f"{known.position}) with other content; choose another id")
         recorded_by = RECORDED_BY.parse(raw.get("recorded_by") or actor)
-        if values["occurred_on"] > recorded_at.date():
+        if values["occurred_on"] > today:
             raise FieldError("occurred_on", f"{values['occurred_on']} is after the recording "
-                             f"date {recorded_at.date()}; record events once they happened")
+                             f"date {today}; record events once they happened")
         event = Event(self.position + 1, event_id or self._new_id(), etype.name,
                       recorded_at, recorded_by, values, wire)
         self._check_context(event)
         if etype.name == "EventCorrected":
-            self._check_correction(event)
+            self._check_correction(event, today)
         elif etype.name == "EventRetracted":
             self._target(event, "retract")
         content = event.content()
@@ -216,14 +273,21 @@ class LedgerState:
                 raise FieldError("currency", f"{f['currency']} differs from {currency}, the "
                                  f"currency of {venture!r}'s program")
             closure = self.closures.get(venture)
-            if closure is not None and not correcting:
-                if event.type == "VentureClosed":
+            if event.type == "VentureClosed":
+                if closure is not None and closure.id != event.id:
                     raise FieldError("venture", f"{venture!r} is already closed (event "
                                      f"{closure.id}); correct that event instead")
-                if not event.etype.allowed_after_close and event.occurred_on > closure.occurred_on:
-                    raise FieldError("venture", f"{venture!r} was closed on "
-                                     f"{closure.occurred_on}; after that only returns, "
-                                     "valuations, reports, corrections and retractions")
+                later = max(self.activity.get(venture, {}), default="")
+                if later > event.occurred_on.isoformat():
+                    raise FieldError("occurred_on", f"{venture!r} has events dated up to "
+                                     f"{later} that a closed venture refuses (funding, "
+                                     "targets, offers, partners); a closure cannot precede "
+                                     "them: correct or retract them first")
+            elif restricted(event.type) and closure is not None \
+                    and event.occurred_on > closure.occurred_on:
+                raise FieldError("venture", f"{venture!r} was closed on "
+                                 f"{closure.occurred_on}; after that only returns, "
+                                 "valuations, reports, corrections and retractions")
 
     def _target(self, event: Event, verb: str) -> Entry:
         target_id = event.fields["event"]
@@ -240,7 +304,7 @@ class LedgerState:
                              "correct its name instead")
         return entry
 
-    def _check_correction(self, event: Event) -> None:
+    def _check_correction(self, event: Event, today: date) -> None:
         entry = self._target(event, "correct")
         target = self.current(event.fields["event"])
         etype = target.etype
@@ -256,7 +320,7 @@ class LedgerState:
             values = parse_fields(etype, merged)
         except FieldError as error:
             raise FieldError(f"changes.{error.field}", error.problem) from None
-        if values["occurred_on"] > event.recorded_at.date():
+        if values["occurred_on"] > today:
             raise FieldError("changes.occurred_on", "would be after the recording date")
         result = Event(entry.position, target.id, etype.name, target.recorded_at,
                        target.recorded_by, values)

@@ -23,17 +23,18 @@ from typing import Any
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
+from ledger import clock
 from ledger.errors import LedgerError
 from ledger.integrity import (
     EMPTY_ROOT,
     canonical_bytes,
-    grow,
     leaf_hash,
     node_at,
     root_hex,
 )
 from ledger.model import Event
-from ledger.schema import EVENT_TYPES, ID_RE
+from ledger.schema import ENVELOPE_FIELDS, EVENT_TYPES, ID_RE
+from ledger.state import LedgerState
 from ledger.store import LEDGER_STREAM, EventStore, Recorded
 
 RECORDED_TOPIC = get_topic(Recorded)
@@ -108,7 +109,7 @@ def checkpoint(store: EventStore) -> tuple[int, str]:
 def verify(store: EventStore, checkpoint: tuple[int, str] | None = None,
            progress: Callable[[int], None] | None = None) -> Report:
     """Check every stored row of `store` (and, given one, a published checkpoint)."""
-    return verify_rows(store.rows(), _state_of, checkpoint, progress)
+    return verify_rows(store.rows(), _state_of, checkpoint, progress, store.event_at)
 
 
 def _state_of(row: Notification) -> dict[str, Any]:
@@ -123,12 +124,17 @@ def _state_of(row: Notification) -> dict[str, Any]:
 
 def verify_rows(rows: Iterable[Notification], decode: Callable[[Notification], dict[str, Any]],
                 checkpoint: tuple[int, str] | None = None,
-                progress: Callable[[int], None] | None = None) -> Report:
-    """The checks of `verify` over raw rows in global order; `decode` maps a row's state."""
+                progress: Callable[[int], None] | None = None,
+                lookup: Callable[[int], Event] | None = None) -> Report:
+    """The checks of `verify` over raw rows in global order; `decode` maps a row's state.
+
+    `lookup` reads back an event already checked (a correction needs its target); without
+    one, the checked events are kept in memory.
+    """
     stream = _guarded(rows)
-    frontier: dict[int, bytes] = {}  # recomputed nodes of the tree so far (O(log n))
+    state = LedgerState(lookup=lookup)  # the write side's rules, re-applied in order
+    now = clock.now()
     position = 0
-    last_time: datetime | None = None
     try:
         if checkpoint and checkpoint[0] == 0 and checkpoint[1] != EMPTY_ROOT:
             raise Problem(None, _rewritten(checkpoint))
@@ -136,16 +142,12 @@ def verify_rows(rows: Iterable[Notification], decode: Callable[[Notification], d
             expected = position + 1
             _check_place(row, expected, stream)
             event, stored_node = _decode(row, decode, expected)
-            node = node_at(expected, _leaf(event), frontier.__getitem__)
-            if node != stored_node:
-                raise Problem(expected, "the event does not match the hash stored with it: "
-                              "altered, replaced or moved")
-            if last_time is not None and event.recorded_at < last_time:
-                raise Problem(expected, "recorded earlier than the event before it: reordered")
-            position, last_time = expected, event.recorded_at
-            grow(frontier, position, node)
+            _readmit(state, event, stored_node, now)
+            if lookup is not None:
+                state.end_batch()  # read back from the store when needed
+            position = expected
             if checkpoint and position == checkpoint[0] and \
-                    root_hex(position, frontier.__getitem__) != checkpoint[1]:
+                    root_hex(position, state.frontier.__getitem__) != checkpoint[1]:
                 raise Problem(None, _rewritten(checkpoint))
             if progress:
                 progress(1)
@@ -157,8 +159,35 @@ def verify_rows(rows: Iterable[Notification], decode: Callable[[Notification], d
     except _Unreadable as error:
         return Report(False, position, None, position + 1,
                       f"a row the store cannot read stands here ({_short(error)}): inserted")
-    return Report(True, position, root_hex(position, frontier.__getitem__))
+    return Report(True, position, root_hex(position, state.frontier.__getitem__))
 
+
+def _readmit(state: LedgerState, event: Event, stored_node: bytes, now: datetime) -> None:
+    """Admit the stored event anew, as `append` would have (same id, author and time):
+    the ledger's rules must accept it and give it the node stored with it.
+
+    When they do not, the row's own hash tells whether it was altered after it was
+    appended (its bytes no longer give its node) or written with its hashes recomputed.
+    """
+    frontier = dict(state.frontier)  # the earlier nodes, as admit() replaces some
+    raw = {"type": event.type, "id": event.id, **event.wire_fields(),
+           "recorded_by": event.recorded_by}
+    try:
+        admitted = state.admit(raw, recorded_at=event.recorded_at, actor=event.recorded_by,
+                               now=now)
+        refusal = None if admitted else f"id: {event.id!r} is already recorded (position " \
+            f"{state.entries[event.id].position}) with the same content"
+    except LedgerError as error:
+        admitted, refusal = None, _short(error)
+    if admitted is not None and state.frontier[event.position] == stored_node:
+        return
+    if node_at(event.position, _leaf(event), frontier.__getitem__) != stored_node:
+        raise Problem(event.position, "the event does not match the hash stored with it: "
+                      "altered, replaced or moved")
+    if refusal is None:
+        refusal = "its fields are not in the form the tool writes"
+    raise Problem(event.position, f"the event would be refused today ({refusal}): "
+                  "inserted or altered with its hashes recomputed")
 
 def _rewritten(checkpoint: tuple[int, str]) -> str:
     size, root = checkpoint
@@ -234,9 +263,10 @@ def _decode(row: Notification, decode: Callable[[Notification], dict[str, Any]],
         raise Problem(position, "the event id is malformed: altered")
     if not isinstance(by, str) or not by.strip():
         raise Problem(position, "recorded_by is empty or not text: altered")
-    if not isinstance(data, dict) or not set(data) <= etype.names:
-        raise Problem(position, "the event's fields are not the fields of its type: altered")
-    # The node check binds every value: the content is hashed as stored (wire form).
+    if not isinstance(data, dict) or not set(data).isdisjoint(ENVELOPE_FIELDS):
+        raise Problem(position, "the event's fields are not an object of fields: altered")
+    # The node check binds every value: the content is hashed as stored (wire form);
+    # re-admitting it then checks each field against the schema.
     return Event(position, event_id, etype.name, when, by, {}, data), bytes.fromhex(node)
 
 
