@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
+import pytest
+from freezegun import freeze_time
+
+from ledger.errors import LedgerError
 from ledger.index import LedgerIndex, index_path, read_model_path
 from ledger.service import load_state, record
 from ledger.store import EventStore
+from tests.audit_support import base_events, copy_db, ev
 from tests.conftest import SCENARIO
 
 LINES = [(f"s:{n}", json.loads(line)) for n, line in
@@ -21,6 +27,7 @@ def snapshot(state) -> dict:
             "frontier": state.frontier,
             "entities": {k: {s: e.to_log() for s, e in getattr(state, k).items()}
                          for k in ("programs", "ventures", "closures")},
+            "activity": dict(state.activity.items()),
             "entries": {i: state.entries.get(i) for i in ids}}
 
 
@@ -102,3 +109,98 @@ def test_index_of_a_replaced_ledger_of_equal_length_is_discarded(tmp_path: Path)
     record(store, other, actor="t")  # same length, other history
     assert_index_agrees(store, index_path(read_model_path(db)))
     store.close()
+
+
+def _sqlite(path: str, *statements: str) -> None:
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        for sql in statements:
+            con.execute(sql)
+    finally:
+        con.close()
+
+
+def test_index_of_a_ledger_replaced_by_one_with_the_same_last_node_is_discarded(
+        tmp_path: Path) -> None:
+    """Same recording time, same last four events, another grant-1: the node stored at
+    the index's position is the same, the Merkle root is not."""
+    db, other, index = str(tmp_path / "l.db"), str(tmp_path / "o.db"), str(tmp_path / "i.db")
+    changed = [{**raw, "amount": "1"} if raw.get("id") == "grant-1" else raw
+               for raw in base_events()]
+    with freeze_time("2016-02-01T10:00:00Z"):
+        for path, events, kept in ((db, base_events(), index), (other, changed, None)):
+            store = EventStore(path, create=True)
+            record(store, [(None, raw) for raw in events], actor="t", index_path=kept)
+            store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(db + suffix).unlink(missing_ok=True)
+        copy_db(Path(other), Path(db))
+        store = EventStore(db)
+        try:
+            assert store.node(12) == EventStore(other).node(12)
+            with pytest.raises(LedgerError, match="'grant-1' is already recorded .* with "
+                                                  "other content"):
+                record(store, [(None, raw) for raw in base_events()], actor="t",
+                       index_path=index)
+            assert_index_agrees(store, index)
+        finally:
+            store.close()
+
+
+CLOSED = ev("VentureClosed", "2015-12-31", id="closed", venture="numergy", outcome="other")
+
+
+@pytest.mark.parametrize("edit", [
+    "DELETE FROM ledger_index_entities WHERE kind = 'closures'",
+    "UPDATE ledger_index_entities SET event = replace(event, '2015-12-31', '2099-12-31') "
+    "WHERE kind = 'closures'",
+])
+def test_closure_rows_edited_in_the_index_do_not_let_a_grant_in(tmp_path: Path,
+                                                                 edit: str) -> None:
+    db, index = str(tmp_path / "l.db"), str(tmp_path / "l.index.db")
+    store = EventStore(db, create=True)
+    try:
+        with freeze_time("2016-02-01T10:00:00Z"):
+            record(store, [(None, raw) for raw in [*base_events(), CLOSED]], actor="t",
+                   index_path=index)
+            _sqlite(index, edit)
+            late = ev("FundingGranted", "2016-01-15", venture="numergy", amount="5",
+                      funder="CDC")
+            with pytest.raises(LedgerError, match="was closed on 2015-12-31"):
+                record(store, [(None, late)], actor="t", index_path=index)
+        assert store.head() == 13
+        assert_index_agrees(store, index)
+    finally:
+        store.close()
+
+
+def test_a_retraction_cleared_in_the_index_does_not_let_a_correction_in(
+        tmp_path: Path) -> None:
+    db, index = str(tmp_path / "l.db"), str(tmp_path / "l.index.db")
+    store = EventStore(db, create=True)
+    retract = ev("EventRetracted", "2016-01-01", event="grant-2", reason="x")
+    fix = ev("EventCorrected", "2016-01-01", event="grant-2", changes={"amount": "1"},
+             reason="x")
+    try:
+        with freeze_time("2016-02-01T10:00:00Z"):
+            record(store, [(None, raw) for raw in [*base_events(), retract]], actor="t",
+                   index_path=index)
+            _sqlite(index, "UPDATE ledger_index_entries SET retracted = 0 "
+                           "WHERE id = 'grant-2'")
+            with pytest.raises(LedgerError, match="it was retracted"):
+                record(store, [(None, fix)], actor="t", index_path=index)
+    finally:
+        store.close()
+
+
+def test_an_index_of_another_version_starts_over(tmp_path: Path) -> None:
+    db, index = str(tmp_path / "l.db"), str(tmp_path / "l.index.db")
+    store = EventStore(db, create=True)
+    try:
+        record(store, LINES[:10], actor="t", index_path=index)
+        _sqlite(index, "UPDATE ledger_index_meta SET value = '1' WHERE key = 'version'",
+                "ALTER TABLE ledger_index_entries DROP COLUMN tag")
+        record(store, LINES[10:], actor="t", index_path=index)
+        assert_index_agrees(store, index)
+    finally:
+        store.close()
