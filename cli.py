@@ -596,10 +596,11 @@ def checkpoint(ctx: click.Context, fmt: str, keyfile: str | None, origin: str | 
 @click.pass_context
 def verify(ctx: click.Context, published: str | None, archive: str | None, key: str | None,
            fmt: str, progress: bool | None) -> None:
-    """Recompute every event's hash from the stored events; exit 1 if any was altered.
+    """Recompute every event's hash and re-admit it under the ledger's rules; exit 1 if not.
 
     Silent with exit code 0 when all is well. Otherwise one line names the first bad
-    position and what is wrong (altered, removed, inserted, reordered, cut off), and the
+    position and what is wrong (altered, removed, inserted, reordered, cut off, or an
+    event the rules refuse, such as a recording time in the future), and the
     exit code is 1. With --checkpoint, also fails unless the log extends that
     published SIZE:ROOT, or that signed checkpoint (whose signature by --key is checked
     first). With --archive, checks an archive file instead, with no store.

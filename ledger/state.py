@@ -43,7 +43,7 @@ IDENTITY = {
 EVENT_ID_FIELD = Field("id", EVENT_TYPES["EventRetracted"].fields[0].kind, "event id")
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """What the state remembers of each recorded event."""
 
@@ -133,7 +133,7 @@ class LedgerState:
     def _tally(self, event: Event, step: int) -> None:
         """Count `event`'s date in its venture's activity (step 1) or take it out (-1)."""
         venture, day = event.fields["venture"], event.occurred_on.isoformat()
-        dates = dict(self.activity.get(venture, {}))
+        dates = self.activity.get(venture) or {}
         dates[day] = dates.get(day, 0) + step
         if dates[day] <= 0:
             del dates[day]

@@ -2,9 +2,10 @@
 published checkpoint.
 
 `verify` reads every row of the events table in the store's own global order (not only
-the ledger's stream, so a row slipped in beside the ledger is seen), re-validates each
-event, recomputes its Merkle node from its canonical bytes and compares it with the node
-stored when it was appended. The first thing found wrong is reported with its position.
+the ledger's stream, so a row slipped in beside the ledger is seen), checks its shape,
+then admits each event anew with the write side's own rules (`LedgerState.admit`, folded
+over the events before it) and compares the node that gives with the node stored when it
+was appended. The first thing found wrong is reported with its position.
 What it cannot see without a checkpoint (a rewrite that recomputes every later node, or
 events cut off the end) is explained in docs/integrity.md.
 """
