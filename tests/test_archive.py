@@ -227,11 +227,16 @@ def test_an_archive_whose_hashes_were_recomputed_around_an_invalid_event_is_refu
         lines.append(event_line(event, node.hex()))
     archive = tmp_path / "forged.jsonl"
     archive.write_bytes(header_line(1, root_hex(1, frontier.__getitem__)) + b"".join(lines))
-    assert run("verify", "--archive", str(archive)).exit_code == 0
+    checked = run("verify", "--archive", str(archive))  # re-admitted, as `verify` does
+    assert checked.exit_code == 1
+    assert "position 1: the event would be refused today (program: unknown program " \
+           "'nowhere'" in checked.stderr
     result = run("restore", str(archive), "--db", str(tmp_path / "new.db"))
     assert result.exit_code == 2
-    assert result.stderr == (f"outcomes: error: {archive}:2: program: unknown program "
-                             "'nowhere'; register it first\n")
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"outcomes: error: {archive} does not verify, nothing "
+                                    "restored: position 1: the event would be refused")
+    assert "program: unknown program 'nowhere'" in result.stderr
     assert not (tmp_path / "new.db").exists()
 
 
