@@ -109,6 +109,10 @@ class Target:
             # below the server's max_connections (100 by default).
             "POSTGRES_POOL_SIZE": "1",
             "POSTGRES_MAX_OVERFLOW": "2",
+            # An import keeps one transaction open while it validates its lines; the
+            # library's default (5 s idle) let the server kill a large import on a busy
+            # machine. A crashed client's session ends with its connection anyway.
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "600",
             "APPLICATION_RECORDER_TOPIC": "ledger.postgres:LedgerRecorder",
             # Tables are made by `outcomes init` only; other commands check they exist.
             "CREATE_TABLE": "yes" if create else "no",
