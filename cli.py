@@ -27,6 +27,10 @@ OUTPUT_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
      {"type": FORMAT_CHOICE, "help": "Output format (default: table, or from the -o extension)."}),
     (("-o", "--output"),
      {"metavar": "FILE", "help": "Write to FILE (.json, .csv, .md or .txt picks the format)."}),
+    (("--csv-raw-formulas", "csv_raw_formulas"),
+     {"is_flag": True, "help": "CSV: write cells that start with = + - @ as recorded, for tools; "
+      "by default they get a leading ' so that a spreadsheet shows them as text instead of "
+      "running them as formulas (docs/reports.md)."}),
 ]
 
 
@@ -49,14 +53,14 @@ def fail(message: str) -> NoReturn:
 
 
 def one_line(message: str, limit: int = 1000) -> str:
-    """A message as one printable line of bounded length: newlines, control and format
-    characters and lone surrogates (from input quoted in it) are shown escaped."""
+    """A message as one line of bounded length: newlines, control and format characters and
+    lone surrogates (from input quoted in it) are shown escaped, as in every output
+    (projections.render.message_inert)."""
+    from projections.render import message_inert
+
     if len(message) > limit:
         message = f"{message[:limit]}... ({len(message) - limit:,} more characters)"
-    if message.isprintable():
-        return message
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                   for c in message)
+    return message_inert(message)
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -449,7 +453,8 @@ def retract(ctx: click.Context, event_id: str, reason: str, source: str,
 @output_options
 @click.pass_context
 def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: str | None,
-        known_at: str | None, fmt: str | None, output: str | None) -> None:
+        known_at: str | None, fmt: str | None, output: str | None,
+        csv_raw_formulas: bool) -> None:
     """List recorded events in position order, corrections and retractions included.
 
     \b
@@ -479,7 +484,8 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
                           known_at=cutoff)
     fmt = format_for(output, fmt)
     columns, rows = log_document(events)
-    write_output(render(columns, rows, fmt, document=[e.to_log() for e in events]), output)
+    write_output(render(columns, rows, fmt, document=[e.to_log() for e in events],
+                        formulas=csv_raw_formulas), output)
 
 
 # -- history ---------------------------------------------------------------------------
@@ -494,7 +500,7 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
 @output_options
 @click.pass_context
 def history(ctx: click.Context, venture: str, metric: str | None, known_at: str | None,
-            fmt: str | None, output: str | None) -> None:
+            fmt: str | None, output: str | None, csv_raw_formulas: bool) -> None:
     """Every value each reported figure of VENTURE has had, in recording order.
 
     For each period's revenue, each level metric (customers, jobs, partners, offers)
@@ -526,7 +532,7 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     fmt = format_for(output, fmt)
     document = history_document(result, cutoff or now())
     write_output(render(HISTORY_COLUMNS, history_rows(result), fmt, document=document,
-                        title=f"history of {venture}"), output)
+                        title=f"history of {venture}", formulas=csv_raw_formulas), output)
 
 
 # -- integrity -------------------------------------------------------------------------
@@ -634,7 +640,7 @@ def verify(ctx: click.Context, published: str | None, archive: str | None, key: 
 
         click.echo(to_json(report.to_json()), nl=False)
     if not report.ok:
-        click.echo(f"outcomes: verify failed: {report.message()}", err=True)
+        click.echo(f"outcomes: verify failed: {one_line(report.message())}", err=True)
         sys.exit(EXIT_CHECK_FAILED)
 
 
@@ -1055,7 +1061,8 @@ def _report_command(kind: str) -> click.Command:
     short, long, example = REPORTS[kind]
 
     def callback(program: str | None, venture: str | None, as_of: str | None,
-                 known_at: str | None, fmt: str | None, output: str | None) -> None:
+                 known_at: str | None, fmt: str | None, output: str | None,
+                 csv_raw_formulas: bool) -> None:
         from ledger.clock import today
         from ledger.schema import SLUG_RE
         from projections.layout import render_report
@@ -1075,7 +1082,8 @@ def _report_command(kind: str) -> click.Command:
         with open_store(ctx) as store:
             doc = report_from(store, read_model_file(ctx), kind, as_of=day, known_at=cutoff,
                               program=program, venture=venture)
-        write_output(render_report(kind, doc, format_for(output, fmt)), output)
+        write_output(render_report(kind, doc, format_for(output, fmt),
+                                   formulas=csv_raw_formulas), output)
 
     params = [
         click.Option(["--program"], metavar="SLUG", help="Only this program's ventures."),

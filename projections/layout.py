@@ -17,6 +17,8 @@ from projections.render import (
     budget,
     compact,
     count,
+    inert,
+    markdown_text,
     money,
     percent,
     render,
@@ -28,8 +30,8 @@ LOWER = ">= "
 UNKNOWN = "unknown"
 
 
-def render_report(kind: str, doc: dict[str, Any], fmt: str) -> str:
-    """The report in `fmt` (table, json, csv or markdown)."""
+def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = False) -> str:
+    """The report in `fmt` (table, json, csv or markdown); `formulas` as in `render`."""
     if fmt == "json":
         return to_json(doc)
     layout = {"roi": roi_sections, "targets": targets_sections,
@@ -37,17 +39,18 @@ def render_report(kind: str, doc: dict[str, Any], fmt: str) -> str:
     if fmt == "csv":
         columns, rows = {"roi": roi_csv, "targets": targets_csv,
                          "timeline": timeline_csv}[kind](doc)
-        return render(columns, rows, "csv")
+        return render(columns, rows, "csv", formulas=formulas)
     sections, notes = layout(doc)
     parts = []
     for title, columns, rows in sections:
         if fmt == "markdown":
-            parts.append(f"### {title}\n\n" + render(columns, rows, "markdown"))
+            parts.append(f"### {markdown_text(title)}\n\n" + render(columns, rows, "markdown"))
         else:
             parts.append(render(columns, rows, "table", title=title))
     text = "\n".join(parts)
     if notes:
-        text += "\n" + "\n".join(("- " if fmt == "markdown" else "") + n for n in notes) + "\n"
+        text += "\n" + "\n".join("- " + markdown_text(n) if fmt == "markdown" else inert(n)
+                                  for n in notes) + "\n"
     return text
 
 

@@ -1,14 +1,19 @@
 """Rendering rows for people (aligned tables) and for other tools (JSON, CSV, Markdown).
 
 Every command that prints rows goes through `render`; `-o FILE` picks the format from the
-file's extension (`format_for`).
+file's extension (`format_for`). Recorded text is anyone's: every format shows it inert
+(`inert`, `json_inert`), so no cell can drive a terminal, forge a row or run as a formula
+(docs/reports.md, "What output escapes and why").
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -37,6 +42,68 @@ class Column:
     align: str = "left"  # "right" for figures
 
 
+# -- inert text ----------------------------------------------------------------------------
+
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""Controls (C0, DEL, C1), invisible format characters (bidi controls, zero-width
+characters, soft hyphen, tags), lone surrogates, line and paragraph separators."""
+
+# The code points of UNSAFE_CATEGORIES in the BMP (Unicode 14), and every astral one as a
+# candidate: a search for this class is fast; `_visible` then decides by category.
+# tests/test_inert_output.py checks that every unsafe BMP character is in it.
+_CONTROLS = "\x00-\x1f"
+_CANDIDATES = ("\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+               "\u08e2\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
+               "\ud800-\udfff\ufeff\ufff9-\ufffb\U00010000-\U0010ffff")
+_TEXT_UNSAFE = re.compile(f"[{_CONTROLS}{_CANDIDATES}\\\\]")
+_JSON_UNSAFE = re.compile(f"[{_CANDIDATES}]")  # JSON itself escapes C0, quotes, backslashes
+_SHORT = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _unsafe(char: str) -> bool:
+    return unicodedata.category(char) in UNSAFE_CATEGORIES
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _SHORT:
+        return _SHORT[char]
+    if not _unsafe(char):
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else \
+        f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def inert(text: str) -> str:
+    """Text shown, never obeyed: unsafe characters as Python writes them in a string
+    literal (`\\x1b`, `\\n`, `\\u202e`), and `\\` as `\\\\` so that an escape
+    always means an escaped character. Used for every table, CSV and Markdown cell."""
+    return _TEXT_UNSAFE.sub(_visible, text) if _TEXT_UNSAFE.search(text) else text
+
+
+def message_inert(text: str) -> str:
+    """A one-line message: unsafe characters escaped, backslashes kept (the values a
+    message quotes are already written with `repr`, whose escapes must stay single)."""
+    return _TEXT_UNSAFE.sub(lambda m: m.group() if m.group() == "\\" else _visible(m), text)
+
+
+def _json_visible(match: re.Match[str]) -> str:
+    char = match.group()
+    if not _unsafe(char):
+        return char
+    data = char.encode("utf-16-be", "surrogatepass")
+    return "".join(f"\\u{data[i]:02x}{data[i + 1]:02x}" for i in range(0, len(data), 2))
+
+
+def json_inert(text: str) -> str:
+    """JSON text with the unsafe characters JSON leaves raw (DEL, C1, format characters,
+    separators, lone surrogates) written as `\\uXXXX`: the same data once decoded."""
+    if (text.isascii() and "\x7f" not in text) or not _JSON_UNSAFE.search(text):
+        return text
+    return _JSON_UNSAFE.sub(_json_visible, text)
+
+
 def to_json(value: Any) -> str:
     """JSON with exact decimals written as strings, one record per line.
 
@@ -47,8 +114,8 @@ def to_json(value: Any) -> str:
     """
     if isinstance(value, dict):
         lines = [f"  {_COMPACT.encode(key)}: {_records(item, '  ')}" for key, item in value.items()]
-        return "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"
-    return _records(value, "") + "\n"
+        return json_inert("{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n")
+    return json_inert(_records(value, "") + "\n")
 
 
 def _records(value: Any, indent: str) -> str:
@@ -79,51 +146,125 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def to_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> str:
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def csv_cell(value: Any, *, formulas: bool = False) -> str:
+    """An inert CSV cell. A spreadsheet runs a cell starting with = + - @ (or tab, CR) as a
+    formula: such a cell gets a leading `'` (OWASP), unless it is a plain number such as
+    `-5.00`, or `formulas` is set (for tools that want the text as recorded)."""
+    text = inert(_cell(value))
+    if not formulas and text.startswith(FORMULA_START) and not NUMBER_RE.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def to_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]], *,
+           formulas: bool = False) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.key for c in columns])
+    writer.writerow([csv_cell(c.key, formulas=formulas) for c in columns])
     for row in rows:
-        writer.writerow([_cell(row.get(c.key)) for c in columns])
+        writer.writerow([csv_cell(row.get(c.key), formulas=formulas) for c in columns])
     return out.getvalue()
 
 
-def to_markdown(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> str:
-    def esc(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
+# Characters Markdown (CommonMark, GFM tables, Python-Markdown) would read as a cell
+# border, HTML, a link, emphasis, code or a quote; `\\` too, so escapes stay escapes.
+# `<` and `&` become entities: Python-Markdown does not take `\<` as an escape.
+_MARKDOWN = str.maketrans({"\\": "\\\\", "|": "\\|", "[": "\\[", "]": "\\]", "*": "\\*",
+                           "`": "\\`", ">": "\\>", "&": "&amp;", "<": "&lt;"})
 
-    lines = ["| " + " | ".join(esc(c.title) for c in columns) + " |",
+
+def markdown_text(text: str) -> str:
+    """Inert text that Markdown renders as itself: one line, no HTML, no markup."""
+    return inert(text).translate(_MARKDOWN)
+
+
+def to_markdown(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> str:
+    lines = ["| " + " | ".join(markdown_text(c.title) for c in columns) + " |",
              "|" + "|".join("---:" if c.align == "right" else "---" for c in columns) + "|"]
-    lines += ["| " + " | ".join(esc(_cell(row.get(c.key))) for c in columns) + " |"
+    lines += ["| " + " | ".join(markdown_text(_cell(row.get(c.key))) for c in columns) + " |"
               for row in rows]
     return "\n".join(lines) + "\n"
 
 
 def to_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]],
              title: str | None = None) -> str:
-    """An aligned plain-text table (rich), as wide as its content."""
+    """An aligned plain-text table (rich), as wide as its content.
+
+    Cells and titles are rich `Text`, never markup (`[paywall]` is text); each cell renders
+    line by line (`_folded_class`), so a long cell costs time in proportion to its size.
+    """
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", expand=False)
+    table = Table(title=_folded(title) if title is not None else None,
+                  box=box.SIMPLE_HEAD, title_justify="left", expand=False)
     for c in columns:
-        table.add_column(c.title, justify=c.align, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(_folded(c.title), justify=c.align,  # type: ignore[arg-type]
+                         overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row.get(c.key)) for c in columns))
-    console = Console(width=200, file=io.StringIO(), color_system=None, soft_wrap=False)
+        table.add_row(*(_folded(_cell(row.get(c.key))) for c in columns))
+    console = Console(width=200, file=io.StringIO(), color_system=None, soft_wrap=False,
+                      markup=False, emoji=False, highlight=False)
     with console.capture() as capture:
         console.print(table)
     return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
 
 
+@functools.cache
+def _folded_class() -> type:
+    """rich's Text, rendered one segment per wrapped line.
+
+    Text joins a cell's wrapped lines into one segment that rich then splits line by line,
+    copying the rest of the text each time: quadratic (a 10 MB source took 75 s in `log`).
+    """
+    from rich.measure import Measurement
+    from rich.segment import Segment
+    from rich.text import Text
+
+    class Folded(Text):
+        def __rich_measure__(self, console: Any, options: Any) -> Measurement:
+            text = self.plain
+            if not text.isascii():
+                return super().__rich_measure__(console, options)
+            # inert ASCII text is printable: one cell per character, measured in C
+            longest = max(map(len, text.splitlines()), default=0)
+            return Measurement(max(map(len, text.split()), default=longest), longest)
+
+        def __rich_console__(self, console: Any, options: Any) -> Any:
+            lines = self.wrap(console, options.max_width,
+                              justify=self.justify or options.justify or "default",
+                              overflow=self.overflow or options.overflow or "fold",
+                              no_wrap=bool(options.no_wrap))
+            for i, line in enumerate(lines):
+                if i:
+                    yield Segment.line()
+                yield from line.render(console)
+            if self.end:
+                yield Segment(self.end)
+
+    return Folded
+
+
+def _folded(text: str) -> Any:
+    """A table cell or title: inert text, never markup (rich is imported on first use)."""
+    return _folded_class()(inert(text))
+
+
 def render(columns: Sequence[Column], rows: Sequence[dict[str, Any]], fmt: str, *,
-           document: Any = None, title: str | None = None) -> str:
-    """Rows in the given format; JSON writes `document` when given (the contract's shape)."""
+           document: Any = None, title: str | None = None, formulas: bool = False) -> str:
+    """Rows in the given format; JSON writes `document` when given (the contract's shape).
+
+    `formulas`: CSV cells that look like formulas are written as they are (see csv_cell).
+    """
     if fmt == "json":
         return to_json(rows if document is None else document)
     if fmt == "csv":
-        return to_csv(columns, rows)
+        return to_csv(columns, rows, formulas=formulas)
     if fmt == "markdown":
         return to_markdown(columns, rows)
     return to_table(columns, rows, title)

@@ -1,7 +1,7 @@
 """The demo's story: report documents told in plain words for a newcomer.
 
 Pure functions of the `build_report` documents (roi, targets, timeline); every figure
-comes from them, none is written here.
+comes from them, none is written here. Recorded text in the lines is shown inert.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from projections.render import Column, compact, money, percent
+from projections.render import Column, compact, inert, money, percent
 
 DISPUTE_COLUMNS = [
     Column("venture", "Venture"), Column("period", "Period"),
@@ -57,7 +57,8 @@ def verdict(target: dict[str, Any], roi_row: dict[str, Any],
                  f"{compact(last['actual'], cur)}{claims}: {share} of the target")
     end = ""
     if closure is not None:
-        end = f"; it ended on {closure['date']} ({closure['summary'].removeprefix('closed: ')})"
+        how = inert(closure["summary"].removeprefix("closed: "))
+        end = f"; it ended on {closure['date']} ({how})"
         if target.get("judged_on") == closure["date"]:
             end += ", before the target was due"
     paid = (f" Public money paid: {money(roi_row['public_granted'], cur)} of "
@@ -85,7 +86,7 @@ def intro(program: dict[str, Any], roi: dict[str, Any], events: int, where: str)
     cur = totals["currency"]
     names = " and ".join(v["venture"].capitalize() for v in roi["ventures"]
                          if v["program"] == program["program"])
-    return (f"{program['funder']} committed {compact(totals['public_committed'], cur)} of "
+    return (f"{inert(program['funder'])} committed {compact(totals['public_committed'], cur)} of "
             f"public money to {names}, with revenue targets set at launch (program "
             f"{program['program']}).\n{events} sourced events ({where}) "
             f"are loaded into a fresh ledger; here is what they add up to, as of "
