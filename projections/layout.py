@@ -7,7 +7,6 @@ bounds as `>=`, and explain the marks in footnotes under the table.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -139,8 +138,8 @@ ROI_FIELDS = ["public_committed", "public_granted", "private_granted", "returned
 def roi_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]]:
     columns = [Column(k, k) for k in ["scope", "venture", "program", "currency",
                                       *ROI_FIELDS, "disputes"]]
-    rows = [{"scope": "venture", **v, "disputes": json.dumps(v["disputes"]) if v["disputes"]
-             else None} for v in doc["ventures"]]
+    rows = [{"scope": "venture", **v, "disputes": v["disputes"] or None}
+            for v in doc["ventures"]]
     rows += [{"scope": "program", "venture": None, **p} for p in doc["programs"]]
     return columns, rows
 

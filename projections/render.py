@@ -154,7 +154,8 @@ def csv_cell(value: Any, *, formulas: bool = False) -> str:
     """An inert CSV cell. A spreadsheet runs a cell starting with = + - @ (or tab, CR) as a
     formula: such a cell gets a leading `'` (OWASP), unless it is a plain number such as
     `-5.00`, or `formulas` is set (for tools that want the text as recorded)."""
-    text = inert(_cell(value))
+    # a list or an object is a JSON cell: inert as JSON is, so that tools can still parse it
+    text = json_inert(_cell(value)) if isinstance(value, dict | list) else inert(_cell(value))
     if not formulas and text.startswith(FORMULA_START) and not NUMBER_RE.fullmatch(text):
         return "'" + text
     return text

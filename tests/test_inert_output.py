@@ -62,6 +62,7 @@ GUARDED = {"dde": "'=cmd|' /C calc'!A0", "plus": "'+1+1", "minus": "'-2+3",
 APPENDED = ("appended", "\x1b]0;title\x07", r"\x1b]0;title\x07")  # through `append`
 REASON = ("reason", "[/] \x1b[31mred", r"[/] \x1b[31mred")  # through `correct`
 ACQUIRER = "[/]"  # VentureClosed's acquirer: the timeline's summary
+CLAIMED = "\x1b[2J \u202e \"quoted\" \\ é"  # the source of the revenue claim used (roi)
 
 FORMATS = ("table", "csv", "markdown", "json")
 COMMANDS = {"log": ["log"], "roi": ["report", "roi", "--as-of", "2016-12-31"],
@@ -93,6 +94,10 @@ def events() -> list[dict[str, Any]]:
                     "offer": f"o{i}", "occurred_on": day, "source": text})
         out.append({"type": "MetricReported", "id": f"m-{i}", "venture": "alpha",
                     "metric": "customers", "value": i, "occurred_on": day, "source": text})
+    for i, (revenue, source) in enumerate([("10", "=1+1"), ("12", CLAIMED)]):
+        out.append({"type": "SalesReported", "id": f"sales-{i}", "venture": "alpha",
+                    "period": "2015", "revenue": revenue, "occurred_on": f"2015-06-0{i + 1}",
+                    "source": source})
     out.append({"type": "VentureClosed", "id": "close", "outcome": "acquired",
                 "acquirer": ACQUIRER, "occurred_on": "2016-06-30", **base})
     return out
@@ -228,6 +233,15 @@ def test_csv_numbers_stay_numbers(printed):
     rows = csv_rows(printed["roi", "csv"])
     venture = next(r for r in rows if r["scope"] == "venture")
     assert venture["net"] == "-40.00"
+
+
+def test_a_json_cell_in_csv_stays_json(printed):
+    """roi's `disputes` cell is JSON: inert as JSON is, parsed back to the exact source."""
+    rows = csv_rows(printed["roi", "csv"])
+    venture = next(r for r in rows if r["scope"] == "venture")
+    [dispute] = json.loads(venture["disputes"])
+    assert dispute == {"period": "2015", "claims": 2, "chosen": "12", "low": "10",
+                       "high": "12", "source": CLAIMED}
 
 
 def markdown_tables(text: str) -> list[list[list[str]]]:
