@@ -79,7 +79,9 @@ def inert(text: str) -> str:
     """Text shown, never obeyed: unsafe characters as Python writes them in a string
     literal (`\\x1b`, `\\n`, `\\u202e`), and `\\` as `\\\\` so that an escape
     always means an escaped character. Used for every table, CSV and Markdown cell."""
-    return _TEXT_UNSAFE.sub(_visible, text) if _TEXT_UNSAFE.search(text) else text
+    if text.isprintable() and "\\" not in text:  # the usual case, checked in C: nothing to do
+        return text
+    return _TEXT_UNSAFE.sub(_visible, text)
 
 
 def message_inert(text: str) -> str:
