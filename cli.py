@@ -948,17 +948,18 @@ def verify_proof(file: str, key: str) -> None:
 
     from ledger.notes import NoteError, read_verifier
     from ledger.proofs import check_proof
+    from projections.render import json_inert
 
     verifier = read_verifier(key)
     try:
         proven = check_proof(_read_text(file, "FILE"), verifier)
     except NoteError as error:
-        click.echo(f"outcomes: verify-proof failed: {error}", err=True)
+        click.echo(f"outcomes: verify-proof failed: {one_line(str(error))}", err=True)
         sys.exit(EXIT_CHECK_FAILED)
-    click.echo(f"proof holds: {proven.event['id']} is event {proven.position} of the "
-               f"{proven.size} in the log {proven.origin}, signed by {verifier.name}",
+    click.echo(one_line(f"proof holds: {proven.event['id']} is event {proven.position} of the "
+                        f"{proven.size} in the log {proven.origin}, signed by {verifier.name}"),
                err=True)
-    click.echo(json.dumps(proven.event, ensure_ascii=False))
+    click.echo(json_inert(json.dumps(proven.event, ensure_ascii=False)))
 
 
 @main.command("verify-consistency")
@@ -988,10 +989,10 @@ def verify_consistency(old: str, new: str, proof: str, key: str) -> None:
     try:
         before, after = check_consistency(*texts, verifier)
     except NoteError as error:
-        click.echo(f"outcomes: verify-consistency failed: {error}", err=True)
+        click.echo(f"outcomes: verify-consistency failed: {one_line(str(error))}", err=True)
         sys.exit(EXIT_CHECK_FAILED)
-    click.echo(f"the log {after.origin} of size {after.size} extends the one of size "
-               f"{before.size}")
+    click.echo(one_line(f"the log {after.origin} of size {after.size} extends the one of size "
+                        f"{before.size}"))
 
 
 def _parse_known_at(text: str | None) -> Any:

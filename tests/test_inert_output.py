@@ -417,3 +417,19 @@ def test_a_long_cell_is_folded_whole():
     out = render([Column("c", "c")], [{"c": text}], "table")
     assert len(out.splitlines()) > 100 and max(map(len, out.splitlines())) <= 200
     assert "".join(column(out, "c").split()) == "".join(text.split())
+
+
+@pytest.mark.backends("sqlite")
+def test_verify_proof_prints_a_hostile_event_inert(outcomes, tmp_path):
+    """A proof is anyone's file: the event it proves is printed as inert JSON, exact."""
+    record_corpus(outcomes, tmp_path)
+    keyfile = tmp_path / "ledger.key"
+    vkey = outcomes("keygen", "example.org/ledger", "-o", str(keyfile)).stdout.strip()
+    signed = tmp_path / "checkpoint.txt"
+    signed.write_text(outcomes("checkpoint", "--sign", str(keyfile)).stdout, encoding="utf-8")
+    for i, (name, text, _) in enumerate(CORPUS[:7]):  # the escape sequences and controls
+        proof = outcomes("prove", f"offer-{i}", "--checkpoint", str(signed)).stdout
+        result = outcomes("verify-proof", "-", "--key", vkey, input=proof)
+        assert result.exit_code == 0, result.output
+        assert unsafe_characters(result.output) == set(), name
+        assert json.loads(result.stdout)["source"] == text, name
