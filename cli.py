@@ -1134,8 +1134,8 @@ def rebuild(ctx: click.Context, check: bool) -> None:
             return
         count, difference = readmodel.compare(store, path)
     if difference is not None:
-        click.echo(f"outcomes: read model {path} does not follow from the events: "
-                   f"{difference} (run `outcomes rebuild`)", err=True)
+        click.echo(one_line(f"outcomes: read model {path} does not follow from the events: "
+                            f"{difference} (run `outcomes rebuild`)"), err=True)
         sys.exit(EXIT_CHECK_FAILED)
     click.echo(f"read model {path} follows from the {count} events")
 
