@@ -6,6 +6,7 @@ derived from `EVENT_TYPES` below; no other module lists an event's fields.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import re
 from collections.abc import Callable, Mapping
@@ -47,6 +48,13 @@ class Limits:
 
 
 LIMITS = Limits()
+# One amount has at most 28 digits, but a sum of many needs more: in Python's default
+# 28-digit context, two grants of 999,999,999,999,999,999.9999999999 would add up to a
+# rounded 2e18. 60 digits keep any sum of up to 1e20 such amounts exact. Every command
+# imports this module before it computes, and runs in one thread.
+SUM_DIGITS = 60
+decimal.DefaultContext.prec = SUM_DIGITS
+decimal.getcontext().prec = SUM_DIGITS
 # An amount this short is within both digit limits (the common case, checked first).
 SHORT_AMOUNT = min(LIMITS.amount_integer_digits, LIMITS.amount_fraction_digits + 1)
 

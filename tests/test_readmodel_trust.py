@@ -295,3 +295,24 @@ def test_sums_beyond_64_bit_cents_are_reported_exactly(outcomes, tmp_path):
         (5_000_000_000_000_000_000,)]  # in range again: sortable in Datasette
     con.close()
     assert SRC  # (the events' source)
+
+
+def test_sums_of_the_largest_amounts_stay_exact(outcomes, tmp_path):
+    """Two grants of the largest amount the schema admits (18 + 10 digits) sum to
+    1,999,999,999,999,999,999.9999999998 (by hand: 2 x 1e18 - 2 x 1e-10), 29 digits: in
+    Python's default 28-digit context it would print rounded to 2e18."""
+    top = "999999999999999999.9999999999"
+    events = [
+        ev("ProgramRegistered", "2012-01-10", id="prog", program="vn", name="VN",
+           funder="State", currency="VND"),
+        ev("VentureRegistered", "2012-02-01", id="reg", venture="big", name="Big",
+           program="vn"),
+        ev("FundingGranted", "2012-03-01", id="g1", venture="big", amount=top, funder="State"),
+        ev("FundingGranted", "2012-03-02", id="g2", venture="big", amount=top, funder="State"),
+    ]
+    assert outcomes("import", jsonl(tmp_path / "a.jsonl", events)).exit_code == 0
+    doc = roi(outcomes)
+    assert doc["ventures"][0]["public_granted"] == "1999999999999999999.9999999998"
+    assert doc["programs"][0]["public_granted"] == "1999999999999999999.9999999998"
+    known = roi(outcomes, "--known-at", "2099-01-01")  # the replay path sums too
+    assert known["ventures"][0]["public_granted"] == "1999999999999999999.9999999998"
