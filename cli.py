@@ -26,7 +26,8 @@ OUTPUT_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("-O", "--output-format", "fmt"),
      {"type": FORMAT_CHOICE, "help": "Output format (default: table, or from the -o extension)."}),
     (("-o", "--output"),
-     {"metavar": "FILE", "help": "Write to FILE (.json, .csv, .md or .txt picks the format)."}),
+     {"metavar": "FILE", "help": "Write to FILE (.json, .csv, .md or .txt picks the format).",
+      "callback": lambda ctx, param, value: _check_output(ctx, value)}),
     (("--csv-raw-formulas", "csv_raw_formulas"),
      {"is_flag": True, "help": "CSV: write cells that start with = + - @ as recorded, for tools; "
       "by default they get a leading ' so that a spreadsheet shows them as text instead of "
@@ -164,10 +165,42 @@ def index_file(ctx: click.Context) -> str:
     return index_path(read_model_file(ctx))
 
 
+def own_files(ctx: click.Context) -> dict[str, str]:
+    """The files an -o must never write over: the SQLite store, the read model, the index."""
+    from ledger.store import is_postgres
+
+    root = ctx.find_root()
+    files = {"the read model": read_model_file(root), "the validation index": index_file(root)}
+    if not is_postgres(root.obj["db"]):
+        files["the ledger"] = root.obj["db"]
+    return files
+
+
+def _check_output(ctx: click.Context, path: str | None) -> str | None:
+    """Refuse a bad -o before any work (the ledger's own files, a folder, a missing one)."""
+    from ledger.files import check_output
+
+    if path and path != "-":
+        check_output(path, own_files(ctx))
+    return path
+
+
+@contextmanager
+def output_stream(ctx: click.Context, path: str | None, *, binary: bool = False) -> Any:
+    """Standard output, or -o FILE written whole or not at all ('-' is standard output)."""
+    if path and path != "-":
+        from ledger.files import output_file
+
+        with output_file(path, own_files(ctx), binary=binary) as out:
+            yield out
+    else:
+        yield sys.stdout.buffer if binary else sys.stdout
+
+
 def write_output(text: str, path: str | None) -> None:
     """Print, or write to -o FILE ('-' is standard output)."""
     if path and path != "-":
-        with open(path, "w", encoding="utf-8") as out:
+        with output_stream(click.get_current_context(), path) as out:
             out.write(text)
     else:
         click.echo(text, nl=False)
@@ -342,7 +375,8 @@ def _count_lines(path: str) -> int:
 
 
 @main.command()
-@click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE instead of stdout.",
+              callback=lambda ctx, param, value: _check_output(ctx, value))
 @click.option("--archive", is_flag=True, help="Write an archive: every event with its "
               "position, recording time, recorder and stored hash, for `restore` and "
               "`verify --archive`.")
@@ -366,13 +400,10 @@ def export(ctx: click.Context, output: str | None, archive: bool) -> None:
         return
     from ledger.jsonl import write_events
 
-    with open_store(ctx) as store:
-        if output and output != "-":
-            with open(output, "w", encoding="utf-8") as out:
-                count = write_events(store.read(), out)
-            click.echo(f"exported {count} events to {output}", err=True)
-        else:
-            write_events(store.read(), sys.stdout)
+    with open_store(ctx) as store, output_stream(ctx, output) as out:
+        count = write_events(store.read(), out)
+    if output and output != "-":
+        click.echo(f"exported {count} events to {output}", err=True)
 
 
 # -- corrections -----------------------------------------------------------------------
@@ -650,13 +681,10 @@ def verify(ctx: click.Context, published: str | None, archive: str | None, key: 
 def _export_archive(ctx: click.Context, output: str | None) -> None:
     from ledger.archive import write_archive
 
-    with open_store(ctx) as store:
-        if output and output != "-":
-            with open(output, "wb") as out:
-                count = write_archive(store, out)
-            click.echo(f"archived {count} events to {output}", err=True)
-        else:
-            write_archive(store, sys.stdout.buffer)
+    with open_store(ctx) as store, output_stream(ctx, output, binary=True) as out:
+        count = write_archive(store, out)
+    if output and output != "-":
+        click.echo(f"archived {count} events to {output}", err=True)
 
 
 def _verify_archive(path: str, expected: tuple[int, str] | None,

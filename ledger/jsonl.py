@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from ledger.errors import LedgerError
 from ledger.model import Event
@@ -89,7 +89,11 @@ def dumps(event: Event) -> str:
 _LINE = json.JSONEncoder(ensure_ascii=False)  # one encoder, not one per line
 
 
-def write_events(events: Iterable[Event], stream: IO[str]) -> int:
+class Writable(Protocol):
+    def write(self, text: str, /) -> int: ...
+
+
+def write_events(events: Iterable[Event], stream: Writable) -> int:
     count = 0
     for event in events:
         stream.write(dumps(event) + "\n")
