@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ledger.clock import format_timestamp
-from ledger.schema import EVENT_TYPES, EventType, dump_fields, load_fields
+from ledger.schema import EVENT_TYPES, EventType, dump_fields, load_fields, plain_wire
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +56,9 @@ class Event:
         return self.wire  # type: ignore[return-value]
 
     def to_file(self) -> dict[str, Any]:
-        """The event as a line of the JSONL file format (what `export` writes)."""
-        return {"type": self.type, "id": self.id, **self.wire_fields(),
+        """The event as a line of the JSONL file format (what `export` writes): amounts
+        in plain form even if an older version stored them as "0E-8" (see plain_wire)."""
+        return {"type": self.type, "id": self.id, **plain_wire(self.wire_fields()),
                 "recorded_by": self.recorded_by}
 
     def to_log(self) -> dict[str, Any]:
@@ -72,6 +73,11 @@ class Event:
             object.__setattr__(self, "_content",
                                canonical_json({"type": self.type, **self.wire_fields()}))
         return self._content  # type: ignore[return-value]
+
+    def plain_content(self) -> bytes:
+        """content() with amounts in plain form: differs from it only for an event stored
+        with "0E-8"-style amounts by an older version (see plain_wire)."""
+        return canonical_json({"type": self.type, **plain_wire(self.wire_fields())})
 
     def content_digest(self) -> str:
         """What makes two events 'the same' for idempotent imports: type and content."""

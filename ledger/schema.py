@@ -198,6 +198,12 @@ def _changes(raw: Any) -> dict[str, Any]:
     return dict(raw)
 
 
+def _dump_amount(value: Decimal) -> str:
+    """Plain fixed-point text, digits as typed ("75000000.00" stays so): str() would write
+    0.00000000 as "0E-8", which the input rules refuse, so an export would not import."""
+    return format(value, "f")
+
+
 def _dump_bool(value: bool) -> bool:
     return value
 
@@ -221,7 +227,7 @@ LONG_TEXT = Kind("text", f"non-empty text, at most {LIMITS.text_chars:,} charact
 SLUG = Kind("slug", "slug `[a-z0-9][a-z0-9-]{0,63}`", _slug)
 AMOUNT = Kind("amount", f"exact decimal (JSON string or number), at most "
               f"{LIMITS.amount_integer_digits} digits before the point and "
-              f"{LIMITS.amount_fraction_digits} after", _amount, load=Decimal)
+              f"{LIMITS.amount_fraction_digits} after", _amount, _dump_amount, Decimal)
 COUNT = Kind("count", f"whole number >= 0, at most {LIMITS.count_digits} digits", _count,
              _dump_count)
 DATE = Kind("date", "`YYYY-MM-DD`", _date, _dump_date, date.fromisoformat)
@@ -525,6 +531,12 @@ EVENT_TYPES: dict[str, EventType] = {
 
 BY_COMMAND = {t.command: t for t in EVENT_TYPES.values()}
 
+# Names of the fields that hold an amount in some event type. A string under one of these
+# names is an amount (the same names hold counts elsewhere, and counts are JSON numbers),
+# which lets a correction's changes be read without looking up the corrected event.
+AMOUNT_FIELDS = frozenset(f.name for t in EVENT_TYPES.values() for f in t.all_fields
+                          if f.kind is AMOUNT)
+
 
 def parse_fields(etype: EventType, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Typed values of an event's content fields (common and own), defaults applied.
@@ -572,3 +584,24 @@ def dump_fields(etype: EventType, values: Mapping[str, Any]) -> dict[str, Any]:
         if f.name in values:
             out[f.name] = f.kind.dump(values[f.name])
     return out
+
+
+def plain_wire(wire: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored wire form with every amount in plain fixed-point text (a correction's
+    changes included).
+
+    Events recorded before amounts were dumped with `format(d, "f")` may hold "0E-8" or
+    "1E-9". The store keeps them so (their Merkle leaves bind that text, and verify
+    checks it), and they are read as Decimal like any other; but wherever a recorded
+    event becomes input again (export, the merge of a correction, the comparison with a
+    re-imported copy) it must be in the form the input rules accept.
+    """
+    return {name: _plain(name, value) for name, value in wire.items()}
+
+
+def _plain(name: str, value: Any) -> Any:
+    if name == "changes" and isinstance(value, Mapping):
+        return plain_wire(value)
+    if name in AMOUNT_FIELDS and isinstance(value, str) and "E" in value.upper():
+        return format(Decimal(value), "f")
+    return value
