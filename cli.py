@@ -309,6 +309,13 @@ def _record_and_report(ctx: click.Context, items: list[tuple[str | None, Any]],
         click.echo(f"{event.id}\t{event.position}")
     if not outcome.added and outcome.skipped:
         click.echo(f"already recorded: {outcome.skipped} event(s), nothing added", err=True)
+    _warn(outcome.warnings)
+
+
+def _warn(warnings: list[str]) -> None:
+    """After a write: what failed once the events were stored (the exit code stays 0)."""
+    for warning in warnings:
+        click.echo(f"outcomes: warning: {warning}", err=True)
 
 
 # -- import / export -------------------------------------------------------------------
@@ -367,6 +374,7 @@ def import_(ctx: click.Context, file: str, progress: bool | None) -> None:
                    f"{outcome.last.position}), {outcome.skipped} already recorded")
     else:
         click.echo(f"imported 0 events, {outcome.skipped} already recorded")
+    _warn(outcome.warnings)
 
 
 def _count_lines(path: str) -> int:

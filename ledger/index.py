@@ -296,6 +296,17 @@ class LedgerIndex:
     def close(self) -> None:
         self.con.close()
 
+    def writable(self) -> bool:
+        """False for a file this user may only read: SQLite opens it, and refuses only
+        the first write (which, made at commit, would come after the events are stored)."""
+        try:
+            self.con.execute("DELETE FROM ledger_index_meta WHERE 0")  # writes nothing
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY:
+                return False
+            raise
+        return True
+
     def begin(self, store: EventStore) -> LedgerState:
         """Take the index's write lock and return the state caught up with the store.
 

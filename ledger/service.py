@@ -7,6 +7,7 @@ again from the new head.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import itertools
 import os
@@ -41,6 +42,7 @@ class Outcome:
     first: Event | None = None
     last: Event | None = None
     added: list[Event] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what failed once the events were stored
 
     def note(self, event: Event, keep: bool) -> None:
         self.count += 1
@@ -77,12 +79,29 @@ def record(store: EventStore, items: Items | Iterable[tuple[str | None, Any]], *
     actor = actor or default_actor()
     store.ensure_writable()
     index = LedgerIndex(index_path) if index_path else None
+    warnings: list[str] = []
+    if index is not None and not index.writable():
+        warnings.append(f"the validation index {index.path} is read-only: this write was "
+                        "checked against the whole ledger (slower); make the file writable, "
+                        "or delete it (it is rebuilt from the events)")
+        index.close()
+        index = None
+    outcome: Outcome | None = None
     try:
         with store.writer_turn():  # PostgreSQL: writers on all machines take turns
-            return _record(store, source, actor, index, keep, progress)
+            outcome = _record(store, source, actor, index, keep, progress)
+            outcome.warnings[:0] = warnings
+    except Exception as error:
+        if outcome is None:
+            raise
+        # Stored: what fails now (releasing the writer lock) must not hide it.
+        outcome.warnings.append(f"{outcome.count} event(s) recorded, but then: "
+                                f"{_one_line(error)}")
     finally:
         if index is not None:
             index.close()
+    assert outcome is not None  # _record returned, or the exception was raised again
+    return outcome
 
 
 def _record(store: EventStore, source: Items, actor: str, index: LedgerIndex | None,
@@ -153,8 +172,29 @@ def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | 
     finally:
         state.end_batch()
     if index is not None:
-        index.commit(state, store.location)  # never a password
+        _save_index(index, state, store.location, outcome)
     return outcome
+
+
+def _save_index(index: LedgerIndex, state: LedgerState, location: str,
+                outcome: Outcome) -> None:
+    """Save the index once the events are stored; if that fails (a read-only file, a full
+    disk), the events stay stored and reported, with a warning. The index is left as it
+    was, at an earlier position: the next write applies the events since then."""
+    try:
+        index.commit(state, location)  # never a password
+    except Exception as error:
+        with contextlib.suppress(Exception):
+            index.rollback()
+        stored = f"{outcome.count} event(s) recorded, but " if outcome.count else ""
+        outcome.warnings.append(
+            f"{stored}the validation index {index.path} could not be updated "
+            f"({_one_line(error)}); the next write brings it up to date from the events "
+            "(or delete it: it is rebuilt)")
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def correction(event_id: str, changes: dict[str, Any], *, reason: str, source: str,
