@@ -586,22 +586,26 @@ def dump_fields(etype: EventType, values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def plain_wire(wire: Mapping[str, Any]) -> dict[str, Any]:
+def plain_wire(wire: Mapping[str, Any]) -> Mapping[str, Any]:
     """A stored wire form with every amount in plain fixed-point text (a correction's
-    changes included).
+    changes included); `wire` itself when it is plain already, as nearly always.
 
     Events recorded before amounts were dumped with `format(d, "f")` may hold "0E-8" or
-    "1E-9". The store keeps them so (their Merkle leaves bind that text, and verify
-    checks it), and they are read as Decimal like any other; but wherever a recorded
-    event becomes input again (export, the merge of a correction, the comparison with a
-    re-imported copy) it must be in the form the input rules accept.
+    "1E-9" (what str() writes). The store keeps them so (their Merkle leaves bind that text,
+    and verify checks it), and they are read as Decimal like any other; but wherever a
+    recorded event becomes input again (export, the merge of a correction, the comparison
+    with a re-imported copy) it must be in the form the input rules accept.
     """
-    return {name: _plain(name, value) for name, value in wire.items()}
+    for name, value in wire.items():
+        if name == "changes" or (name in AMOUNT_FIELDS and isinstance(value, str)
+                                 and "E" in value):  # str(Decimal) writes an upper-case E
+            return {name: _plain(name, value) for name, value in wire.items()}
+    return wire
 
 
 def _plain(name: str, value: Any) -> Any:
     if name == "changes" and isinstance(value, Mapping):
-        return plain_wire(value)
-    if name in AMOUNT_FIELDS and isinstance(value, str) and "E" in value.upper():
+        return dict(plain_wire(value))
+    if name in AMOUNT_FIELDS and isinstance(value, str) and "E" in value:
         return format(Decimal(value), "f")
     return value
