@@ -19,7 +19,9 @@ from typing import IO, Any
 from ledger.errors import LedgerError
 
 SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
-IN_PLACE_PREFIXES = ("/dev/", "/proc/")  # descriptors and devices: not renamed over
+# Aliases of open descriptors: /dev/stdout may lead to a regular file the shell opened (and
+# may append to), which a rename would replace instead of writing to.
+DESCRIPTOR_PREFIXES = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/")
 
 
 class Output:
@@ -102,7 +104,7 @@ def check_output(path: str, own: Mapping[str, str]) -> None:
 def in_place(path: str) -> bool:
     """Whether `path` is written where it is: a device, a FIFO, a socket, or an alias of an
     open descriptor (renaming over those would replace the alias, not write to it)."""
-    if os.path.abspath(path).startswith(IN_PLACE_PREFIXES):
+    if os.path.abspath(path).startswith(DESCRIPTOR_PREFIXES):
         return True
     try:
         mode = os.stat(path).st_mode
@@ -123,8 +125,9 @@ def output_file(path: str, own: Mapping[str, str], *, binary: bool = False
     check_output(path, own)
     if in_place(path):
         try:
-            stream = open(path, "wb") if binary else open(  # noqa: SIM115 (_closing closes it)
-                path, "w", encoding="utf-8")
+            # Appending: through /dev/stdout, write after what the shell already wrote there.
+            stream = open(path, "ab") if binary else open(  # noqa: SIM115 (_closing closes it)
+                path, "a", encoding="utf-8")
         except OSError as error:
             raise output_error(path, error) from None
         with _closing(stream, path):

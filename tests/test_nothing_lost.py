@@ -17,6 +17,8 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,7 +31,7 @@ from freezegun import freeze_time
 
 from ledger.index import index_path
 from ledger.schema import AMOUNT
-from tests.conftest import Outcomes
+from tests.conftest import ROOT, Outcomes
 
 SRC = "https://example.org/report"
 GRANT = ["append", "funding-granted", "--venture", "alpha", "--amount", "1000", "--funder",
@@ -222,6 +224,20 @@ def test_devices_and_fifos_are_written_in_place(scenario: Outcomes, tmp_path: Pa
     assert result.exit_code == 0, result.stderr
     assert len(json.loads(received[0])) == 40
     assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a FIFO: not renamed over
+
+
+@pytest.mark.backends("sqlite")
+def test_dev_stdout_writes_after_what_the_shell_wrote(scenario: Outcomes,
+                                                      tmp_path: Path) -> None:
+    """`-o /dev/stdout` into a redirected file leads to a regular file: a rename would
+    replace it, and reopening it for writing would cut what was written before."""
+    out = tmp_path / "out.txt"
+    script = f'{{ echo header; "{sys.executable}" -m cli --db "{scenario.db}" export ' \
+             f'-o /dev/stdout; }} > "{out}"'
+    done = subprocess.run(["sh", "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == "header" and len(lines) == 41
 
 
 # -- amounts in plain form ------------------------------------------------------------------
