@@ -36,8 +36,8 @@ from tests.conftest import ROOT, Outcomes
 SRC = "https://example.org/report"
 GRANT = ["append", "funding-granted", "--venture", "alpha", "--amount", "1000", "--funder",
          "State", "--occurred-on", "2016-03-01", "--source", SRC]
-OUTPUT_COMMANDS = [["export"], ["log"], ["history", "alpha"], ["report", "roi", "-O", "csv"],
-                   ["report", "targets"], ["report", "timeline"]]
+OUTPUT_COMMANDS = [["export"], ["export", "--archive"], ["log"], ["history", "alpha"],
+                   ["report", "roi", "-O", "csv"], ["report", "targets"], ["report", "timeline"]]
 
 
 def index_of(run: Outcomes) -> Path:
