@@ -298,13 +298,24 @@ class LedgerIndex:
 
     def writable(self) -> bool:
         """False for a file this user may only read: SQLite opens it, and refuses only
-        the first write (which, made at commit, would come after the events are stored)."""
+        the first write (which, made at commit, would come after the events are stored).
+
+        The probe writes nothing and does not wait: a read-only file refuses it at once,
+        and a lock held by another writer (busy) means the file is writable.
+        """
+        con = self.con
+        con.execute("PRAGMA busy_timeout = 0")
         try:
-            self.con.execute("DELETE FROM ledger_index_meta WHERE 0")  # writes nothing
+            con.execute("DELETE FROM ledger_index_meta WHERE 0")
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY:
+            code = error.sqlite_errorcode & 0xFF
+            if code == sqlite3.SQLITE_READONLY:
                 return False
-            raise
+            if code not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                hint = local_file_hint(self.path, "; the index goes beside the read model")
+                raise LedgerError(f"validation index {self.path}: {error} ({hint})") from None
+        finally:
+            con.execute(f"PRAGMA busy_timeout = {int(LOCK_SECONDS * 1000)}")
         return True
 
     def begin(self, store: EventStore) -> LedgerState:
