@@ -922,7 +922,8 @@ def keygen(name: str, keyfile: str | None) -> None:
 @click.option("--consistency", "old_size", type=click.IntRange(min=0), metavar="OLD_SIZE",
               help="Print the consistency proof from OLD_SIZE instead (RFC 9162, one base64 "
               "hash per line).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.",
+              callback=lambda ctx, param, value: _check_output(ctx, value))
 @click.pass_context
 def prove(ctx: click.Context, event_id: str | None, note_file: str | None,
           old_size: int | None, output: str | None) -> None:

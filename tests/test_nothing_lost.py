@@ -37,7 +37,8 @@ SRC = "https://example.org/report"
 GRANT = ["append", "funding-granted", "--venture", "alpha", "--amount", "1000", "--funder",
          "State", "--occurred-on", "2016-03-01", "--source", SRC]
 OUTPUT_COMMANDS = [["export"], ["export", "--archive"], ["log"], ["history", "alpha"],
-                   ["report", "roi", "-O", "csv"], ["report", "targets"], ["report", "timeline"]]
+                   ["report", "roi", "-O", "csv"], ["report", "targets"], ["report", "timeline"],
+                   ["prove", "--consistency", "1"]]
 
 
 def index_of(run: Outcomes) -> Path:
