@@ -187,8 +187,9 @@ def restore(store: EventStore, path: str, index_path: str | None = None) -> int:
                     read_header(stream, path)
                     for item in read_events(stream, path):
                         try:
-                            event = state.admit(item.to_file(), recorded_at=item.recorded_at,
-                                                actor=item.recorded_by)
+                            event = state.admit_stored(item.to_file(),
+                                                       recorded_at=item.recorded_at,
+                                                       actor=item.recorded_by)
                         except LedgerError as error:
                             raise error.at(item.location) from None
                         node = state.frontier[event.position] if event else None

@@ -607,5 +607,17 @@ def _plain(name: str, value: Any) -> Any:
     if name == "changes" and isinstance(value, Mapping):
         return dict(plain_wire(value))
     if name in AMOUNT_FIELDS and isinstance(value, str) and "E" in value:
-        return format(Decimal(value), "f")
+        return _old_amount(value) or value
     return value
+
+
+def _old_amount(text: str) -> str | None:
+    """The plain form of an amount exactly as str() wrote it from typed digits ("0E-8");
+    None for anything else (say "1E+3" or "lotsE"), which the input rules then refuse."""
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        return None
+    if str(value) != text or not value.is_finite() or value.as_tuple().exponent > 0:  # type: ignore[operator]
+        return None
+    return format(value, "f")

@@ -233,6 +233,29 @@ class LedgerState:
         self.apply(event, node, hashlib.sha256(content).hexdigest())
         return event  # its node is now self.frontier[event.position]
 
+    def admit_stored(self, stored: Mapping[str, Any], *, recorded_at: datetime, actor: str,
+                     now: datetime | None = None) -> Event | None:
+        """`admit` for an event read back from a store or an archive (verify, restore).
+
+        An older version may have stored amounts as "0E-8" (see plain_wire): such an event
+        is checked in plain form, but its leaf binds the stored text, so the event returned
+        (and its node) keep that text.
+        """
+        plain = plain_wire(stored)
+        if plain is stored:
+            return self.admit(stored, recorded_at=recorded_at, actor=actor, now=now)
+        frontier = dict(self.frontier)  # the earlier nodes, as admit() replaces some
+        event = self.admit(plain, recorded_at=recorded_at, actor=actor, now=now)
+        if event is None:
+            return None
+        wire = {k: v for k, v in stored.items() if k not in ENVELOPE_FIELDS}
+        event = Event.from_wire(event.position, event.id, event.type, event.recorded_at,
+                                event.recorded_by, wire)
+        self._batch[event.position] = event
+        self.frontier[event.position] = node_at(
+            event.position, leaf_hash(canonical_bytes(event)), frontier.__getitem__)
+        return event
+
     def end_batch(self) -> None:
         """Forget the in-memory copies of a batch once it is stored (or abandoned)."""
         self._batch.clear()

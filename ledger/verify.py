@@ -174,8 +174,8 @@ def _readmit(state: LedgerState, event: Event, stored_node: bytes, now: datetime
     raw = {"type": event.type, "id": event.id, **event.wire_fields(),
            "recorded_by": event.recorded_by}
     try:
-        admitted = state.admit(raw, recorded_at=event.recorded_at, actor=event.recorded_by,
-                               now=now)
+        admitted = state.admit_stored(raw, recorded_at=event.recorded_at,
+                                      actor=event.recorded_by, now=now)
         refusal = None if admitted else f"id: {event.id!r} is already recorded (position " \
             f"{state.entries[event.id].position}) with the same content"
     except LedgerError as error:

@@ -307,6 +307,17 @@ def test_events_stored_as_0E_8_verify_and_export_in_plain_form(
     assert copy("import", "-", input=exported).exit_code == 0
     assert copy("export").stdout == exported
 
+    # An archive keeps the stored text; restored, it gives the same checkpoint.
+    checkpoint = scenario("checkpoint").stdout.strip()
+    archive = scenario("export", "--archive").stdout
+    restored = Outcomes(new_store())
+    archive_file = Path(str(restored.read_model) + ".archive.jsonl")
+    archive_file.write_text(archive)
+    result = restored("restore", str(archive_file))
+    assert result.exit_code == 0, result.stderr
+    assert restored("verify", "--checkpoint", checkpoint).exit_code == 0
+    assert logged(restored)["old-zero"]["revenue"] == "0E-8"
+
     # Correcting another field re-reads the old event's amounts as input.
     fixed = scenario("correct", "old-zero", "--set", "note=checked", "--reason", "checked",
                      "--source", SRC, "--occurred-on", "2017-06-01")
