@@ -417,3 +417,16 @@ def test_a_failure_after_the_store_commits_is_a_warning(
     assert result.exit_code == 0 and result.stdout == "grant-y\t41\n"
     assert result.stderr == ("outcomes: warning: 1 event(s) recorded, but then: [Errno 104] "
                              "connection reset while releasing the writer lock\n")
+
+
+def test_only_what_str_wrote_from_typed_digits_is_read_as_an_old_amount() -> None:
+    from ledger.schema import plain_wire
+
+    assert plain_wire({"amount": "0E-8"}) == {"amount": "0.00000000"}
+    assert plain_wire({"amount": "1.0E-8"}) == {"amount": "0.000000010"}  # typed 0.000000010
+    assert plain_wire({"changes": {"revenue": "-1E-7", "value": 3}}) == {
+        "changes": {"revenue": "-0.0000001", "value": 3}}
+    for text in ("1E+3", "0E+2", "1e-9", "lotsE", "10E-9", "NaNE"):
+        assert plain_wire({"amount": text}) == {"amount": text}  # the rules then refuse it
+    plain = {"amount": "75000000.00", "note": "1E-9"}
+    assert plain_wire(plain) is plain
