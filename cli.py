@@ -56,8 +56,8 @@ def fail(message: str) -> NoReturn:
 def one_line(message: str, limit: int = 1000) -> str:
     """A message as one line of bounded length: newlines, control and format characters and
     lone surrogates (from input quoted in it) are shown escaped, as in every output
-    (projections.render.message_inert)."""
-    from projections.render import message_inert
+    (ledger.inert.message_inert)."""
+    from ledger.inert import message_inert
 
     if len(message) > limit:
         message = f"{message[:limit]}... ({len(message) - limit:,} more characters)"
@@ -983,9 +983,9 @@ def verify_proof(file: str, key: str) -> None:
     """
     import json
 
+    from ledger.inert import json_inert
     from ledger.notes import NoteError, read_verifier
     from ledger.proofs import check_proof
-    from projections.render import json_inert
 
     verifier = read_verifier(key)
     try:

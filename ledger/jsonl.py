@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any, Protocol
 
 from ledger.errors import LedgerError
+from ledger.inert import json_inert
 from ledger.model import Event
 from ledger.schema import LIMITS, Number
 
@@ -83,7 +84,9 @@ def _decode(line: bytes, location: str) -> str:
 
 
 def dumps(event: Event) -> str:
-    return _LINE.encode(event.to_file())
+    """One line of the file; characters a terminal would obey are `\\uXXXX` escapes
+    (the same text once parsed), so `export` to a terminal is inert too."""
+    return json_inert(_LINE.encode(event.to_file()))
 
 
 _LINE = json.JSONEncoder(ensure_ascii=False)  # one encoder, not one per line

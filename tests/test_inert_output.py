@@ -19,14 +19,8 @@ from typing import Any
 
 import pytest
 
-from projections.render import (
-    Column,
-    csv_cell,
-    inert,
-    json_inert,
-    message_inert,
-    render,
-)
+from ledger.inert import inert, json_inert, message_inert
+from projections.render import Column, csv_cell, render
 from projections.story import intro, verdict
 from tests.conftest import BACKENDS, Outcomes
 
@@ -433,3 +427,22 @@ def test_verify_proof_prints_a_hostile_event_inert(outcomes, tmp_path):
         assert result.exit_code == 0, result.output
         assert unsafe_characters(result.output) == set(), name
         assert json.loads(result.stdout)["source"] == text, name
+
+
+@pytest.mark.backends("sqlite")
+def test_export_is_inert_and_imports_back_the_same_text(outcomes, tmp_path):
+    """`export` to a terminal obeys nothing either: every unsafe character JSON would
+    write raw (C1 CSI, bidi override) is a \\uXXXX escape, and the file imports back into
+    a new ledger as the same events."""
+    record_corpus(outcomes, tmp_path)
+    exported = outcomes("export")
+    assert exported.exit_code == 0
+    assert unsafe_characters(exported.stdout) == set()
+    assert "\\u202e" in exported.stdout and "\\u009b" in exported.stdout
+    copy = Outcomes(tmp_path / "copy.db")
+    assert copy("init").exit_code == 0
+    (tmp_path / "e.jsonl").write_text(exported.stdout, encoding="utf-8")
+    assert copy("import", str(tmp_path / "e.jsonl")).exit_code == 0
+    assert copy("export").stdout == exported.stdout
+    texts = {s for line in exported.stdout.splitlines() for s in strings(json.loads(line))}
+    assert {text for _, text, _ in CORPUS} <= texts  # each text exact once parsed
