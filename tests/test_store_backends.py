@@ -120,7 +120,7 @@ def test_transient_errors() -> None:
 
     assert is_transient(wrapped(sqlite3.OperationalError("database is locked")))
     assert not is_transient(wrapped(sqlite3.OperationalError("no such table: x")))
-    psycopg = pytest.importorskip("psycopg")
+    import psycopg  # a dependency (eventsourcing[postgres]): never skipped
     assert is_transient(wrapped(psycopg.errors.LockNotAvailable("lock timeout")))
     assert is_transient(wrapped(psycopg.errors.SerializationFailure("could not serialize")))
     assert is_transient(wrapped(psycopg.errors.DeadlockDetected("deadlock detected")))
