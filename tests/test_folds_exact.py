@@ -271,3 +271,35 @@ def test_amounts_are_written_without_an_exponent() -> None:
     doc = report("roi", [grant("2013-01-01", "0.0000001")], "2014-01-01")
     assert doc["ventures"][0]["public_granted"] == "0.0000001"
     assert doc["ventures"][0]["net"] == "-0.0000001"
+
+
+def test_history_of_corrections_retractions_and_one_metric() -> None:
+    # s: 2013 revenue 50 with 9 customers (position 3); g: a grant (4), retracted (5, which
+    # touches no figure); s corrected to 60, reason "typo" (6).
+    from projections.history import history, history_document, history_rows
+
+    es = admit(REG + [
+        ev("SalesReported", "2014-01-01", "s", venture="v", period="2013", revenue="50",
+           customers=9),
+        grant("2014-02-01", "10") | {"id": "g"},
+        ev("EventRetracted", "2014-03-01", "x", event="g", reason="never paid"),
+        ev("EventCorrected", "2014-04-01", "c", event="s", changes={"revenue": "60"},
+           reason="typo")], LATER)
+    doc = history_document(history(es, "v"), LATER)
+    assert doc["venture"] == "v"
+    [revenue, customers] = doc["figures"]
+    assert [(c["id"], c["set_by"], c["event"], c["stated"], c["value"], c["reason"])
+            for c in revenue["changes"]] == [("s", "claim", None, D(50), D(50), None),
+                                             ("c", "correction", "s", D(60), D(60), "typo")]
+    # The correction leaves the customers as they were: listed, nothing stated.
+    assert [(c["id"], c["stated"], c["value"]) for c in customers["changes"]] == [
+        ("s", 9, 9), ("c", None, 9)]
+    # One metric: the customers of the sales report are kept, its revenue is not.
+    only = history(es, "v", metric="customers")
+    assert [f.label for f, _ in only.ordered()] == ["customers"]
+    rows = history_rows(history(es, "v"))
+    assert [(r["figure"], r["recorded_at"], r["detail"]) for r in rows] == [
+        ("revenue 2013", "2021-01-01T00:00:00Z", ""),
+        ("revenue 2013", "2021-01-01T00:00:00Z", "revenue=60; reason: typo"),
+        ("customers", "2021-01-01T00:00:00Z", ""),
+        ("customers", "2021-01-01T00:00:00Z", "revenue=60; reason: typo")]
