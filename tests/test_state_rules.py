@@ -142,3 +142,60 @@ def test_entries_and_pending_events_can_be_kept_elsewhere() -> None:
         state.event_at(1)
     looked_up = LedgerState(lookup=lambda position: event if position == 1 else None)
     assert looked_up.event_at(1) is event
+
+
+def refusal(raw: dict, state: LedgerState | None = None) -> str:
+    with pytest.raises(FieldError) as error:
+        admit(raw, state)
+    return str(error.value)
+
+
+def test_whole_refusal_lines() -> None:
+    state = base()
+    admit({"type": "VentureClosed", "id": "x", **COMMON, "venture": "v",
+           "outcome": "acquired"}, state)
+    admit({"type": "EventRetracted", "id": "r", **COMMON, "event": "g", "reason": "dup"},
+          state)
+    assert refusal({"type": "VentureRegistered", **COMMON, "venture": "w", "name": "W",
+                    "program": "zzzzzz"}) == "program: unknown program 'zzzzzz'; register it first"
+    assert refusal({"type": "OfferLaunched", **COMMON, "occurred_on": "2015-03-02",
+                    "venture": "v", "offer": "O"}, state) == (
+        "venture: 'v' was closed on 2015-03-01; after that only returns, valuations, reports, "
+        "corrections and retractions")
+    assert refusal({"type": "EventRetracted", **COMMON, "event": "r", "reason": "x"},
+                   state) == ("event: cannot retract 'r': it is itself a EventRetracted; "
+                              "retract the original event instead")
+    program_id = state.programs["p"].id
+    assert refusal({"type": "EventRetracted", **COMMON, "event": program_id, "reason": "x"},
+                   state) == (f"event: cannot retract the registration {program_id!r}; "
+                              "correct its name instead")
+    assert refusal(correction("c", program_id, {"currency": "USD"}), state) == (
+        "changes.currency: the currency of a ProgramRegistered cannot be corrected; retract "
+        "it and record a new event")
+
+
+def test_corrections_of_registrations_and_dates() -> None:
+    # A venture's name can be corrected (it is not a second registration); a date can be
+    # corrected up to the correction's own recording date (2026-01-15), not beyond.
+    state = base()
+    venture_id = state.ventures["v"].id
+    assert admit(correction("cn", venture_id, {"name": "New name"}), state)
+    assert state.ventures["v"].fields["name"] == "New name"
+    assert admit(correction("cd", "g", {"occurred_on": "2026-01-15"}), state)
+    assert refusal(correction("ce", "g", {"occurred_on": "2026-01-16"}), state) == (
+        "changes.occurred_on: would be after the recording date")
+
+
+def test_a_correction_is_stored_with_its_changes_normalised() -> None:
+    # 12, a JSON number, is stored in the amount's own wire form, "12".
+    state = base()
+    event = admit(correction("c1", "g", {"amount": 12}), state)
+    assert event.fields["changes"] == {"amount": "12"}
+    assert event.wire_fields()["changes"] == {"amount": "12"}
+
+
+def test_new_ids_are_twelve_hex_digits() -> None:
+    import re
+
+    event = admit({"type": "OfferLaunched", **COMMON, "venture": "v", "offer": "O"})
+    assert re.fullmatch(r"[0-9a-f]{12}", event.id)
