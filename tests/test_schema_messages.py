@@ -79,3 +79,52 @@ def test_the_largest_accepted_values() -> None:
     assert admit(SIGNED | {"count": "00" + "9" * 15}).fields["count"] == int("9" * 15)
     assert admit(OFFER | {"offer": "é" * 2000}).fields["offer"] == "é" * 2000
     assert admit(GRANT | {"public": " Yes "}).fields["public"] is True
+
+
+RETURN = {"type": "ReturnReceived", **COMMON, "venture": "v", "amount": "1", "kind": "dividend"}
+SALES = {"type": "SalesReported", **COMMON, "venture": "v", "period": "2014", "revenue": "1"}
+PROGRAM = {"type": "ProgramRegistered", **COMMON, "program": "q", "name": "Q", "funder": "F"}
+RETRACT = {"type": "EventRetracted", **COMMON, "event": "g", "reason": "r"}
+CORRECT = {"type": "EventCorrected", **COMMON, "event": "g", "changes": {"amount": "2"},
+           "reason": "r"}
+
+
+@pytest.mark.parametrize(("raw", "line"), [
+    (RETURN | {"kind": "gift"}, "kind: unknown value 'gift': choose one of dividend, "
+     "stake_sale, repayment, interest, other"),
+    (SALES | {"period": "2014-Q5"},
+     "period: malformed period '2014-Q5': use YYYY or YYYY-Qn, e.g. 2014 or 2014-Q3"),
+    (SALES | {"period": Number("2014")},
+     "period: malformed period '2014': use YYYY or YYYY-Qn, e.g. 2014 or 2014-Q3"),
+    (PROGRAM | {"currency": "eur"},
+     "currency: malformed currency 'eur': use an ISO 4217 code such as EUR"),
+    (PROGRAM | {"currency": 978},
+     "currency: malformed currency 978: use an ISO 4217 code such as EUR"),
+    (RETRACT | {"event": "-g"}, "event: malformed event id '-g': letters, digits and "
+     ". _ : - (at most 128), starting with a letter or digit"),
+    (RETRACT | {"event": Number("12")}, "event: malformed event id '12': letters, digits and "
+     ". _ : - (at most 128), starting with a letter or digit"),
+    (CORRECT | {"changes": {}},
+     "changes: must be a non-empty object mapping field names to new values"),
+    (CORRECT | {"changes": "amount=2"},
+     "changes: must be a non-empty object mapping field names to new values"),
+    (OFFER | {"occurred_on": Number("2015")},
+     "occurred_on: malformed date '2015': use YYYY-MM-DD, e.g. 2012-04-20"),
+    (OFFER | {"colour": "red"}, "colour: unknown field for OfferLaunched; its fields are "
+     "note, occurred_on, offer, segment, source, venture"),
+    (SIGNED | {"count": "1" * 70}, "count: count too large: 70 digits, at most 15"),
+    (SIGNED | {"count": [1]}, "count: malformed count a JSON array: write a whole number "
+     "such as 12"),
+    # -10^70: the sign is not a digit: 71 digits before the point
+    (GRANT | {"amount": -(10 ** 70)},
+     "amount: amount too large: 71 digits before the point, at most 18"),
+])
+def test_more_refusal_lines(raw: dict[str, Any], line: str) -> None:
+    assert refusal(raw) == line
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("true", True), ("yes", True), ("1", True), ("TRUE", True),
+    ("false", False), ("no", False), ("0", False), ("No", False)])
+def test_booleans_in_words(text: str, value: bool) -> None:
+    assert admit(GRANT | {"public": text}).fields["public"] is value
