@@ -303,3 +303,16 @@ def test_history_of_corrections_retractions_and_one_metric() -> None:
         ("revenue 2013", "2021-01-01T00:00:00Z", "revenue=60; reason: typo"),
         ("customers", "2021-01-01T00:00:00Z", ""),
         ("customers", "2021-01-01T00:00:00Z", "revenue=60; reason: typo")]
+
+
+def test_history_detail_lists_every_change_of_a_correction() -> None:
+    # One correction of two fields: "period=2014 revenue=60; reason: typo" (changes in the
+    # order given, then the reason).
+    from projections.history import history, history_rows
+
+    es = admit(REG + [
+        ev("SalesReported", "2014-01-01", "s", venture="v", period="2013", revenue="50"),
+        ev("EventCorrected", "2014-04-01", "c", event="s",
+           changes={"period": "2014", "revenue": "60"}, reason="typo")], LATER)
+    details = {r["detail"] for r in history_rows(history(es, "v")) if r["id"] == "c"}
+    assert details == {"period=2014 revenue=60; reason: typo"}
