@@ -72,17 +72,15 @@ def writing_started(url: str) -> Callable[[], bool]:
 
 
 def kill_when(proc: subprocess.Popen[str], ready: Callable[[], bool],
-              timeout: float = 120) -> bool:
-    """SIGKILL `proc` as soon as `ready()`; False if it finished first."""
+              timeout: float = 120) -> tuple[bool, str]:
+    """SIGKILL `proc` as soon as `ready()`; (False, what it printed) if it finished first."""
     deadline = time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
         if ready():
             proc.send_signal(signal.SIGKILL)
-            proc.communicate(timeout=30)
-            return True
+            return True, proc.communicate(timeout=30)[1]
         time.sleep(0.001)
-    proc.communicate(timeout=30)
-    return False
+    return False, proc.communicate(timeout=30)[1]
 
 
 def positions(url: str) -> list[int]:
@@ -97,11 +95,11 @@ def test_killed_import_leaves_all_or_nothing(backend: str, store_url: str, big_f
     proc = start_import(store_url, big_file)
     if moment == "validating":  # reading and validating 50,000 lines takes seconds
         started = time.monotonic()
-        killed = kill_when(proc, lambda: time.monotonic() - started > 1.0)
+        killed, err = kill_when(proc, lambda: time.monotonic() - started > 1.0)
     else:
-        killed = kill_when(proc, writing_started(store_url))
+        killed, err = kill_when(proc, writing_started(store_url))
     assert killed, ("the import finished before it could be killed: "
-                    f"make LINES larger ({proc.returncode}, {proc.stderr})")
+                    f"make LINES larger (exit {proc.returncode}: {err.strip()})")
     assert proc.returncode == -signal.SIGKILL
     count = store.count()
     print(f"\n{backend}, killed while {moment}: {count - len(SETUP)} of {LINES} lines stored")
