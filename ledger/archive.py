@@ -21,7 +21,7 @@ from ledger.clock import format_timestamp, stored_time
 from ledger.errors import ConflictError, LedgerError
 from ledger.integrity import root_hex
 from ledger.model import Event, canonical_json
-from ledger.store import EventStore
+from ledger.store import EventStore, StoredEvents
 
 FORMAT = "outcomes-archive/v1"
 HEADER_KEYS = {"format", "root", "size"}
@@ -175,7 +175,7 @@ def restore(store: EventStore, path: str, index_path: str | None = None) -> int:
     count = 0
     try:
         with store.writer_turn():
-            state = index.begin(store) if index else LedgerState(lookup=store.event_at)
+            state = index.begin(store) if index else LedgerState(StoredEvents(store))
             head = store.head()
             if head:
                 raise LedgerError(f"{store.location} already holds {head} events: restore "

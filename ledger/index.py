@@ -17,7 +17,7 @@ import random
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,13 +27,13 @@ from ledger.errors import LedgerError
 from ledger.integrity import root_hex
 from ledger.model import Event
 from ledger.state import ENTITY_EVENTS, Entry, LedgerState
-from ledger.store import EventStore, is_postgres, to_event
+from ledger.store import EventStore, StoredEvents, is_postgres, to_event
 
-VERSION = "2"  # what the index keeps and how; an index of another version starts over
+VERSION = "3"  # what the index keeps and how; an index of another version starts over
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS ledger_index_meta (key TEXT PRIMARY KEY, value TEXT)",
     "CREATE TABLE IF NOT EXISTS ledger_index_entries (id TEXT PRIMARY KEY, position INTEGER, "
-    "type TEXT, digest TEXT, retracted INTEGER, corrections TEXT, tag TEXT)",
+    "type TEXT, digest TEXT, retracted INTEGER, corrections TEXT, slug TEXT, day TEXT, tag TEXT)",
     "CREATE TABLE IF NOT EXISTS ledger_index_entities (kind TEXT, slug TEXT, event TEXT, "
     "tag TEXT, PRIMARY KEY (kind, slug))",
 ]
@@ -122,10 +122,12 @@ FLUSH_EVERY = 5000
 LOCK_SECONDS = 60  # how long a writer waits for another one to finish before giving up
 
 
-class IndexedEntries(MutableMapping[str, Entry]):
+class IndexedEntries(Mapping[str, Entry]):
     """Event entries stored in the index, read and written through its open transaction.
 
-    Writes are buffered and flushed in batches (reads look in the buffer first).
+    Writes are buffered and flushed in batches (reads look in the buffer first). An entry
+    is never deleted (the ledger never forgets an event), so this is a Mapping that can
+    also be written to, not a MutableMapping.
     """
 
     def __init__(self, con: sqlite3.Connection) -> None:
@@ -135,14 +137,15 @@ class IndexedEntries(MutableMapping[str, Entry]):
     def __getitem__(self, key: str) -> Entry:
         if key in self.buffer:
             return self.buffer[key]
-        row = self.con.execute("SELECT position, type, digest, retracted, corrections, tag "
-                               "FROM ledger_index_entries WHERE id = ?", (key,)).fetchone()
+        row = self.con.execute("SELECT position, type, digest, retracted, corrections, slug, "
+                               "day, tag FROM ledger_index_entries WHERE id = ?",
+                               (key,)).fetchone()
         if row is None:
             raise KeyError(key)
-        if row[5] != _tag(key, *row[:5]):
+        if row[7] != _tag(key, *row[:7]):
             raise IndexAltered(f"entry {key!r}")
         corrections = [int(p) for p in row[4].split(",")] if row[4] else []
-        return Entry(row[0], row[1], row[2], bool(row[3]), corrections)
+        return Entry(row[0], row[1], row[2], bool(row[3]), corrections, row[5], row[6])
 
     def __setitem__(self, key: str, entry: Entry) -> None:
         self.buffer[key] = entry
@@ -151,27 +154,31 @@ class IndexedEntries(MutableMapping[str, Entry]):
 
     def flush(self) -> None:
         self.con.executemany(
-            "INSERT OR REPLACE INTO ledger_index_entries VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO ledger_index_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (_entry_row(key, e) for key, e in self.buffer.items()))
         self.buffer.clear()
 
-    def __delitem__(self, key: str) -> None:
-        raise TypeError("the ledger index never forgets an event")
-
     def __iter__(self) -> Iterator[str]:
-        raise TypeError("the ledger index is not meant to be listed")
+        """The ids, in the order of their positions."""
+        self.flush()
+        return (row[0] for row in self.con.execute(
+            "SELECT id FROM ledger_index_entries ORDER BY position"))
 
     def __len__(self) -> int:
-        raise TypeError("the ledger index is not meant to be counted")
+        self.flush()
+        return _count(self.con, "entries")
 
 
 def _entry_row(key: str, e: Entry) -> tuple[object, ...]:
-    row = (key, e.position, e.type, e.digest, int(e.retracted), ",".join(map(str, e.corrections)))
+    row = (key, e.position, e.type, e.digest, int(e.retracted),
+           ",".join(map(str, e.corrections)), e.slug, e.day)
     return (*row, _tag(*row))
 
 
-class PendingEvents(MutableMapping[int, Event]):
-    """Events admitted but not yet stored, spilled in batches to a temporary table."""
+class PendingEvents(Mapping[int, Event]):
+    """Events admitted but not yet stored, spilled in batches to a temporary table.
+
+    Written one by one, emptied only together (`clear`)."""
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con  # the table is created with the connection (DDL would roll back)
@@ -192,20 +199,24 @@ class PendingEvents(MutableMapping[int, Event]):
     def __setitem__(self, position: int, event: Event) -> None:
         self.buffer[position] = event
         if len(self.buffer) >= FLUSH_EVERY:
-            self.con.executemany(
-                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?)",
-                ((p, e.id, e.recorded_at.isoformat(), e.recorded_by, e.content().decode())
-                 for p, e in self.buffer.items()))
-            self.buffer.clear()
+            self.flush()
 
-    def __delitem__(self, position: int) -> None:
-        raise TypeError("pending events are only cleared together")
+    def flush(self) -> None:
+        self.con.executemany(
+            "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?)",
+            ((p, e.id, e.recorded_at.isoformat(), e.recorded_by, e.content().decode())
+             for p, e in self.buffer.items()))
+        self.buffer.clear()
 
     def __iter__(self) -> Iterator[int]:
-        raise TypeError("pending events are not meant to be listed")
+        """The positions, in increasing order."""
+        self.flush()
+        return (row[0] for row in self.con.execute(
+            "SELECT position FROM pending ORDER BY position"))
 
     def __len__(self) -> int:
-        raise TypeError("pending events are not meant to be counted")
+        self.flush()
+        return self.con.execute("SELECT count(*) FROM pending").fetchone()[0]
 
     def clear(self) -> None:
         self.buffer.clear()
@@ -318,8 +329,10 @@ class LedgerIndex:
             con.execute(f"PRAGMA busy_timeout = {int(LOCK_SECONDS * 1000)}")
         return True
 
-    def begin(self, store: EventStore) -> LedgerState:
-        """Take the index's write lock and return the state caught up with the store.
+    def begin(self, store: EventStore,
+              new_id: Callable[[], str] | None = None) -> LedgerState:
+        """Take the index's write lock and return the state caught up with the store
+        (`new_id`: see LedgerState).
 
         An index that does not follow from this store's events (another version of the
         index, another ledger, a ledger re-created or rewritten, rows edited by hand) is
@@ -345,8 +358,8 @@ class LedgerIndex:
             for table in TABLES:
                 con.execute(f"DELETE FROM ledger_index_{table}")
             meta = {}
-        state = LedgerState(lookup=store.event_at, entries=IndexedEntries(con),
-                            pending=PendingEvents(con))
+        state = LedgerState(StoredEvents(store), entries=IndexedEntries(con),
+                            pending=PendingEvents(con), new_id=new_id)
         for kind in KINDS:
             setattr(state, kind, IndexedEntities(con, kind))
         if meta:

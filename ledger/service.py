@@ -12,6 +12,7 @@ import getpass
 import itertools
 import os
 import random
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from ledger.errors import ConflictError, LedgerError
 from ledger.index import IndexAltered, LedgerIndex
 from ledger.model import Event
 from ledger.state import LedgerState
-from ledger.store import EventStore, to_event
+from ledger.store import EventStore, StoredEvents, to_event
 
 RETRY_SECONDS = 30.0  # like SQLITE_LOCK_TIMEOUT: how long a writer keeps losing races
 BACKOFF_CAP = 0.05  # longest pause between two attempts, in seconds
@@ -55,9 +56,15 @@ class Outcome:
 Items = Callable[[], Iterable[tuple[str | None, Any]]]
 
 
+def new_id() -> str:
+    """A new event's id when its input gives none: 12 random hex digits (the state
+    checks that it is unused, and draws again if not)."""
+    return secrets.token_hex(6)
+
+
 def load_state(store: EventStore) -> LedgerState:
     """Fold every recorded event into the validation state."""
-    state = LedgerState(lookup=store.event_at)
+    state = LedgerState(StoredEvents(store), new_id=new_id)
     for record in store.records():
         state.apply(to_event(record), bytes.fromhex(record.node))
     return state
@@ -128,7 +135,7 @@ def _record(store: EventStore, source: Items, actor: str, index: LedgerIndex | N
 def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | None,
              keep: bool, progress: Callable[[int], None] | None) -> Outcome | None:
     """One try: fold, admit and append while streaming; None if another writer won."""
-    state = index.begin(store) if index else load_state(store)
+    state = index.begin(store, new_id) if index else load_state(store)
     now = clock.now()
     try:
         recorded_at = state.recording_time(now)  # never backwards, never from the future

@@ -3,17 +3,30 @@
 `LedgerState.admit` turns raw input (a JSONL line or `append` options) into a positioned
 `Event`, or refuses it with a one-line `LedgerError` naming the field. It is the only
 place where the contract's "Bad input" rules are enforced.
+
+The state reads no clock, draws no id and opens no store: the caller gives it the
+recording time, a `new_id` factory for events that come without an id (the state only
+checks that an id is unused), and the tables it keeps its memory in (plain dicts, or the
+index's SQLite-backed ones). Folding recorded events (`apply`) needs nothing else: each
+`Entry` keeps what later events need of it (an entity's slug; for an event a closure
+must not precede, its venture and date as corrected so far). Two rare checks need an
+earlier event's whole content: a correction (its target's fields as corrected so far)
+and an id already recorded (its stored form). Keeping every event's fields in the state
+would cost memory in proportion to the ledger (a million events), so those events are
+read from `recorded`, a read-only mapping by position that the caller supplies (the
+store's reader, see `ledger.store.StoredEvents`; a dict in tests), or from the events of
+the current batch, which the state holds. The state never writes through it, and it
+never mutates an event: a correction's normalised changes make a new `Event`.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import secrets
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from ledger.clock import SKEW, format_timestamp
 from ledger.errors import FieldError, LedgerError
@@ -42,17 +55,50 @@ IDENTITY = {
     "VentureClosed": {"venture"},
 }
 EVENT_ID_FIELD = Field("id", EVENT_TYPES["EventRetracted"].fields[0].kind, "event id")
+NEW_ID_TRIES = 100  # draws of `new_id` before giving up on finding an unused id
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Table(Protocol[K, V]):
+    """What the state needs of a table it keeps its memory in: a dict, or one of the
+    index's SQLite-backed tables (ledger/index.py)."""
+
+    def __getitem__(self, key: K, /) -> V: ...
+    def __setitem__(self, key: K, value: V, /) -> None: ...
+    def __contains__(self, key: object, /) -> bool: ...
+    def get(self, key: K, /) -> V | None: ...
+
+
+class Pending(Table[int, Event], Protocol):
+    """The events of the current batch: a table that can be emptied at once."""
+
+    def clear(self) -> None: ...
+
+
+class RecordedEvents(Protocol):
+    """Read-only access to recorded events by position (the store's reader)."""
+
+    def __getitem__(self, position: int, /) -> Event: ...
 
 
 @dataclass(slots=True)
 class Entry:
-    """What the state remembers of each recorded event."""
+    """What the state remembers of each recorded event.
+
+    `slug` is the name an entity event registers (or closes), or the venture of an event
+    that a closure must not precede; `day` is that event's `occurred_on` (ISO). Both are
+    kept as corrected so far, so folding later events never reads the event again.
+    """
 
     position: int
     type: str
     digest: str
     retracted: bool = False
     corrections: list[int] = field(default_factory=list)
+    slug: str | None = None
+    day: str | None = None
 
 
 def restricted(type_name: str) -> bool:
@@ -70,24 +116,28 @@ def suggest(word: str, known: Mapping[str, Any] | set[str]) -> str:
 class LedgerState:
     """The fold of all recorded events that validation needs.
 
-    `lookup(position)` fetches a recorded event by position (from the store); events
-    admitted in the current batch are looked up in memory.
+    `recorded` reads back a recorded event by position (see the module docstring);
+    events admitted in the current batch are held in `pending` until `end_batch`.
+    `new_id` gives the id of an event admitted without one (drawn again while it is
+    taken); without it, such an event is refused.
     """
 
-    def __init__(self, lookup: Callable[[int], Event] | None = None,
-                 entries: MutableMapping[str, Entry] | None = None,
-                 pending: MutableMapping[int, Event] | None = None) -> None:
+    def __init__(self, recorded: RecordedEvents | None = None,
+                 entries: Table[str, Entry] | None = None,
+                 pending: Pending | None = None,
+                 new_id: Callable[[], str] | None = None) -> None:
         self.position = 0
         self.recorded_at: datetime | None = None
-        self.entries: MutableMapping[str, Entry] = {} if entries is None else entries
+        self.entries: Table[str, Entry] = {} if entries is None else entries
         self.programs: MutableMapping[str, Event] = {}
         self.ventures: MutableMapping[str, Event] = {}
         self.closures: MutableMapping[str, Event] = {}
         # venture -> {ISO date: count} of its current events that a closure must not precede
         self.activity: MutableMapping[str, dict[str, int]] = {}
         self.frontier: dict[int, bytes] = {}  # position -> node, in increasing position
-        self._lookup = lookup
-        self._batch: MutableMapping[int, Event] = {} if pending is None else pending
+        self._recorded = recorded
+        self._batch: Pending = {} if pending is None else pending
+        self._new_ids = new_id
 
     # -- folding recorded events ---------------------------------------------------------
 
@@ -95,45 +145,55 @@ class LedgerState:
         """Fold one recorded (or just admitted) event into the state."""
         self.position = event.position
         self.recorded_at = event.recorded_at
-        self.entries[event.id] = Entry(event.position, event.type,
-                                       digest or event.content_digest())
-        if node is not None:
-            grow(self.frontier, event.position, node)
+        entry = Entry(event.position, event.type, digest or event.content_digest())
         kind = ENTITY_EVENTS.get(event.type)
         if kind is not None:
-            getattr(self, kind)[event.fields[SLUG_FIELD[kind]]] = event
+            entry.slug = event.fields[SLUG_FIELD[kind]]
         elif restricted(event.type):
-            self._tally(event, 1)
+            entry.slug, entry.day = event.fields["venture"], event.occurred_on.isoformat()
+        self.entries[event.id] = entry
+        if node is not None:
+            grow(self.frontier, event.position, node)
+        if kind is not None:
+            getattr(self, kind)[entry.slug] = event
+        elif entry.day is not None:
+            self._tally(entry, 1)
         elif event.type == "EventRetracted":
             target_id = event.fields["event"]
             target = self.entries[target_id]
             if restricted(target.type):
-                self._tally(self.current(target_id), -1)
+                self._tally(target, -1)
             target.retracted = True
             self.entries[target_id] = target  # write back (the index persists it)
             if target.type == "VentureClosed":
-                slug = self._slug_of(target)
+                slug = target.slug
                 if slug in self.closures and self.closures[slug].id == target_id:
                     del self.closures[slug]  # the venture is open again
         elif event.type == "EventCorrected":
-            target_id = event.fields["event"]
+            target_id, changes = event.fields["event"], event.fields["changes"]
             target = self.entries[target_id]
             if event.position not in target.corrections:  # an index may already hold it
                 if restricted(target.type):
-                    before = self.current(target_id)
-                    self._tally(before, -1)
-                    self._tally(before.corrected(event.fields["changes"]), 1)
+                    self._tally(target, -1)
+                    kinds = EVENT_TYPES[target.type].kinds
+                    if changes.get("venture") is not None:
+                        target.slug = kinds["venture"].load(changes["venture"])
+                    if changes.get("occurred_on") is not None:
+                        target.day = kinds["occurred_on"].load(
+                            changes["occurred_on"]).isoformat()
+                    self._tally(target, 1)
                 target.corrections.append(event.position)
                 self.entries[target_id] = target  # write back (the index persists it)
             kind = ENTITY_EVENTS.get(target.type)
             if kind is not None:
-                cache, slug = getattr(self, kind), self._slug_of(target)
+                cache, slug = getattr(self, kind), target.slug
                 if slug in cache and cache[slug].id == target_id:
-                    cache[slug] = cache[slug].corrected(event.fields["changes"])
+                    cache[slug] = cache[slug].corrected(changes)
 
-    def _tally(self, event: Event, step: int) -> None:
-        """Count `event`'s date in its venture's activity (step 1) or take it out (-1)."""
-        venture, day = event.fields["venture"], event.occurred_on.isoformat()
+    def _tally(self, entry: Entry, step: int) -> None:
+        """Count an event's date in its venture's activity (step 1) or take it out (-1)."""
+        venture, day = entry.slug, entry.day
+        assert venture is not None and day is not None
         dates = self.activity.get(venture) or {}
         dates[day] = dates.get(day, 0) + step
         if dates[day] <= 0:
@@ -157,17 +217,13 @@ class LedgerState:
                 "wrong, `outcomes verify` names it (see docs/design.md, Time)")
         return last
 
-    def _slug_of(self, entry: Entry) -> str:
-        """The slug an entity event names (never corrected: see IDENTITY)."""
-        kind = ENTITY_EVENTS[entry.type]
-        return self.event_at(entry.position).fields[SLUG_FIELD[kind]]
-
     def event_at(self, position: int) -> Event:
+        """A recorded event, or one admitted in this batch."""
         if position in self._batch:
             return self._batch[position]
-        if self._lookup is None:
-            raise LookupError(f"no event store to look up position {position}")
-        return self._lookup(position)
+        if self._recorded is None:
+            raise LookupError(f"no recorded events to read position {position} from")
+        return self._recorded[position]
 
     def current(self, event_id: str) -> Event:
         """An event as corrected so far."""
@@ -207,8 +263,9 @@ class LedgerState:
             known = self.entries.get(event_id)
             if known is not None:
                 if etype.name == "EventCorrected" and values["event"] in self.entries:
-                    target = self.current(values["event"]).etype
-                    values["changes"] = self._normalise(target, values["changes"])
+                    target = EVENT_TYPES[self.entries[values["event"]].type]
+                    values = {**values,
+                              "changes": self._normalise(target, values["changes"])}
                 draft = Event(0, event_id, etype.name, recorded_at, "", values)
                 if known.digest == draft.content_digest() or \
                         self.event_at(known.position).plain_content() == draft.content():
@@ -223,7 +280,9 @@ class LedgerState:
                       recorded_at, recorded_by, values, wire)
         self._check_context(event)
         if etype.name == "EventCorrected":
-            self._check_correction(event, today)
+            changes = self._check_correction(event, today)
+            event = Event(event.position, event.id, event.type, recorded_at, recorded_by,
+                          {**values, "changes": changes}, {**wire, "changes": changes})
         elif etype.name == "EventRetracted":
             self._target(event, "retract")
         content = event.content()
@@ -269,10 +328,14 @@ class LedgerState:
         return EVENT_TYPES[name]
 
     def _new_id(self) -> str:
-        while True:
-            candidate = secrets.token_hex(6)
+        """An unused id from the caller's factory (the state draws none itself)."""
+        if self._new_ids is None:
+            raise FieldError("id", "missing required field")
+        for _ in range(NEW_ID_TRIES):
+            candidate = self._new_ids()
             if candidate not in self.entries:
                 return candidate
+        raise LedgerError(f"no unused event id after {NEW_ID_TRIES} draws; give one (id)")
 
     def _check_context(self, event: Event, *, correcting: bool = False) -> None:
         """Rules that depend on what is already recorded."""
@@ -329,7 +392,9 @@ class LedgerState:
                              "correct its name instead")
         return entry
 
-    def _check_correction(self, event: Event, today: date) -> None:
+    def _check_correction(self, event: Event, today: date) -> dict[str, Any]:
+        """Check a correction against its target as corrected so far; return its changes
+        normalised (in the wire form of the target's field types)."""
         entry = self._target(event, "correct")
         target = self.current(event.fields["event"])
         etype = target.etype
@@ -353,9 +418,7 @@ class LedgerState:
             self._check_context(result, correcting=True)
         except FieldError as error:
             raise FieldError(f"changes.{error.field}", error.problem) from None
-        normalised = self._normalise(etype, raw_changes)
-        event.fields["changes"] = normalised
-        event.wire_fields()["changes"] = normalised
+        return self._normalise(etype, raw_changes)
 
     @staticmethod
     def _normalise(etype: EventType, changes: dict[str, Any]) -> dict[str, Any]:

@@ -462,3 +462,15 @@ def storage_error(store: EventStore, error: BaseException,
         hint = ("; the database role lacks a privilege "
                 "(see docs/postgresql.md, \"Permissions\")")
     return LedgerError(f"storage error at {store.location}: {text}{hint}")
+
+
+class StoredEvents:
+    """The store's recorded events as a read-only mapping by position: what
+    `LedgerState` reads back when it checks a correction or a repeated id (the state
+    itself does no I/O)."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    def __getitem__(self, position: int) -> Event:
+        return self.store.event_at(position)

@@ -35,8 +35,8 @@ from ledger.integrity import (
 )
 from ledger.model import Event
 from ledger.schema import ENVELOPE_FIELDS, EVENT_TYPES, ID_RE
-from ledger.state import LedgerState
-from ledger.store import LEDGER_STREAM, EventStore, Recorded
+from ledger.state import LedgerState, RecordedEvents
+from ledger.store import LEDGER_STREAM, EventStore, Recorded, StoredEvents
 
 RECORDED_TOPIC = get_topic(Recorded)
 STATE_KEYS = {"originator_id", "originator_version", "timestamp", "type", "event_id",
@@ -110,7 +110,7 @@ def checkpoint(store: EventStore) -> tuple[int, str]:
 def verify(store: EventStore, checkpoint: tuple[int, str] | None = None,
            progress: Callable[[int], None] | None = None) -> Report:
     """Check every stored row of `store` (and, given one, a published checkpoint)."""
-    return verify_rows(store.rows(), _state_of, checkpoint, progress, store.event_at)
+    return verify_rows(store.rows(), _state_of, checkpoint, progress, StoredEvents(store))
 
 
 def _state_of(row: Notification) -> dict[str, Any]:
@@ -126,14 +126,14 @@ def _state_of(row: Notification) -> dict[str, Any]:
 def verify_rows(rows: Iterable[Notification], decode: Callable[[Notification], dict[str, Any]],
                 checkpoint: tuple[int, str] | None = None,
                 progress: Callable[[int], None] | None = None,
-                lookup: Callable[[int], Event] | None = None) -> Report:
+                recorded: RecordedEvents | None = None) -> Report:
     """The checks of `verify` over raw rows in global order; `decode` maps a row's state.
 
-    `lookup` reads back an event already checked (a correction needs its target); without
-    one, the checked events are kept in memory.
+    `recorded` reads back an event already checked (a correction needs its target);
+    without it, the checked events are kept in memory.
     """
     stream = _guarded(rows)
-    state = LedgerState(lookup=lookup)  # the write side's rules, re-applied in order
+    state = LedgerState(recorded)  # the write side's rules, re-applied in order
     now = clock.now()
     position = 0
     try:
@@ -144,7 +144,7 @@ def verify_rows(rows: Iterable[Notification], decode: Callable[[Notification], d
             _check_place(row, expected, stream)
             event, stored_node = _decode(row, decode, expected)
             _readmit(state, event, stored_node, now)
-            if lookup is not None:
+            if recorded is not None:
                 state.end_batch()  # read back from the store when needed
             position = expected
             if checkpoint and position == checkpoint[0] and \

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ledger.model import Event
+from ledger.service import new_id
 from ledger.state import LedgerState
 
 RECORDED = datetime(2020, 1, 1, tzinfo=UTC)
@@ -119,7 +120,7 @@ AFTER = "2016-12-31"  # after all three; the due date of numergy's initial reven
 def admit(raws: Iterable[dict[str, Any]], recorded_at: datetime = RECORDED,
           state: LedgerState | None = None) -> list[Event]:
     """Validate raw events as the ledger would and return them positioned (no store)."""
-    state = state or LedgerState()
+    state = state or LedgerState(new_id=new_id)
     return [e for raw in raws
             if (e := state.admit(raw, recorded_at=recorded_at, actor="test")) is not None]
 

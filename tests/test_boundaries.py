@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from ledger.errors import FieldError
+from ledger.service import new_id
 from ledger.state import LedgerState
 from projections.effective import effective
 from projections.numbers import ratio_number, to_cents
@@ -77,7 +78,7 @@ def test_claims_published_on_one_day_the_later_recorded_is_used() -> None:
 
 
 def closed_state() -> LedgerState:
-    state = LedgerState()
+    state = LedgerState(new_id=new_id)
     admit(REG + [ev("VentureClosed", "2015-06-30", "close", venture="v", outcome="liquidated")],
           LATER, state)
     return state
@@ -271,7 +272,7 @@ ONE_MICROSECOND = timedelta(microseconds=1)
 
 def timed() -> list:
     """REG recorded at 2015-01-01, then a grant of 100 dated 2015-06-30 recorded at T1."""
-    state = LedgerState()
+    state = LedgerState(new_id=new_id)
     early = admit(REG, datetime(2015, 1, 1, tzinfo=UTC), state)
     return early + admit([grant("2015-06-30", "100")], T1, state)
 
@@ -303,7 +304,7 @@ def test_effective_at_both_instants() -> None:
 def test_correction_recorded_exactly_at_known_at_applies() -> None:
     # The grant is corrected to 120 at T2; known at T2 the report shows 120, a microsecond
     # before it 100.
-    state = LedgerState()
+    state = LedgerState(new_id=new_id)
     events = admit(REG + [grant("2015-06-30", "100") | {"id": "g"}],
                    datetime(2015, 7, 1, tzinfo=UTC), state)
     t2 = datetime(2015, 8, 1, 12, 0, 0, 1, tzinfo=UTC)

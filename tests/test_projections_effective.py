@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from ledger.service import new_id
 from ledger.state import LedgerState
 from projections.claims import choose
 from projections.effective import effective
@@ -42,7 +43,7 @@ def test_same_day_events_keep_their_recording_order():
 
 
 def test_known_at_leaves_out_what_was_recorded_later():
-    state = LedgerState()
+    state = LedgerState(new_id=new_id)
     es = admit(REG + [grant("a", "2013-01-01")], T1, state)
     es += admit([grant("b", "2013-01-01")], T2, state)
     assert ids(effective(es, known_at=T1)) == ["p", "r", "a"]
@@ -50,7 +51,7 @@ def test_known_at_leaves_out_what_was_recorded_later():
 
 
 def test_a_correction_counts_only_when_it_passes_both_filters():
-    state = LedgerState()
+    state = LedgerState(new_id=new_id)
     es = admit(REG + [grant("a", "2013-01-01")], T1, state)
     es += admit([ev("EventCorrected", "2014-06-01", "fix", event="a",
                     changes={"amount": "250"}, reason="r")], T2, state)
@@ -82,7 +83,7 @@ def test_corrections_apply_in_recording_order_and_can_move_an_event():
 
 
 def test_a_retraction_counts_only_when_it_passes_both_filters():
-    state = LedgerState()
+    state = LedgerState(new_id=new_id)
     es = admit(REG + [grant("a", "2013-01-01"), grant("b", "2013-01-02")], T1, state)
     es += admit([ev("EventRetracted", "2014-01-01", "x", event="b", reason="dup")], T2, state)
     assert "b" not in ids(effective(es))

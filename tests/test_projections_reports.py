@@ -82,9 +82,10 @@ def test_selection_and_unknown_slugs(events):
 def test_known_at_hides_what_was_recorded_later():
     early = datetime(2015, 1, 1, tzinfo=UTC)
     late = datetime(2016, 1, 1, tzinfo=UTC)
+    from ledger.service import new_id
     from ledger.state import LedgerState
 
-    state = LedgerState()
+    state = LedgerState(new_id=new_id)
     first = admit([
         ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P", funder="F"),
         ev("VentureRegistered", "2012-01-01", "r", venture="v", name="V", program="p"),

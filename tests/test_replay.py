@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from outcomes_fixtures import path as fixture_path
 
+from ledger.service import new_id
 from ledger.state import LedgerState
 from projections.replay import replay_report
 from projections.reports import build_report
@@ -26,7 +27,7 @@ MOVES = [  # a correction moves a grant to another venture, then the grant is co
 def recorded(raws: list[dict], step: timedelta = timedelta(hours=1),
              start: datetime = T0) -> list:
     """Admit raw events one recording time apart, so known-at can cut anywhere."""
-    state, out = LedgerState(), []
+    state, out = LedgerState(new_id=new_id), []
     for n, raw in enumerate(raws):
         event = state.admit(raw, recorded_at=start + n * step, actor="t")
         if event is not None:

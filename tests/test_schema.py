@@ -10,6 +10,7 @@ import pytest
 
 from ledger.errors import FieldError, LedgerError
 from ledger.schema import EVENT_TYPES, Field, parse_fields
+from ledger.service import new_id
 from ledger.state import LedgerState
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -35,7 +36,7 @@ VALID: dict[str, dict[str, Any]] = {
 
 
 def base() -> LedgerState:
-    state = LedgerState()
+    state = LedgerState(new_id=new_id)
     for raw in (
         {"type": "ProgramRegistered", "program": "p", "name": "P", "funder": "State"},
         {"type": "VentureRegistered", "venture": "v", "name": "V", "program": "p"},
