@@ -11,7 +11,7 @@ import pytest
 from freezegun import freeze_time
 
 from ledger.errors import LedgerError
-from ledger.index import LedgerIndex, index_path, read_model_path
+from ledger.index import LedgerIndex, PendingEvents, index_path, read_model_path
 from ledger.service import load_state, record
 from ledger.store import EventStore
 from tests.audit_support import base_events, copy_db, ev
@@ -203,4 +203,28 @@ def test_an_index_of_another_version_starts_over(tmp_path: Path) -> None:
         record(store, LINES[10:], actor="t", index_path=index)
         assert_index_agrees(store, index)
     finally:
+        store.close()
+
+
+def test_the_index_tables_can_be_listed_and_counted(tmp_path: Path) -> None:
+    db = str(tmp_path / "l.db")
+    store = EventStore(db, create=True)
+    index_file = index_path(read_model_path(db))
+    record(store, LINES[:5], actor="t", index_path=index_file)
+    index = LedgerIndex(index_file)
+    try:
+        state = index.begin(store)
+        ids = [store.event_at(p).id for p in range(1, 6)]
+        assert list(state.entries) == ids and len(state.entries) == 5
+        assert sorted(state.ventures) == sorted(
+            raw["venture"] for _, raw in LINES[:5] if raw["type"] == "VentureRegistered")
+        pending = PendingEvents(index.con)
+        for p in (7, 6):
+            pending[p] = store.event_at(p - 5)
+        assert list(pending) == [6, 7] and len(pending) == 2 and pending[6].id == ids[0]
+        pending.clear()
+        assert list(pending) == [] and len(pending) == 0
+    finally:
+        index.rollback()
+        index.close()
         store.close()
