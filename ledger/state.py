@@ -222,7 +222,7 @@ class LedgerState:
         if position in self._batch:
             return self._batch[position]
         if self._recorded is None:
-            raise LookupError(f"no recorded events to read position {position} from")
+            raise LookupError(f"no event store to look up position {position}")
         return self._recorded[position]
 
     def current(self, event_id: str) -> Event:

@@ -13,6 +13,7 @@ import pytest
 
 from ledger.errors import FieldError, LedgerError
 from ledger.integrity import canonical_bytes, leaf_hash, node_hash, root_from
+from ledger.service import new_id
 from ledger.state import Entry, LedgerState
 from tests.test_schema import COMMON, NOW, admit, base
 
@@ -115,7 +116,7 @@ def test_recorded_by_and_recorded_at() -> None:
 def test_the_frontier_gives_the_rfc6962_root() -> None:
     # Three events: root = H(0x01 | H(0x01 | leaf1 | leaf2) | leaf3), each leaf
     # H(0x00 | canonical bytes); the frontier holds the nodes at positions 2 and 3.
-    state = LedgerState()
+    state = LedgerState(new_id=new_id)
     admitted = [state.admit(raw, recorded_at=NOW, actor="t") for raw in (
         {"type": "ProgramRegistered", **COMMON, "program": "p", "name": "P", "funder": "F"},
         {"type": "VentureRegistered", **COMMON, "venture": "v", "name": "V", "program": "p"},
@@ -140,7 +141,7 @@ def test_entries_and_pending_events_can_be_kept_elsewhere() -> None:
     assert pending == {}
     with pytest.raises(LookupError, match="^no event store to look up position 1$"):
         state.event_at(1)
-    looked_up = LedgerState(lookup=lambda position: event if position == 1 else None)
+    looked_up = LedgerState({1: event})  # recorded events, by position
     assert looked_up.event_at(1) is event
 
 
