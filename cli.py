@@ -221,7 +221,7 @@ def init(ctx: click.Context) -> None:
     with open_store(ctx, create=True) as store:
         head = store.head()
         location = store.location
-    click.echo(f"ledger ready at {location} ({head} events)")
+    click.echo(one_line(f"ledger ready at {location} ({head} events)"))
 
 
 # -- append ----------------------------------------------------------------------------
@@ -411,7 +411,7 @@ def export(ctx: click.Context, output: str | None, archive: bool) -> None:
     with open_store(ctx) as store, output_stream(ctx, output) as out:
         count = write_events(store.read(), out)
     if output and output != "-":
-        click.echo(f"exported {count} events to {output}", err=True)
+        click.echo(one_line(f"exported {count} events to {output}"), err=True)
 
 
 # -- corrections -----------------------------------------------------------------------
@@ -692,7 +692,7 @@ def _export_archive(ctx: click.Context, output: str | None) -> None:
     with open_store(ctx) as store, output_stream(ctx, output, binary=True) as out:
         count = write_archive(store, out)
     if output and output != "-":
-        click.echo(f"archived {count} events to {output}", err=True)
+        click.echo(one_line(f"archived {count} events to {output}"), err=True)
 
 
 def _verify_archive(path: str, expected: tuple[int, str] | None,
@@ -754,8 +754,8 @@ def restore(ctx: click.Context, file: str, target: str | None) -> None:
                 if os.path.exists(url + suffix):
                     os.remove(url + suffix)
         raise
-    click.echo(f"restored {count} events into {location} (checkpoint "
-               f"{format_checkpoint(*size_root)})")
+    click.echo(one_line(f"restored {count} events into {location} (checkpoint "
+                        f"{format_checkpoint(*size_root)})"))
 
 
 DEMO_KEY_NAME = "demo.outcomes.example/cloud-souverain"
@@ -910,8 +910,8 @@ def keygen(name: str, keyfile: str | None) -> None:
     path = keyfile or re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") + ".key"
     write_private(path, secret)
     click.echo(signer.verifier.text())
-    click.echo(f"signer key written to {path} (readable by you only: keep it secret); "
-               "publish the verifier key above", err=True)
+    click.echo(one_line(f"signer key written to {path} (readable by you only: keep it "
+                        "secret); publish the verifier key above"), err=True)
 
 
 @main.command()
@@ -962,8 +962,8 @@ def prove(ctx: click.Context, event_id: str | None, note_file: str | None,
         text = prove_event(store, event_id, note, hint)
     write_output(text, output)
     if output and output != "-":
-        click.echo(f"proof of {event_id} written to {output} ({len(text.encode())} bytes)",
-                   err=True)
+        click.echo(one_line(f"proof of {event_id} written to {output} "
+                            f"({len(text.encode())} bytes)"), err=True)
 
 
 @main.command("verify-proof")
@@ -1167,14 +1167,14 @@ def rebuild(ctx: click.Context, check: bool) -> None:
     with open_store(ctx) as store:
         if not check:
             count = readmodel.rebuild(store, path)
-            click.echo(f"read model rebuilt at {path} from {count} events")
+            click.echo(one_line(f"read model rebuilt at {path} from {count} events"))
             return
         count, difference = readmodel.compare(store, path)
     if difference is not None:
         click.echo(one_line(f"outcomes: read model {path} does not follow from the events: "
                             f"{difference} (run `outcomes rebuild`)"), err=True)
         sys.exit(EXIT_CHECK_FAILED)
-    click.echo(f"read model {path} follows from the {count} events")
+    click.echo(one_line(f"read model {path} follows from the {count} events"))
 
 
 @main.command()

@@ -446,3 +446,18 @@ def test_export_is_inert_and_imports_back_the_same_text(outcomes, tmp_path):
     assert copy("export").stdout == exported.stdout
     texts = {s for line in exported.stdout.splitlines() for s in strings(json.loads(line))}
     assert {text for _, text, _ in CORPUS} <= texts  # each text exact once parsed
+
+
+def test_a_hostile_file_name_is_echoed_inert(tmp_path):
+    """A ledger or output path is text too: `init`, `export -o` and `rebuild` echo it
+    escaped, in one line (a file name may hold ESC or a newline)."""
+    name = "a\x1b[2Jb\nc"
+    store = Outcomes(tmp_path / f"{name}.db")
+    created = store("init")
+    assert created.exit_code == 0
+    assert created.stdout == f"ledger ready at {tmp_path}/a\\x1b[2Jb\\nc.db (0 events)\n"
+    exported = store("export", "-o", str(tmp_path / f"{name}.jsonl"))
+    assert exported.exit_code == 0
+    assert exported.stderr == f"exported 0 events to {tmp_path}/a\\x1b[2Jb\\nc.jsonl\n"
+    rebuilt = store("rebuild")
+    assert rebuilt.exit_code == 0 and unsafe_characters(rebuilt.stdout) == set()
