@@ -746,7 +746,7 @@ def restore(ctx: click.Context, file: str, target: str | None) -> None:
     new_file = not is_postgres(url) and not os.path.exists(url)
     try:
         with open_store(root, create=True) as store:
-            count = restore_archive(store, file, index_file(root))
+            restored = restore_archive(store, file, index_file(root))
             location, size_root = store.location, current(store)
     except (LedgerError, click.exceptions.Exit):
         if new_file:  # leave no empty ledger behind a refused restore
@@ -754,8 +754,9 @@ def restore(ctx: click.Context, file: str, target: str | None) -> None:
                 if os.path.exists(url + suffix):
                     os.remove(url + suffix)
         raise
-    click.echo(one_line(f"restored {count} events into {location} (checkpoint "
+    click.echo(one_line(f"restored {restored.count} events into {location} (checkpoint "
                         f"{format_checkpoint(*size_root)})"))
+    _warn(restored.warnings)
 
 
 DEMO_KEY_NAME = "demo.outcomes.example/cloud-souverain"

@@ -15,13 +15,16 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ledger.clock import format_timestamp, stored_time
 from ledger.errors import ConflictError, LedgerError
 from ledger.integrity import root_hex
 from ledger.model import Event, canonical_json
 from ledger.store import EventStore, StoredEvents
+
+if TYPE_CHECKING:
+    from ledger.service import Outcome
 
 FORMAT = "outcomes-archive/v1"
 HEADER_KEYS = {"format", "root", "size"}
@@ -155,15 +158,17 @@ def _first_line(error: Exception) -> str:
 # -- restore ---------------------------------------------------------------------------
 
 
-def restore(store: EventStore, path: str, index_path: str | None = None) -> int:
+def restore(store: EventStore, path: str, index_path: str | None = None) -> Outcome:
     """Append every event of the archive at `path` to an empty `store`, with its own
-    position, recording time and recorder; the number of events.
+    position, recording time and recorder; what was restored (with a warning if the
+    local index could not be saved once the events were stored, as for `import`).
 
     The archive is verified first (form, hashes, header); then each event is admitted
     again through the write side's rules, and its recomputed node must equal the
     archived one. All or nothing: LedgerError (nothing written) on any problem.
     """
     from ledger.index import LedgerIndex
+    from ledger.service import Outcome, save_index
     from ledger.state import LedgerState
     from ledger.verify import verify_archive
 
@@ -172,6 +177,7 @@ def restore(store: EventStore, path: str, index_path: str | None = None) -> int:
         raise LedgerError(f"{path} does not verify, nothing restored: {report.message()}")
     store.ensure_writable()
     index = LedgerIndex(index_path) if index_path else None
+    outcome = Outcome()
     count = 0
     try:
         with store.writer_turn():
@@ -209,8 +215,9 @@ def restore(store: EventStore, path: str, index_path: str | None = None) -> int:
                                   "nothing restored; restore only into a new ledger") from None
             finally:
                 state.end_batch()
+            outcome.count = count
             if index is not None:
-                index.commit(state, store.location)
+                save_index(index, state, store.location, outcome)
     except BaseException:
         if index is not None:
             index.rollback()
@@ -218,4 +225,4 @@ def restore(store: EventStore, path: str, index_path: str | None = None) -> int:
     finally:
         if index is not None:
             index.close()
-    return count
+    return outcome

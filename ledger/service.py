@@ -179,11 +179,11 @@ def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | 
     finally:
         state.end_batch()
     if index is not None:
-        _save_index(index, state, store.location, outcome)
+        save_index(index, state, store.location, outcome)
     return outcome
 
 
-def _save_index(index: LedgerIndex, state: LedgerState, location: str,
+def save_index(index: LedgerIndex, state: LedgerState, location: str,
                 outcome: Outcome) -> None:
     """Save the index once the events are stored; if that fails (a read-only file, a full
     disk), the events stay stored and reported, with a warning. The index is left as it

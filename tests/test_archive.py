@@ -257,3 +257,32 @@ def test_plain_export_still_reimports_and_a_missing_ledger_says_how_to_create_it
     result = Outcomes(copy)("import", "-", input=exported)
     assert result.exit_code == 0 and "imported 12 events" in result.stdout
     assert run("--db", str(copy), "export").stdout == exported
+
+
+@pytest.mark.backends("sqlite")
+def test_a_restore_whose_index_cannot_be_saved_warns_and_keeps_the_events(
+        outcomes, tmp_path, monkeypatch):
+    """Once the events are stored, a full disk when saving the local index is a warning
+    (as for import), not a traceback: the restore stands, and a retry is refused."""
+    import errno
+
+    from ledger.index import LedgerIndex
+
+    archive = tmp_path / "a.archive.jsonl"
+    assert outcomes("init").exit_code == 0
+    assert outcomes("import", str(SCENARIO)).exit_code == 0
+    assert outcomes("export", "--archive", "-o", str(archive)).exit_code == 0
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(LedgerIndex, "commit", full)
+    copy = Outcomes(tmp_path / "copy.db")
+    restored = copy("restore", str(archive))
+    assert restored.exit_code == 0, restored.output
+    lines = restored.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("outcomes: warning: ")
+    assert "No space left on device" in lines[0] and "Traceback" not in restored.output
+    assert restored.stdout.startswith("restored ")
+    assert copy("verify").exit_code == 0
+    assert copy("restore", str(archive)).exit_code == 2  # not doubled
