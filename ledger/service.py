@@ -184,7 +184,7 @@ def _attempt(store: EventStore, source: Items, actor: str, index: LedgerIndex | 
 
 
 def save_index(index: LedgerIndex, state: LedgerState, location: str,
-                outcome: Outcome) -> None:
+              outcome: Outcome) -> None:
     """Save the index once the events are stored; if that fails (a read-only file, a full
     disk), the events stay stored and reported, with a warning. The index is left as it
     was, at an earlier position: the next write applies the events since then."""
