@@ -17,7 +17,7 @@ characters, soft hyphen, tags), lone surrogates, line and paragraph separators."
 
 # The code points of UNSAFE_CATEGORIES in the BMP (Unicode 14), and every astral one as a
 # candidate: a search for this class is fast; `_visible` then decides by category.
-# tests/test_inert_output.py checks that every unsafe BMP character is in it.
+# tests/cli/test_inert_output.py checks that every unsafe BMP character is in it.
 _CONTROLS = "\x00-\x1f"
 _CANDIDATES = ("\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
                "\u08e2\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"

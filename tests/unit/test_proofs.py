@@ -22,7 +22,7 @@ from ledger.notes import Checkpoint, NoteError, Signer, Verifier, open_note
 from ledger.proofs import Tree, verify_consistency, verify_inclusion
 from tests import c2sp_reference as reference
 
-DATA = json.loads((Path(__file__).parent / "data" / "rfc6962_proof_vectors.json").read_text())
+DATA = json.loads((Path(__file__).parents[1] / "data" / "rfc6962_proof_vectors.json").read_text())
 LEAVES = [bytes.fromhex(h) for h in DATA["leaves"]]
 VECTORS = DATA["vectors"]
 

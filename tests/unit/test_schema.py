@@ -185,5 +185,5 @@ def test_event_reference_doc_is_generated_from_the_declarations() -> None:
 
     from ledger.docs import reference
 
-    doc = Path(__file__).parent.parent / "docs" / "events.md"
+    doc = Path(__file__).parents[2] / "docs" / "events.md"
     assert doc.read_text() == reference(), "run: python -m ledger.docs > docs/events.md"

@@ -10,7 +10,7 @@ import pytest
 from ledger.errors import FieldError, LedgerError
 from ledger.model import Event
 from ledger.state import LedgerState
-from tests.test_schema import COMMON, NOW
+from tests.unit.test_schema import COMMON, NOW
 
 BATCH: list[dict[str, Any]] = [
     {"type": "ProgramRegistered", "id": "p1", "program": "p", "name": "P", "funder": "State"},

@@ -14,7 +14,7 @@ import pytest
 
 from ledger.errors import FieldError
 from ledger.schema import Number
-from tests.test_schema import COMMON, admit
+from tests.unit.test_schema import COMMON, admit
 
 OFFER = {"type": "OfferLaunched", **COMMON, "venture": "v", "offer": "Cloud"}
 GRANT = {"type": "FundingGranted", **COMMON, "venture": "v", "amount": "10", "funder": "F"}

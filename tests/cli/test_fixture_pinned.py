@@ -45,7 +45,7 @@ from cli import main
 from ledger.service import record
 from ledger.store import EventStore
 from projections.reports import build_report
-from tests.test_fixture_demo import LINES
+from tests.cli.test_fixture_demo import LINES
 
 AS_OF = date(2026, 1, 1)
 NO_INFLOW = "no inflow: nothing returned and the residual value is unknown"

@@ -332,6 +332,6 @@ def test_documented_canonical_example_and_leaf_hash() -> None:
                   {"occurred_on": date(2012, 12, 1), "source": "https://example.org/report",
                    "venture": "numergy", "amount": Decimal("25000000"), "funder": "CDC",
                    "public": True, "instrument": "equity"})
-    doc = (Path(__file__).parent.parent / "docs" / "integrity.md").read_text()
+    doc = (Path(__file__).parents[2] / "docs" / "integrity.md").read_text()
     assert canonical_bytes(event).decode() in doc
     assert leaf_hash(canonical_bytes(event)).hex() in doc

@@ -16,7 +16,7 @@ from projections.levels import Observation, YearRevenue, history, revenue_by_yea
 from projections.roi import Money, evaluate, fold_money
 from projections.targets import Target, fold_targets
 from tests.projection_scenario import SRC, admit, ev
-from tests.test_boundaries import LATER, REG, report
+from tests.unit.test_boundaries import LATER, REG, report
 
 D = Decimal
 

@@ -15,7 +15,7 @@ from ledger.errors import FieldError, LedgerError
 from ledger.integrity import canonical_bytes, leaf_hash, node_hash, root_from
 from ledger.service import new_id
 from ledger.state import Entry, LedgerState
-from tests.test_schema import COMMON, NOW, admit, base
+from tests.unit.test_schema import COMMON, NOW, admit, base
 
 
 def test_not_an_object_and_no_type_are_refused_with_one_line() -> None:

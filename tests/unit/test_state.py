@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.errors import FieldError
-from tests.test_schema import COMMON, NOW, VALID, admit, base
+from tests.unit.test_schema import COMMON, NOW, VALID, admit, base
 
 
 def test_unregistered_venture_suggests_nearest() -> None:

@@ -390,7 +390,7 @@ def doc_scripts() -> list[str]:
     import re
     import textwrap
 
-    text = (Path(__file__).parent.parent / "docs" / "integrity.md").read_text()
+    text = (Path(__file__).parents[2] / "docs" / "integrity.md").read_text()
     section = text.split("**By hand, with openssl")[1].split("The tests run steps")[0]
     return [textwrap.dedent(block) for block in re.findall(r"\n   ```sh\n(.*?)   ```", section,
                                                               re.S)]

@@ -18,7 +18,7 @@ from bench import generate as gen
 from bench.runner import main as bench_main
 from ledger.schema import EVENT_TYPES, SLUG_RE
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 N = 3_000
 MEASURES = ("raw_baseline", "raw_baseline_parsed", "import", "rebuild", "report_after_append",
             "report_roi", "report_targets", "append", "verify", "report_known_at",

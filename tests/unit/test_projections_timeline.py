@@ -8,7 +8,7 @@ target numbered by its rank, a disputed claim saying whether it is the one used.
 from __future__ import annotations
 
 from tests.projection_scenario import ev
-from tests.test_boundaries import report
+from tests.unit.test_boundaries import report
 
 EVENTS = [
     ev("VentureRegistered", "2012-01-01", "r-w", venture="w", name="W", program="p",

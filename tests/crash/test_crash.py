@@ -7,7 +7,7 @@ happened). The store must then hold the events it held before, or all of the fil
 a part. The next import of the same file must work (locks released, nothing half-done)
 and give contiguous positions.
 
-(A read model killed while it catches up is tested in tests/test_readmodel.py,
+(A read model killed while it catches up is tested in tests/storage/test_readmodel.py,
 test_a_killed_process_leaves_the_read_model_consistent: the process dies between a batch's
 writes and its commit, and the next catch-up completes it, table for table.)
 """

@@ -25,7 +25,7 @@ from projections.reports import ReportError, build_report
 from projections.tables import TABLES
 from tests.projection_scenario import AFTER, BEFORE, SCENARIO, ev
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIRST = SCENARIO[:30]  # registrations, money, claims ... (no amendments yet)
 REST = SCENARIO[30:]  # the rest, corrections and retractions included
 TODAY = date(2026, 1, 15)  # the frozen clock's date: reports default to today

@@ -16,7 +16,7 @@ import pytest
 from ledger.store import EventStore
 from tests.audit_support import base_events, build, run
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 WRITER = textwrap.dedent("""
     import json, os, sys, time
