@@ -14,8 +14,8 @@ from typing import Any, NoReturn
 
 import click
 
-from ledger.errors import LedgerError
-from ledger.schema import EVENT_TYPES, EventType, Field
+from outcomes.ledger.errors import LedgerError
+from outcomes.ledger.schema import EVENT_TYPES, EventType, Field
 
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -57,7 +57,7 @@ def one_line(message: str, limit: int = 1000) -> str:
     """A message as one line of bounded length: newlines, control and format characters and
     lone surrogates (from input quoted in it) are shown escaped, as in every output
     (ledger.inert.message_inert)."""
-    from ledger.inert import message_inert
+    from outcomes.ledger.inert import message_inert
 
     if len(message) > limit:
         message = f"{message[:limit]}... ({len(message) - limit:,} more characters)"
@@ -137,37 +137,46 @@ def main(ctx: click.Context, db: str, read_model: str | None, actor: str | None)
 
 
 @contextmanager
-def open_store(ctx: click.Context, *, create: bool = False) -> Any:
+def open_ledger(ctx: click.Context, *, create: bool = False) -> Any:
+    """The ledger of `--db` through the Python API (`outcomes.Ledger`)."""
     from eventsourcing.persistence import PersistenceError
 
-    from ledger.store import EventStore, storage_error
+    from outcomes import Ledger
+    from outcomes.ledger.store import storage_error
 
-    store = EventStore(ctx.obj["db"], create=create)
+    ledger = Ledger(ctx.obj["db"], read_model=ctx.obj["read_model"], create=create,
+                    actor=ctx.obj["actor"])
     try:
-        yield store
+        yield ledger
     except PersistenceError as error:  # e.g. the server went away: one line, no traceback
-        raise storage_error(store, error) from None
+        raise storage_error(ledger.store, error) from None
     finally:
-        store.close()
+        ledger.close()
+
+
+@contextmanager
+def open_store(ctx: click.Context, *, create: bool = False) -> Any:
+    with open_ledger(ctx, create=create) as ledger:
+        yield ledger.store
 
 
 def read_model_file(ctx: click.Context) -> str:
     """The local SQLite read model (derived tables) of this ledger."""
-    from ledger.index import read_model_path
+    from outcomes.ledger.index import read_model_path
 
     return read_model_path(ctx.obj["db"], ctx.obj["read_model"])
 
 
 def index_file(ctx: click.Context) -> str:
     """The local validation index of this ledger (beside the read model)."""
-    from ledger.index import index_path
+    from outcomes.ledger.index import index_path
 
     return index_path(read_model_file(ctx))
 
 
 def own_files(ctx: click.Context) -> dict[str, str]:
     """The files an -o must never write over: the SQLite store, the read model, the index."""
-    from ledger.store import is_postgres
+    from outcomes.ledger.store import is_postgres
 
     root = ctx.find_root()
     files = {"the read model": read_model_file(root), "the validation index": index_file(root)}
@@ -178,7 +187,7 @@ def own_files(ctx: click.Context) -> dict[str, str]:
 
 def _check_output(ctx: click.Context, path: str | None) -> str | None:
     """Refuse a bad -o before any work (the ledger's own files, a folder, a missing one)."""
-    from ledger.files import check_output
+    from outcomes.ledger.files import check_output
 
     if path and path != "-":
         check_output(path, own_files(ctx))
@@ -189,7 +198,7 @@ def _check_output(ctx: click.Context, path: str | None) -> str | None:
 def output_stream(ctx: click.Context, path: str | None, *, binary: bool = False) -> Any:
     """Standard output, or -o FILE written whole or not at all ('-' is standard output)."""
     if path and path != "-":
-        from ledger.files import output_file
+        from outcomes.ledger.files import output_file
 
         with output_file(path, own_files(ctx), binary=binary) as out:
             yield out
@@ -258,7 +267,7 @@ def _append_command(etype: EventType) -> click.Command:
 
 
 def _parse_changes(items: Any) -> dict[str, Any]:
-    from ledger.jsonl import loads
+    from outcomes.ledger.jsonl import loads
 
     if isinstance(items, str):
         try:
@@ -300,7 +309,7 @@ for _etype in EVENT_TYPES.values():
 
 def _record_and_report(ctx: click.Context, items: list[tuple[str | None, Any]],
                        progress: Callable[[int], None] | None = None) -> None:
-    from ledger.service import record
+    from outcomes.ledger.service import record
 
     with open_store(ctx) as store:
         outcome = record(store, items, actor=ctx.obj["actor"], progress=progress,
@@ -342,8 +351,8 @@ def import_(ctx: click.Context, file: str, progress: bool | None) -> None:
     import shutil
     import tempfile
 
-    from ledger.jsonl import read_lines
-    from ledger.service import record
+    from outcomes.ledger.jsonl import read_lines
+    from outcomes.ledger.service import record
 
     with tempfile.TemporaryDirectory() as spool:
         path, name = file, file
@@ -406,7 +415,7 @@ def export(ctx: click.Context, output: str | None, archive: bool) -> None:
     if archive:
         _export_archive(ctx, output)
         return
-    from ledger.jsonl import write_events
+    from outcomes.ledger.jsonl import write_events
 
     with open_store(ctx) as store, output_stream(ctx, output) as out:
         count = write_events(store.read(), out)
@@ -418,7 +427,7 @@ def export(ctx: click.Context, output: str | None, archive: bool) -> None:
 
 
 def _today() -> str:
-    from ledger.clock import today
+    from outcomes.ledger.clock import today
 
     return today().isoformat()
 
@@ -445,7 +454,7 @@ def correct(ctx: click.Context, event_id: str, assignments: tuple[str, ...], rea
       outcomes correct numergy-revenue-2014 --set revenue=2000000 \\
           --reason "annual accounts filed" --source https://example.org/accounts
     """
-    from ledger.service import correction
+    from outcomes.ledger.service import correction
 
     raw = correction(event_id, _parse_assignments(assignments), reason=reason, source=source,
                      occurred_on=occurred_on or _today(), new_id=new_id)
@@ -471,7 +480,7 @@ def retract(ctx: click.Context, event_id: str, reason: str, source: str,
       outcomes retract dup-payment-7 --reason "duplicate of payment 6" \\
           --source https://example.org/erratum
     """
-    from ledger.service import retraction
+    from outcomes.ledger.service import retraction
 
     raw = retraction(event_id, reason=reason, source=source,
                      occurred_on=occurred_on or _today(), new_id=new_id)
@@ -501,9 +510,9 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
       outcomes log --venture numergy --type sales-reported
       outcomes log --known-at 2015-03-01 -O json
     """
-    from ledger.schema import BY_COMMAND, SLUG_RE
-    from projections.log import log_document, log_rows
-    from projections.render import format_for, render
+    from outcomes.ledger.schema import BY_COMMAND, SLUG_RE
+    from outcomes.projections.log import log_document, log_rows
+    from outcomes.projections.render import format_for, render
 
     wanted = set()
     for t in types:
@@ -553,12 +562,12 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
       outcomes history numergy --metric revenue
       outcomes history numergy --known-at 2015-06-30 -O json
     """
-    from ledger.clock import now
-    from ledger.state import suggest
-    from projections.history import HISTORY_COLUMNS, history_document, history_rows
-    from projections.history import history as fold
-    from projections.log import known_prefix
-    from projections.render import format_for, render
+    from outcomes.ledger.clock import now
+    from outcomes.ledger.state import suggest
+    from outcomes.projections.history import HISTORY_COLUMNS, history_document, history_rows
+    from outcomes.projections.history import history as fold
+    from outcomes.projections.log import known_prefix
+    from outcomes.projections.render import format_for, render
 
     try:
         cutoff = _parse_known_at(known_at)
@@ -606,8 +615,8 @@ def checkpoint(ctx: click.Context, fmt: str, keyfile: str | None, origin: str | 
       outcomes checkpoint -O json
       outcomes checkpoint --sign ledger.key > checkpoint.txt
     """
-    from ledger.verify import checkpoint as current
-    from ledger.verify import format_checkpoint
+    from outcomes.ledger.verify import checkpoint as current
+    from outcomes.ledger.verify import format_checkpoint
 
     if origin is not None and keyfile is None:
         fail("--origin: only with --sign KEYFILE")
@@ -618,7 +627,7 @@ def checkpoint(ctx: click.Context, fmt: str, keyfile: str | None, origin: str | 
     if signer is not None:
         _print_signed_checkpoint(signer, origin, size, root, fmt)
     elif fmt == "json":
-        from projections.render import to_json
+        from outcomes.projections.render import to_json
 
         click.echo(to_json({"size": size, "root": root, "checkpoint": text}), nl=False)
     else:
@@ -656,7 +665,7 @@ def verify(ctx: click.Context, published: str | None, archive: str | None, key: 
       outcomes verify --checkpoint checkpoint.txt --key example.org/ledger+1a2b3c4d+AX...
       outcomes verify --archive ledger.archive.jsonl --checkpoint checkpoint.txt --key ...
     """
-    from ledger.verify import verify as check
+    from outcomes.ledger.verify import verify as check
 
     expected, report = _expected_checkpoint(published, key)
     if report is not None:
@@ -675,7 +684,7 @@ def verify(ctx: click.Context, published: str | None, archive: str | None, key: 
             else:
                 report = check(store, expected)
     if fmt == "json":
-        from projections.render import to_json
+        from outcomes.projections.render import to_json
 
         click.echo(to_json(report.to_json()), nl=False)
     if not report.ok:
@@ -687,7 +696,7 @@ def verify(ctx: click.Context, published: str | None, archive: str | None, key: 
 
 
 def _export_archive(ctx: click.Context, output: str | None) -> None:
-    from ledger.archive import write_archive
+    from outcomes.ledger.archive import write_archive
 
     with open_store(ctx) as store, output_stream(ctx, output, binary=True) as out:
         count = write_archive(store, out)
@@ -699,7 +708,7 @@ def _verify_archive(path: str, expected: tuple[int, str] | None,
                     progress: bool | None) -> Any:
     import os
 
-    from ledger.verify import verify_archive
+    from outcomes.ledger.verify import verify_archive
 
     if not os.path.isfile(path):
         fail(f"--archive: cannot read {path!r}: no such file")
@@ -732,10 +741,10 @@ def restore(ctx: click.Context, file: str, target: str | None) -> None:
     """
     import os
 
-    from ledger.archive import restore as restore_archive
-    from ledger.store import is_postgres
-    from ledger.verify import checkpoint as current
-    from ledger.verify import format_checkpoint
+    from outcomes.ledger.archive import restore as restore_archive
+    from outcomes.ledger.store import is_postgres
+    from outcomes.ledger.verify import checkpoint as current
+    from outcomes.ledger.verify import format_checkpoint
 
     root = ctx.find_root()
     if target is not None:
@@ -776,8 +785,8 @@ def _demo_publication(store: Any, scratch: str, size: int, root: str) -> dict[st
     checkpoint and the proof of Cloudwatt's public money paid."""
     import os
 
-    from ledger.notes import Signer, read_signer, signed_checkpoint, write_private
-    from ledger.proofs import prove_event
+    from outcomes.ledger.notes import Signer, read_signer, signed_checkpoint, write_private
+    from outcomes.ledger.proofs import prove_event
 
     keyfile = os.path.join(scratch, "demo.key")
     write_private(keyfile, Signer.generate(DEMO_KEY_NAME)[1])
@@ -791,7 +800,7 @@ def _print_demo_publication(published: dict[str, str], events: list[Any], path: 
                             kept: dict[str, str]) -> None:
     import shlex
 
-    from ledger.proofs import parse_proof
+    from outcomes.ledger.proofs import parse_proof
 
     vkey, note, proof = published["vkey"], published["note"], published["proof"]
     click.echo("\nSigned checkpoint (C2SP tlog-checkpoint, signed with an Ed25519 key made for "
@@ -821,19 +830,19 @@ def _print_demo_publication(published: dict[str, str], events: list[Any], path: 
 
 
 def _signer(keyfile: str) -> Any:
-    from ledger.notes import read_signer
+    from outcomes.ledger.notes import read_signer
 
     return read_signer(keyfile)
 
 
 def _print_signed_checkpoint(signer: Any, origin: str | None, size: int, root: str,
                              fmt: str) -> None:
-    from ledger.notes import signed_checkpoint
-    from ledger.verify import format_checkpoint
+    from outcomes.ledger.notes import signed_checkpoint
+    from outcomes.ledger.verify import format_checkpoint
 
     note = signed_checkpoint(origin or signer.name, size, root, signer)
     if fmt == "json":
-        from projections.render import to_json
+        from outcomes.projections.render import to_json
 
         click.echo(to_json({"size": size, "root": root, "checkpoint":
                             format_checkpoint(size, root), "note": note}), nl=False)
@@ -859,7 +868,7 @@ def _expected_checkpoint(published: str | None, key: str | None) -> tuple[Any, A
     does not verify with the key."""
     import os
 
-    from ledger.verify import CHECKPOINT_RE, Report, parse_checkpoint
+    from outcomes.ledger.verify import CHECKPOINT_RE, Report, parse_checkpoint
 
     if published is None:
         if key is not None:
@@ -876,7 +885,7 @@ def _expected_checkpoint(published: str | None, key: str | None) -> tuple[Any, A
     if key is None:
         fail("--checkpoint: a signed checkpoint FILE is checked with its verifier key: "
              "add --key VERIFIER_KEY")
-    from ledger.notes import NoteError, open_checkpoint, read_verifier
+    from outcomes.ledger.notes import NoteError, open_checkpoint, read_verifier
 
     verifier = read_verifier(key)
     try:
@@ -905,7 +914,7 @@ def keygen(name: str, keyfile: str | None) -> None:
     """
     import re
 
-    from ledger.notes import Signer, write_private
+    from outcomes.ledger.notes import Signer, write_private
 
     signer, secret = Signer.generate(name)
     path = keyfile or re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") + ".key"
@@ -944,7 +953,7 @@ def prove(ctx: click.Context, event_id: str | None, note_file: str | None,
           -o cloudwatt.tlog-proof
       outcomes prove --consistency 40 --checkpoint checkpoint.txt > 40-56.proof
     """
-    from ledger.proofs import b64, prove_consistency, prove_event
+    from outcomes.ledger.proofs import b64, prove_consistency, prove_event
 
     note = _read_text(note_file, "--checkpoint") if note_file else None
     if old_size is not None:
@@ -956,7 +965,7 @@ def prove(ctx: click.Context, event_id: str | None, note_file: str | None,
         return
     if event_id is None or note is None:
         fail("give EVENT_ID and --checkpoint SIGNED_FILE (or --consistency OLD_SIZE)")
-    from ledger.index import indexed_position
+    from outcomes.ledger.index import indexed_position
 
     hint = indexed_position(index_file(ctx), event_id)  # saves a scan of the ledger
     with open_store(ctx) as store:
@@ -984,9 +993,9 @@ def verify_proof(file: str, key: str) -> None:
     """
     import json
 
-    from ledger.inert import json_inert
-    from ledger.notes import NoteError, read_verifier
-    from ledger.proofs import check_proof
+    from outcomes.ledger.inert import json_inert
+    from outcomes.ledger.notes import NoteError, read_verifier
+    from outcomes.ledger.proofs import check_proof
 
     verifier = read_verifier(key)
     try:
@@ -1018,8 +1027,8 @@ def verify_consistency(old: str, new: str, proof: str, key: str) -> None:
       outcomes prove --consistency 40 --checkpoint new.txt \\
           | outcomes verify-consistency old.txt new.txt - --key example.org/ledger+...
     """
-    from ledger.notes import NoteError, read_verifier
-    from ledger.proofs import check_consistency
+    from outcomes.ledger.notes import NoteError, read_verifier
+    from outcomes.ledger.proofs import check_consistency
 
     verifier = read_verifier(key)
     texts = [_read_text(path, name) for path, name in ((old, "OLD"), (new, "NEW"),
@@ -1034,7 +1043,7 @@ def verify_consistency(old: str, new: str, proof: str, key: str) -> None:
 
 
 def _parse_known_at(text: str | None) -> Any:
-    from ledger.clock import parse_timestamp
+    from outcomes.ledger.clock import parse_timestamp
 
     if text is None:
         return None
@@ -1102,11 +1111,10 @@ def _report_command(kind: str) -> click.Command:
     def callback(program: str | None, venture: str | None, as_of: str | None,
                  known_at: str | None, fmt: str | None, output: str | None,
                  csv_raw_formulas: bool) -> None:
-        from ledger.clock import today
-        from ledger.schema import SLUG_RE
-        from projections.layout import render_report
-        from projections.readmodel import report_from
-        from projections.render import format_for
+        from outcomes.ledger.clock import today
+        from outcomes.ledger.schema import SLUG_RE
+        from outcomes.projections.layout import render_report
+        from outcomes.projections.render import format_for
 
         for option, slug in (("--program", program), ("--venture", venture)):
             if slug is not None and not SLUG_RE.fullmatch(slug):
@@ -1118,9 +1126,9 @@ def _report_command(kind: str) -> click.Command:
         except ValueError as error:
             fail(str(error))
         ctx = click.get_current_context().find_root()
-        with open_store(ctx) as store:
-            doc = report_from(store, read_model_file(ctx), kind, as_of=day, known_at=cutoff,
-                              program=program, venture=venture)
+        with open_ledger(ctx) as ledger:
+            doc = ledger.report(kind, as_of=day, known_at=cutoff, program=program,
+                                venture=venture)
         write_output(render_report(kind, doc, format_for(output, fmt),
                                    formulas=csv_raw_formulas), output)
 
@@ -1162,7 +1170,7 @@ def rebuild(ctx: click.Context, check: bool) -> None:
       outcomes rebuild --check
       outcomes --db cloud.db --read-model /tmp/cloud.read.db rebuild
     """
-    from projections import readmodel
+    from outcomes.projections import readmodel
 
     path = read_model_file(ctx)
     with open_store(ctx) as store:
@@ -1196,17 +1204,16 @@ def demo(path: str | None) -> None:
     import os
     import tempfile
 
-    import outcomes_fixtures
-
-    from ledger.clock import today
-    from ledger.jsonl import read_lines
-    from ledger.service import record
-    from ledger.store import EventStore, is_postgres
-    from ledger.verify import checkpoint, format_checkpoint, verify
-    from projections.layout import render_report
-    from projections.render import render
-    from projections.reports import build_report
-    from projections.story import DISPUTE_COLUMNS, disputed_figures, intro, verdicts
+    from outcomes import fixtures
+    from outcomes.ledger.clock import today
+    from outcomes.ledger.jsonl import read_lines
+    from outcomes.ledger.service import record
+    from outcomes.ledger.store import EventStore, is_postgres
+    from outcomes.ledger.verify import checkpoint, format_checkpoint, verify
+    from outcomes.projections.layout import render_report
+    from outcomes.projections.render import render
+    from outcomes.projections.reports import build_report
+    from outcomes.projections.story import DISPUTE_COLUMNS, disputed_figures, intro, verdicts
 
     if path is not None and (is_postgres(path) or os.path.exists(path)):
         fail(f"--db: {'a PostgreSQL ledger' if is_postgres(path) else path + ' already exists'}"
@@ -1218,7 +1225,7 @@ def demo(path: str | None) -> None:
         if os.path.exists(name):
             fail(f"--db: {name} already exists; the demo writes its signed checkpoint and "
                  "proof beside the new ledger (choose another path)")
-    fixture = outcomes_fixtures.path("cloud-souverain.jsonl")
+    fixture = fixtures.path("cloud-souverain.jsonl")
     with tempfile.TemporaryDirectory() as scratch:
         db = path or os.path.join(scratch, "demo.db")
         store = EventStore(db, create=True)

@@ -180,7 +180,7 @@ class Bench:
         self.runs = args.runs
         self.import_runs = args.import_runs or (args.runs if self.n <= 200_000 else 1)
         self.prefix = shlex.split(args.outcomes) if args.outcomes else [sys.executable, "-m",
-                                                                         "cli"]
+                                                                         "outcomes.cli"]
         self.workdir = Path(args.workdir).resolve()
         self.data = self.workdir / "data"
         self.scratch = self.workdir / "run"
@@ -689,8 +689,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="OUT", help="write the figures as JSON to OUT "
                         "(default: WORKDIR/bench-N.json)")
     parser.add_argument("--outcomes", metavar="CMD", help="command prefix that runs the CLI, "
-                        "e.g. 'python -m cli' or 'outcomes' (default: this Python with -m cli, "
-                        "from the current folder)")
+                        "e.g. 'python -m outcomes' or 'outcomes' (default: this Python with "
+                        "-m outcomes.cli, from the current folder)")
     parser.add_argument("--workdir", default=str(DEFAULT_WORKDIR), help="where generated "
                         "ledgers are cached and stores are built (default: bench/out)")
     parser.add_argument("--keep", action="store_true", help="keep the stores built (in "

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from ledger.clock import format_timestamp, stored_time
-from ledger.errors import ConflictError, LedgerError
-from ledger.integrity import root_hex
-from ledger.model import Event, canonical_json
-from ledger.store import EventStore, StoredEvents
+from outcomes.ledger.clock import format_timestamp, stored_time
+from outcomes.ledger.errors import ConflictError, LedgerError
+from outcomes.ledger.integrity import root_hex
+from outcomes.ledger.model import Event, canonical_json
+from outcomes.ledger.store import EventStore, StoredEvents
 
 if TYPE_CHECKING:
-    from ledger.service import Outcome
+    from outcomes.ledger.service import Outcome
 
 FORMAT = "outcomes-archive/v1"
 HEADER_KEYS = {"format", "root", "size"}
@@ -167,10 +167,10 @@ def restore(store: EventStore, path: str, index_path: str | None = None) -> Outc
     again through the write side's rules, and its recomputed node must equal the
     archived one. All or nothing: LedgerError (nothing written) on any problem.
     """
-    from ledger.index import LedgerIndex
-    from ledger.service import Outcome, save_index
-    from ledger.state import LedgerState
-    from ledger.verify import verify_archive
+    from outcomes.ledger.index import LedgerIndex
+    from outcomes.ledger.service import Outcome, save_index
+    from outcomes.ledger.state import LedgerState
+    from outcomes.ledger.verify import verify_archive
 
     report = verify_archive(path)
     if not report.ok:

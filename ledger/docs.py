@@ -1,11 +1,11 @@
-"""The event format reference, generated from the declarations (`python -m ledger.docs`).
+"""The event format reference, generated from the declarations (`python -m outcomes.ledger.docs`).
 
 docs/events.md is this module's output; a test fails when the two differ.
 """
 
 from __future__ import annotations
 
-from ledger.schema import (
+from outcomes.ledger.schema import (
     COMMON_FIELDS,
     EVENT_TYPES,
     LIMITS,
@@ -58,7 +58,7 @@ def reference() -> str:
     parts = [
         "# Event reference",
         "",
-        "Generated from `ledger/schema.py` by `python -m ledger.docs > docs/events.md`;"
+        "Generated from `ledger/schema.py` by `python -m outcomes.ledger.docs > docs/events.md`;"
         " do not edit by hand.",
         "",
         "Each line of an event file is one JSON object with a `type`, an optional `id` "

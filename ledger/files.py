@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import IO, Any
 
-from ledger.errors import LedgerError
+from outcomes.ledger.errors import LedgerError
 
 SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 # Aliases of open descriptors: /dev/stdout may lead to a regular file the shell opened (and

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlparse
 
-from ledger.errors import LedgerError
-from ledger.integrity import root_hex
-from ledger.model import Event
-from ledger.state import ENTITY_EVENTS, Entry, LedgerState
-from ledger.store import EventStore, StoredEvents, is_postgres, to_event
+from outcomes.ledger.errors import LedgerError
+from outcomes.ledger.integrity import root_hex
+from outcomes.ledger.model import Event
+from outcomes.ledger.state import ENTITY_EVENTS, Entry, LedgerState
+from outcomes.ledger.store import EventStore, StoredEvents, is_postgres, to_event
 
 VERSION = "3"  # what the index keeps and how; an index of another version starts over
 SCHEMA = [

@@ -12,8 +12,8 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 
-from ledger.clock import format_timestamp
-from ledger.model import Event
+from outcomes.ledger.clock import format_timestamp
+from outcomes.ledger.model import Event
 
 CANONICAL_PREFIX = b"outcomes-event/v1\n"
 _string = json.encoder.encode_basestring  # a JSON string literal, non-ASCII kept

@@ -7,10 +7,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, Protocol
 
-from ledger.errors import LedgerError
-from ledger.inert import json_inert
-from ledger.model import Event
-from ledger.schema import LIMITS, Number
+from outcomes.ledger.errors import LedgerError
+from outcomes.ledger.inert import json_inert
+from outcomes.ledger.model import Event
+from outcomes.ledger.schema import LIMITS, Number
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ledger.clock import format_timestamp
-from ledger.schema import EVENT_TYPES, EventType, dump_fields, load_fields, plain_wire
+from outcomes.ledger.clock import format_timestamp
+from outcomes.ledger.schema import EVENT_TYPES, EventType, dump_fields, load_fields, plain_wire
 
 
 @dataclass(frozen=True, slots=True)

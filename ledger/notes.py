@@ -15,7 +15,7 @@ import re
 import stat
 from dataclasses import dataclass
 
-from ledger.errors import LedgerError
+from outcomes.ledger.errors import LedgerError
 
 ED25519 = 0x01
 SIGNATURE_PREFIX = "\u2014 "  # em dash, space

@@ -28,7 +28,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg import sql
 
-from ledger.errors import LedgerError
+from outcomes.ledger.errors import LedgerError
 
 TABLE = "outcomes_events"  # the library's `<application name>_events`
 GUARD_FUNCTION = "outcomes_events_append_only"
@@ -113,13 +113,13 @@ class Target:
             # library's default (5 s idle) let the server kill a large import on a busy
             # machine. A crashed client's session ends with its connection anyway.
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "600",
-            "APPLICATION_RECORDER_TOPIC": "ledger.postgres:LedgerRecorder",
+            "APPLICATION_RECORDER_TOPIC": "outcomes.ledger.postgres:LedgerRecorder",
             # Tables are made by `outcomes init` only; other commands check they exist.
             "CREATE_TABLE": "yes" if create else "no",
         }
         if self.password is None:
             env["POSTGRES_PASSWORD"] = ""
-            env["POSTGRES_GET_PASSWORD_TOPIC"] = "ledger.postgres:password_from_libpq"
+            env["POSTGRES_GET_PASSWORD_TOPIC"] = "outcomes.ledger.postgres:password_from_libpq"
         else:
             env["POSTGRES_PASSWORD"] = self.password
             env["POSTGRES_GET_PASSWORD_TOPIC"] = ""

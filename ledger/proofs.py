@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.errors import LedgerError
-from ledger.integrity import (
+from outcomes.ledger.errors import LedgerError
+from outcomes.ledger.integrity import (
     CANONICAL_PREFIX,
     EMPTY_ROOT,
     canonical_bytes,
@@ -28,7 +28,7 @@ from ledger.integrity import (
     node_hash,
     root_from,
 )
-from ledger.notes import Checkpoint, NoteError, Verifier, open_checkpoint, split_note
+from outcomes.ledger.notes import Checkpoint, NoteError, Verifier, open_checkpoint, split_note
 
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 EMPTY_ROOT_BYTES = bytes.fromhex(EMPTY_ROOT)

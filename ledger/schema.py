@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ledger.errors import FieldError
+from outcomes.ledger.errors import FieldError
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 AMOUNT_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")

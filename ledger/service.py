@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger import clock
-from ledger.errors import ConflictError, LedgerError
-from ledger.index import IndexAltered, LedgerIndex
-from ledger.model import Event
-from ledger.state import LedgerState
-from ledger.store import EventStore, StoredEvents, to_event
+from outcomes.ledger import clock
+from outcomes.ledger.errors import ConflictError, LedgerError
+from outcomes.ledger.index import IndexAltered, LedgerIndex
+from outcomes.ledger.model import Event
+from outcomes.ledger.state import LedgerState
+from outcomes.ledger.store import EventStore, StoredEvents, to_event
 
 RETRY_SECONDS = 30.0  # like SQLITE_LOCK_TIMEOUT: how long a writer keeps losing races
 BACKOFF_CAP = 0.05  # longest pause between two attempts, in seconds

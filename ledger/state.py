@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
-from ledger.clock import SKEW, format_timestamp
-from ledger.errors import FieldError, LedgerError
-from ledger.integrity import canonical_bytes, grow, leaf_hash, node_at
-from ledger.model import Event
-from ledger.schema import (
+from outcomes.ledger.clock import SKEW, format_timestamp
+from outcomes.ledger.errors import FieldError, LedgerError
+from outcomes.ledger.integrity import canonical_bytes, grow, leaf_hash, node_at
+from outcomes.ledger.model import Event
+from outcomes.ledger.schema import (
     ENVELOPE_FIELDS,
     EVENT_TYPES,
     RECORDED_BY,

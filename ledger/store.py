@@ -33,9 +33,9 @@ from eventsourcing.persistence import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 
-from ledger.clock import stored_time
-from ledger.errors import ConflictError, LedgerError
-from ledger.model import Event
+from outcomes.ledger.clock import stored_time
+from outcomes.ledger.errors import ConflictError, LedgerError
+from outcomes.ledger.model import Event
 
 LEDGER_STREAM = uuid5(NAMESPACE_URL, "https://outcomes.example/ledger")
 PAGE = 5000
@@ -69,7 +69,12 @@ class Recorded(DomainEvent):
     node: str
 
 
+# The topic stored with every event names the module where `Recorded` was declared before
+# the code moved into the `outcomes` package. Stored ledgers keep that name, so the class
+# keeps it too: the library's mapper writes it and resolves it, and `verify` expects it.
+Recorded.__module__ = "ledger.store"
 RECORDED_TOPIC = get_topic(Recorded)
+assert RECORDED_TOPIC == "ledger.store:Recorded"
 
 
 def writable(path: Path) -> bool:
@@ -162,7 +167,7 @@ def is_postgres(url: str) -> bool:
 def persistence_env(url: str, *, create: bool = False) -> dict[str, str]:
     """The eventsourcing settings for a store URL or SQLite path."""
     if is_postgres(url):
-        from ledger.postgres import Target
+        from outcomes.ledger.postgres import Target
 
         return Target.from_url(url).env(create=create)
     return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": url,
@@ -173,7 +178,7 @@ def persistence_env(url: str, *, create: bool = False) -> dict[str, str]:
 def describe(url: str) -> str:
     """A store's location for messages (a PostgreSQL URL without its password)."""
     if is_postgres(url):
-        from ledger.postgres import redact
+        from outcomes.ledger.postgres import redact
 
         return redact(url)
     return url
@@ -228,7 +233,7 @@ class EventStore(Application[Any]):
 
     def _open_postgres(self, url: str, *, create: bool) -> None:
         try:
-            from ledger import postgres
+            from outcomes.ledger import postgres
         except ImportError as error:  # psycopg, or the libpq it wraps, is missing
             raise LedgerError(f"PostgreSQL support is not available ({error}): install "
                               "libpq (Debian: apt-get install libpq5) or "
@@ -348,7 +353,7 @@ class EventStore(Application[Any]):
         process that dies releases it: PostgreSQL ends its session.
         """
         if is_postgres(self.url):
-            from ledger.postgres import writer_turn
+            from outcomes.ledger.postgres import writer_turn
 
             with writer_turn(self.recorder.datastore):  # type: ignore[attr-defined]
                 yield

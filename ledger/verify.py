@@ -22,23 +22,26 @@ from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import Notification
-from eventsourcing.utils import get_topic
 
-from ledger import clock
-from ledger.errors import LedgerError
-from ledger.integrity import (
+from outcomes.ledger import clock
+from outcomes.ledger.errors import LedgerError
+from outcomes.ledger.integrity import (
     EMPTY_ROOT,
     canonical_bytes,
     leaf_hash,
     node_at,
     root_hex,
 )
-from ledger.model import Event
-from ledger.schema import ENVELOPE_FIELDS, EVENT_TYPES, ID_RE
-from ledger.state import LedgerState, RecordedEvents
-from ledger.store import LEDGER_STREAM, EventStore, Recorded, StoredEvents
+from outcomes.ledger.model import Event
+from outcomes.ledger.schema import ENVELOPE_FIELDS, EVENT_TYPES, ID_RE
+from outcomes.ledger.state import LedgerState, RecordedEvents
+from outcomes.ledger.store import (
+    LEDGER_STREAM,
+    RECORDED_TOPIC,
+    EventStore,
+    StoredEvents,
+)
 
-RECORDED_TOPIC = get_topic(Recorded)
 STATE_KEYS = {"originator_id", "originator_version", "timestamp", "type", "event_id",
               "recorded_by", "data", "node"}
 CHECKPOINT_RE = re.compile(r"([0-9]+):([0-9a-fA-F]{64})")
@@ -312,7 +315,7 @@ def verify_archive(path: str, checkpoint: tuple[int, str] | None = None,
     Any damage to the file is a failed check (one line naming FILE:LINE), never an error:
     the file is what is being verified. A missing file is LedgerError.
     """
-    from ledger.archive import Damaged, read_events, read_header
+    from outcomes.ledger.archive import Damaged, read_events, read_header
 
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed below, the rows are lazy

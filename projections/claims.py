@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ledger.model import Event
-from projections.effective import order_key
+from outcomes.ledger.model import Event
+from outcomes.projections.effective import order_key
 
 
 @dataclass(frozen=True)

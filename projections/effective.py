@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ledger.model import Event
+from outcomes.ledger.model import Event
 
 CORRECTION = "EventCorrected"
 RETRACTION = "EventRetracted"

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from ledger.model import Event
-from projections.claims import PeriodClaims, choose
-from projections.effective import AMENDMENTS, effective
-from projections.levels import YearRevenue, history, latest, revenue_by_year
-from projections.roi import Money, fold_money
-from projections.targets import TargetFacts, fold_targets
-from projections.timeline import TimelineRow, fold_timeline
+from outcomes.ledger.model import Event
+from outcomes.projections.claims import PeriodClaims, choose
+from outcomes.projections.effective import AMENDMENTS, effective
+from outcomes.projections.levels import YearRevenue, history, latest, revenue_by_year
+from outcomes.projections.roi import Money, fold_money
+from outcomes.projections.targets import TargetFacts, fold_targets
+from outcomes.projections.timeline import TimelineRow, fold_timeline
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ledger.clock import format_timestamp
-from ledger.model import Event
-from ledger.schema import EVENT_TYPES
-from projections.render import Column
+from outcomes.ledger.clock import format_timestamp
+from outcomes.ledger.model import Event
+from outcomes.ledger.schema import EVENT_TYPES
+from outcomes.projections.render import Column
 
 METRICS: tuple[str, ...] = EVENT_TYPES["TargetSet"].field("metric").choices  # type: ignore[union-attr]
 KINDS = ("revenue", "level", "target")

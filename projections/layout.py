@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from projections.render import (
+from outcomes.projections.render import (
     Column,
     budget,
     compact,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ledger.model import Event
-from projections.claims import PeriodClaims
-from projections.effective import order_key
+from outcomes.ledger.model import Event
+from outcomes.projections.claims import PeriodClaims
+from outcomes.projections.effective import order_key
 
 METRICS = ("revenue", "customers", "partners", "offers", "jobs")
 COUNT_METRICS = METRICS[1:]

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-from ledger.model import Event
-from projections.render import Column
+from outcomes.ledger.model import Event
+from outcomes.projections.render import Column
 
 LOG_COLUMNS = [
     Column("position", "#", "right"),

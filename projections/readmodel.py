@@ -32,17 +32,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from ledger import clock, index
-from ledger.clock import format_timestamp
-from ledger.integrity import root_hex
-from ledger.model import Event
-from ledger.store import is_postgres
-from projections.effective import AMENDMENTS
-from projections.fold import Folded, VentureFold, fold_events, registry
-from projections.levels import METRICS
-from projections.numbers import ratio_number
-from projections.replay import replay_report
-from projections.reports import (
+from outcomes.ledger import clock, index
+from outcomes.ledger.clock import format_timestamp
+from outcomes.ledger.integrity import root_hex
+from outcomes.ledger.model import Event
+from outcomes.ledger.store import is_postgres
+from outcomes.projections.effective import AMENDMENTS
+from outcomes.projections.fold import Folded, VentureFold, fold_events, registry
+from outcomes.projections.levels import METRICS
+from outcomes.projections.numbers import ratio_number
+from outcomes.projections.replay import replay_report
+from outcomes.projections.reports import (
     DISPUTE_FIELDS,
     ROI_FIELDS,
     ReportError,
@@ -51,8 +51,8 @@ from projections.reports import (
     document,
     header,
 )
-from projections.roi import Money, Rate, combine, rate_of_return
-from projections.tables import (
+from outcomes.projections.roi import Money, Rate, combine, rate_of_return
+from outcomes.projections.tables import (
     CACHES,
     FACT_COLUMNS,
     INDEXES,

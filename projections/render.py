@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
-from ledger.inert import inert, json_inert
+from outcomes.ledger.inert import inert, json_inert
 
 FORMATS = ("table", "json", "csv", "markdown")
 EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",

@@ -16,11 +16,11 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from ledger.clock import stored_time
-from ledger.model import Event
-from projections.effective import AMENDMENTS, known
-from projections.fold import Folded, fold_events, registry
-from projections.reports import Selection, document
+from outcomes.ledger.clock import stored_time
+from outcomes.ledger.model import Event
+from outcomes.projections.effective import AMENDMENTS, known
+from outcomes.projections.fold import Folded, fold_events, registry
+from outcomes.projections.reports import Selection, document
 
 REGISTRATIONS = ("ProgramRegistered", "VentureRegistered")
 FLUSH = 5000

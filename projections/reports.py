@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ledger.clock import format_timestamp
-from ledger.errors import LedgerError
-from ledger.model import Event
-from ledger.state import suggest
-from projections.claims import PeriodClaims
-from projections.fold import Folded, VentureFold, fold_events, registry
-from projections.numbers import amount_text, ratio_number, to_cents
-from projections.roi import Money, Rate, Returns, combine, evaluate
-from projections.targets import Progress, Target
-from projections.targets import evaluate as progress
+from outcomes.ledger.clock import format_timestamp
+from outcomes.ledger.errors import LedgerError
+from outcomes.ledger.model import Event
+from outcomes.ledger.state import suggest
+from outcomes.projections.claims import PeriodClaims
+from outcomes.projections.fold import Folded, VentureFold, fold_events, registry
+from outcomes.projections.numbers import amount_text, ratio_number, to_cents
+from outcomes.projections.roi import Money, Rate, Returns, combine, evaluate
+from outcomes.projections.targets import Progress, Target
+from outcomes.projections.targets import evaluate as progress
 
 KINDS = ("roi", "targets", "timeline")
 # The irr of "venture:SLUG" or "program:SLUG" for this money (as of the report's date).

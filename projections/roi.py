@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from pyxirr import DayCount, InvalidPaymentsError, xirr
 
-from ledger.model import Event
-from projections.effective import order_key
-from projections.numbers import ZERO, divide, to_cents
+from outcomes.ledger.model import Event
+from outcomes.projections.effective import order_key
+from outcomes.projections.numbers import ZERO, divide, to_cents
 
 Flows = tuple[tuple[date, Decimal], ...]
 

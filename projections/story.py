@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from projections.render import Column, compact, inert, money, percent
+from outcomes.projections.render import Column, compact, inert, money, percent
 
 DISPUTE_COLUMNS = [
     Column("venture", "Venture"), Column("period", "Period"),

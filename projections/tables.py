@@ -20,13 +20,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ledger.clock import stored_time
-from ledger.model import Event
-from projections.fold import ProgramInfo, VentureFold, VentureInfo
-from projections.numbers import amount_text, ratio_number, to_cents
-from projections.roi import Money, combine, evaluate
-from projections.targets import Actual, Target, TargetFacts
-from projections.timeline import TimelineRow
+from outcomes.ledger.clock import stored_time
+from outcomes.ledger.model import Event
+from outcomes.projections.fold import ProgramInfo, VentureFold, VentureInfo
+from outcomes.projections.numbers import amount_text, ratio_number, to_cents
+from outcomes.projections.roi import Money, combine, evaluate
+from outcomes.projections.targets import Actual, Target, TargetFacts
+from outcomes.projections.timeline import TimelineRow
 
 SCHEMA_VERSION = "7"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ledger.model import Event
-from projections.effective import order_key
-from projections.levels import YearRevenue, history, latest, level_at
+from outcomes.ledger.model import Event
+from outcomes.projections.effective import order_key
+from outcomes.projections.levels import YearRevenue, history, latest, level_at
 
 ON_TRACK = Decimal("0.9")
 

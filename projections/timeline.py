@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ledger.model import Event
-from projections.claims import PeriodClaims
-from projections.effective import order_key
-from projections.render import count, money
+from outcomes.ledger.model import Event
+from outcomes.projections.claims import PeriodClaims
+from outcomes.projections.effective import order_key
+from outcomes.projections.render import count, money
 
 
 @dataclass(frozen=True)

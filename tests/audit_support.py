@@ -8,9 +8,9 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from cli import main
-from ledger.service import record
-from ledger.store import EventStore
+from outcomes.cli import main
+from outcomes.ledger.service import record
+from outcomes.ledger.store import EventStore
 
 SRC = "https://example.org/report"
 

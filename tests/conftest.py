@@ -25,7 +25,7 @@ import freezegun
 import pytest
 from click.testing import CliRunner, Result
 
-from cli import main
+from outcomes.cli import main
 
 DATA = Path(__file__).parent / "data"
 SCENARIO = DATA / "scenario.jsonl"

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ledger.model import Event
-from ledger.service import new_id
-from ledger.state import LedgerState
+from outcomes.ledger.model import Event
+from outcomes.ledger.service import new_id
+from outcomes.ledger.state import LedgerState
 
 RECORDED = datetime(2020, 1, 1, tzinfo=UTC)
 SRC = "https://example.org/"

@@ -70,8 +70,8 @@ def write_jsonl(path: Path, events: list[dict[str, Any]]) -> Path:
 
 def seed(url: str, events: list[dict[str, Any]]) -> None:
     """Initialise the store at `url` and record `events` in one transaction."""
-    from ledger.service import record
-    from ledger.store import EventStore
+    from outcomes.ledger.service import record
+    from outcomes.ledger.store import EventStore
 
     store = EventStore(url, create=True)
     try:
@@ -82,7 +82,7 @@ def seed(url: str, events: list[dict[str, Any]]) -> None:
 
 def _counting_conflicts(store: Any, counter: list[int]) -> None:
     """Count the ConflictErrors this store's appends meet (each one is retried)."""
-    from ledger.errors import ConflictError
+    from outcomes.ledger.errors import ConflictError
 
     append = store.append
 
@@ -106,8 +106,8 @@ def append_worker(url: str, venture: str, count: int, go: Any, results: Any,
     really race for positions and only the store's primary key keeps them apart
     (ConflictError, then a retry).
     """
-    from ledger.service import record
-    from ledger.store import EventStore
+    from outcomes.ledger.service import record
+    from outcomes.ledger.store import EventStore
 
     store = EventStore(url)
     if race:
@@ -131,9 +131,9 @@ def append_worker(url: str, venture: str, count: int, go: Any, results: Any,
 def import_worker(url: str, path: str, go: Any, results: Any, delay: float = 0.0,
                   index: str | None = None) -> None:
     """Record a whole JSONL file in one `record()` call, as `outcomes import` does."""
-    from ledger.jsonl import read_lines
-    from ledger.service import record
-    from ledger.store import EventStore
+    from outcomes.ledger.jsonl import read_lines
+    from outcomes.ledger.service import record
+    from outcomes.ledger.store import EventStore
 
     store = EventStore(url)
     with open(path, "rb") as handle:
@@ -152,7 +152,7 @@ def import_worker(url: str, path: str, go: Any, results: Any, delay: float = 0.0
 
 def stored(url: str) -> Iterator[Any]:
     """Every stored record (wire fields, node) of the ledger at `url`, in position order."""
-    from ledger.store import EventStore
+    from outcomes.ledger.store import EventStore
 
     store = EventStore(url)
     try:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from ledger.archive import FORMAT
-from ledger.verify import verify_archive
+from outcomes.ledger.archive import FORMAT
+from outcomes.ledger.verify import verify_archive
 from tests.audit_support import base_events, build, run
 from tests.conftest import SCENARIO, Outcomes
 
@@ -211,9 +211,9 @@ def test_an_archive_whose_hashes_were_recomputed_around_an_invalid_event_is_refu
         tmp_path: Path) -> None:
     """The hashes prove the file is what was written, not that its events were admissible:
     restore admits each event again, so a hand-made archive gets no further than import."""
-    from ledger.archive import event_line, header_line
-    from ledger.integrity import canonical_bytes, grow, leaf_hash, node_at, root_hex
-    from ledger.model import Event
+    from outcomes.ledger.archive import event_line, header_line
+    from outcomes.ledger.integrity import canonical_bytes, grow, leaf_hash, node_at, root_hex
+    from outcomes.ledger.model import Event
 
     events = [Event.from_wire(1, "e1", "VentureRegistered", datetime(2026, 1, 1, tzinfo=UTC),
                               "mallory", {"venture": "ghost", "name": "Ghost",
@@ -266,7 +266,7 @@ def test_a_restore_whose_index_cannot_be_saved_warns_and_keeps_the_events(
     (as for import), not a traceback: the restore stands, and a retry is refused."""
     import errno
 
-    from ledger.index import LedgerIndex
+    from outcomes.ledger.index import LedgerIndex
 
     archive = tmp_path / "a.archive.jsonl"
     assert outcomes("init").exit_code == 0

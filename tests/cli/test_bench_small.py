@@ -16,7 +16,7 @@ import pytest
 
 from bench import generate as gen
 from bench.runner import main as bench_main
-from ledger.schema import EVENT_TYPES, SLUG_RE
+from outcomes.ledger.schema import EVENT_TYPES, SLUG_RE
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 3_000
@@ -83,7 +83,7 @@ def test_runner_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(ROOT)
     out = tmp_path / "bench.json"
     code = bench_main(["--events", str(N), "--runs", "1", "--workdir", str(tmp_path / "w"),
-                       "--json", str(out), "--outcomes", f"{sys.executable} -m cli",
+                       "--json", str(out), "--outcomes", f"{sys.executable} -m outcomes.cli",
                        "--timeout", "120"])
     assert code == 0
     doc = json.loads(out.read_text())

@@ -13,8 +13,8 @@ from urllib.parse import urlparse
 import pytest
 from freezegun import freeze_time
 
-from cli import main
-from ledger.schema import EVENT_TYPES
+from outcomes.cli import main
+from outcomes.ledger.schema import EVENT_TYPES
 from tests.conftest import SCENARIO, Outcomes, in_ci, pg_connect
 
 SCENARIO_LINES = [json.loads(line) for line in SCENARIO.read_text().splitlines()]

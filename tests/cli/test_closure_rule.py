@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from ledger.errors import LedgerError
-from ledger.service import record
-from ledger.store import EventStore
+from outcomes.ledger.errors import LedgerError
+from outcomes.ledger.service import record
+from outcomes.ledger.store import EventStore
 from tests.audit_support import SRC, base_events, build, ev, run
 
 NOW = "2016-02-01T10:00:00Z"

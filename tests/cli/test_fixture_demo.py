@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from outcomes_fixtures import path as fixture_path
 
-from cli import main
-from ledger.service import record
-from ledger.store import EventStore
-from projections.reports import build_report
+from outcomes.cli import main
+from outcomes.fixtures import path as fixture_path
+from outcomes.ledger.service import record
+from outcomes.ledger.store import EventStore
+from outcomes.projections.reports import build_report
 
 FIXTURE = fixture_path("cloud-souverain.jsonl")
 LINES = [json.loads(line) for line in FIXTURE.read_text().splitlines()]

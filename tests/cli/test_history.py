@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
-from ledger.service import record
-from ledger.store import EventStore
-from projections.history import Change, Figure, History, history
+from outcomes.ledger.service import record
+from outcomes.ledger.store import EventStore
+from outcomes.projections.history import Change, Figure, History, history
 from tests.audit_support import SRC, base_events, build, ev, run
 
 REV_2014 = Figure("revenue", "revenue", "2014")

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from ledger.index import index_path
-from ledger.schema import LIMITS
+from outcomes.ledger.index import index_path
+from outcomes.ledger.schema import LIMITS
 from tests.conftest import ROOT, SCENARIO, Outcomes
 
 PROGRAM = {"type": "ProgramRegistered", "program": "hostile", "name": "Hostile",
@@ -266,7 +266,7 @@ def test_non_utf8_argument_bytes_from_a_real_command_line(outcomes: Outcomes) ->
             ([b"--source", b"\xff"], b"--source: not valid UTF-8 (byte 0xff)"),
             ([b"--source", b"caf\xe9"], b"--source: not valid UTF-8 (byte 0xe9)"),
             ([b"--source", b"\xed\xa0\x80"], b"--source: not valid UTF-8 (byte 0xed)")):
-        command = [sys.executable, "-m", "cli", "--db", str(outcomes.db).encode(),
+        command = [sys.executable, "-m", "outcomes.cli", "--db", str(outcomes.db).encode(),
                    *(a.encode() for a in GRANT), *args]
         done = subprocess.run(command, capture_output=True, cwd=ROOT, timeout=60)
         assert done.returncode == 2 and done.stdout == b""
@@ -282,7 +282,7 @@ def test_a_writer_waiting_too_long_for_the_lock_says_so(
         ledger: Outcomes, monkeypatch: pytest.MonkeyPatch) -> None:
     assert ledger(*GRANT, "--source", "s").exit_code == 0  # the index exists
     before = ledger.digest()
-    monkeypatch.setattr("ledger.index.LOCK_SECONDS", 0.1)
+    monkeypatch.setattr("outcomes.ledger.index.LOCK_SECONDS", 0.1)
     holder = sqlite3.connect(index_path(str(ledger.read_model)), isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # another writer, mid-import
@@ -398,7 +398,7 @@ def test_what_the_checks_miss_is_still_one_line(outcomes: Outcomes,
     def raising(*_: Any, **__: Any) -> None:
         raise error
 
-    monkeypatch.setattr("ledger.service.record", raising)
+    monkeypatch.setattr("outcomes.ledger.service.record", raising)
     before = outcomes.digest()
     one_line(outcomes(*REGISTER), prefix)
     assert outcomes.digest() == before

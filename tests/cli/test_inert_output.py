@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from ledger.inert import inert, json_inert, message_inert
-from projections.render import Column, csv_cell, render
-from projections.story import intro, verdict
+from outcomes.ledger.inert import inert, json_inert, message_inert
+from outcomes.projections.render import Column, csv_cell, render
+from outcomes.projections.story import intro, verdict
 from tests.conftest import BACKENDS, Outcomes
 
 # (name, recorded text, how every table, CSV and Markdown cell shows it), by hand.
@@ -328,7 +328,7 @@ def test_an_error_naming_a_hostile_file_is_inert(outcomes, tmp_path):
 @pytest.mark.backends("sqlite")
 def test_a_failed_verify_prints_its_message_inert(outcomes, monkeypatch):
     """Whatever a failure names (a stored value, an id), it reaches the terminal inert."""
-    import ledger.verify
+    import outcomes.ledger.verify as verify_module
 
     class Failed:
         ok = False
@@ -339,7 +339,7 @@ def test_a_failed_verify_prints_its_message_inert(outcomes, monkeypatch):
         def to_json(self) -> dict[str, Any]:
             return {"ok": False, "problem": "\x1b[2J\u202e\x9b"}
 
-    monkeypatch.setattr(ledger.verify, "verify", lambda *args, **kwargs: Failed())
+    monkeypatch.setattr(verify_module, "verify", lambda *args, **kwargs: Failed())
     result = outcomes("verify", "-O", "json")
     assert result.exit_code == 1
     assert unsafe_characters(result.output) == set()

@@ -29,8 +29,8 @@ from urllib.parse import quote
 import pytest
 from freezegun import freeze_time
 
-from ledger.index import index_path
-from ledger.schema import AMOUNT
+from outcomes.ledger.index import index_path
+from outcomes.ledger.schema import AMOUNT
 from tests.conftest import ROOT, Outcomes
 
 SRC = "https://example.org/report"
@@ -140,7 +140,7 @@ def test_a_full_disk_during_export_leaves_the_old_file_intact(
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("ledger.files.os.fsync", full)
+    monkeypatch.setattr("outcomes.ledger.files.os.fsync", full)
     error = one_line_error(scenario("export", "-o", str(target)))
     assert error == (f"outcomes: error: -o {target}: no space left on the device: free some "
                      "space, or write elsewhere; nothing was written")
@@ -152,7 +152,7 @@ def test_a_store_failing_midway_through_an_export_leaves_the_old_file_intact(
         scenario: Outcomes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from eventsourcing.persistence import OperationalError
 
-    from ledger.store import EventStore
+    from outcomes.ledger.store import EventStore
 
     target = tmp_path / "backup.jsonl"
     target.write_text("yesterday's backup\n")
@@ -203,7 +203,7 @@ def test_an_unwritable_output_folder_is_one_line(
     def denied(**kwargs: Any) -> Any:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("ledger.files.tempfile.mkstemp", denied)
+    monkeypatch.setattr("outcomes.ledger.files.tempfile.mkstemp", denied)
     target = tmp_path / "roi.csv"
     error = one_line_error(scenario("report", "roi", "-o", str(target)))
     assert error == (f"outcomes: error: -o {target}: cannot be written here (permission "
@@ -233,7 +233,7 @@ def test_dev_stdout_writes_after_what_the_shell_wrote(scenario: Outcomes,
     """`-o /dev/stdout` into a redirected file leads to a regular file: a rename would
     replace it, and reopening it for writing would cut what was written before."""
     out = tmp_path / "out.txt"
-    script = f'{{ echo header; "{sys.executable}" -m cli --db "{scenario.db}" export ' \
+    script = f'{{ echo header; "{sys.executable}" -m outcomes.cli --db "{scenario.db}" export ' \
              f'-o /dev/stdout; }} > "{out}"'
     done = subprocess.run(["sh", "-c", script], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -342,7 +342,7 @@ def test_a_full_disk_when_saving_the_index_still_reports_the_stored_event(
     def full(self: Any, state: Any, store_url: str) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("ledger.index.LedgerIndex.commit", full)
+    monkeypatch.setattr("outcomes.ledger.index.LedgerIndex.commit", full)
     result = scenario(*GRANT)
     assert result.exit_code == 0, result.stderr
     event_id, position = result.stdout.strip().split("\t")
@@ -384,7 +384,7 @@ def test_a_read_only_index_does_not_stop_or_double_an_append(
         scenario: Outcomes, monkeypatch: pytest.MonkeyPatch) -> None:
     index = index_of(scenario)
     before = index.read_bytes()
-    monkeypatch.setattr("ledger.index.sqlite3", ReadOnlySqlite())
+    monkeypatch.setattr("outcomes.ledger.index.sqlite3", ReadOnlySqlite())
     result = scenario(*GRANT, "--id", "grant-x")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "grant-x\t41\n"
@@ -405,7 +405,7 @@ def test_a_read_only_index_does_not_stop_or_double_an_append(
 @pytest.mark.backends("sqlite")
 def test_a_failure_after_the_store_commits_is_a_warning(
         scenario: Outcomes, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger.store import EventStore
+    from outcomes.ledger.store import EventStore
 
     @contextmanager
     def lost_lock(self: EventStore) -> Iterator[None]:
@@ -420,7 +420,7 @@ def test_a_failure_after_the_store_commits_is_a_warning(
 
 
 def test_only_what_str_wrote_from_typed_digits_is_read_as_an_old_amount() -> None:
-    from ledger.schema import plain_wire
+    from outcomes.ledger.schema import plain_wire
 
     assert plain_wire({"amount": "0E-8"}) == {"amount": "0.00000000"}
     assert plain_wire({"amount": "1.0E-8"}) == {"amount": "0.000000010"}  # typed 0.000000010

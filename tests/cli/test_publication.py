@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from cli import main
+from outcomes.cli import main
 from tests import c2sp_reference as reference
 from tests.audit_support import base_events, build, ev
 from tests.conftest import Outcomes

@@ -23,7 +23,7 @@ def read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pa
     original = build(tmp_path / "ledger.db")
     (tmp_path / "copy").mkdir()
     copy = copy_db(original, tmp_path / "copy" / "ledger.db")
-    monkeypatch.setattr("ledger.store.writable", lambda path: False)
+    monkeypatch.setattr("outcomes.ledger.store.writable", lambda path: False)
     return original, copy
 
 
@@ -73,11 +73,11 @@ def test_a_read_only_copy_whose_recent_events_sit_in_its_wal_is_refused(read_onl
 
 def test_a_read_model_in_a_folder_that_cannot_be_written_says_what_to_do(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger.index import local_file_hint
+    from outcomes.ledger.index import local_file_hint
 
     path = str(tmp_path / "ledger.read.db")
     assert "delete the file" in local_file_hint(path, "")
-    monkeypatch.setattr("ledger.index.os.access", lambda path, mode: False)
+    monkeypatch.setattr("outcomes.ledger.index.os.access", lambda path, mode: False)
     hint = local_file_hint(path, ", or report from the events alone with --known-at")
     assert hint == (f"its folder {tmp_path} is not writable: pass --read-model PATH in a "
                     "writable folder, or report from the events alone with --known-at")

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from ledger.store import EventStore
-from projections.readmodel import ReadModel
-from projections.reports import build_report
-from projections.tables import TABLES
+from outcomes.ledger.store import EventStore
+from outcomes.projections.readmodel import ReadModel
+from outcomes.projections.reports import build_report
+from outcomes.projections.tables import TABLES
 from tests.projection_scenario import (
     AFTER,
     BEFORE,

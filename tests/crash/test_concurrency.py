@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from ledger.store import EventStore
+from outcomes.ledger.store import EventStore
 from tests.audit_support import base_events, build, run
 
 ROOT = Path(__file__).resolve().parents[2]
 
 WRITER = textwrap.dedent("""
     import json, os, sys, time
-    from ledger.errors import ConflictError
-    from ledger.service import record
-    from ledger.store import EventStore
+    from outcomes.ledger.errors import ConflictError
+    from outcomes.ledger.service import record
+    from outcomes.ledger.store import EventStore
 
     db, name, count, go, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], \\
         int(sys.argv[5])

@@ -28,8 +28,8 @@ from typing import Any
 
 import pytest
 
-from ledger.integrity import canonical_bytes, leaf_hash, node_at, root_hex
-from ledger.store import to_event
+from outcomes.ledger.integrity import canonical_bytes, leaf_hash, node_at, root_hex
+from outcomes.ledger.store import to_event
 from tests import workload
 from tests.conftest import Outcomes, pg_connect
 

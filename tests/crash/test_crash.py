@@ -40,7 +40,7 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def start(run: Outcomes, *args: str) -> subprocess.Popen[str]:
     """`outcomes ARGS` on `run`'s ledger and read model, in a process of its own."""
-    return subprocess.Popen([sys.executable, "-m", "cli", "--db", run.url, *run.options,
+    return subprocess.Popen([sys.executable, "-m", "outcomes.cli", "--db", run.url, *run.options,
                              *args], cwd=run.read_model.parent, env=ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from ledger.errors import LedgerError
-from ledger.index import LedgerIndex, PendingEvents, index_path, read_model_path
-from ledger.service import load_state, record
-from ledger.store import EventStore
+from outcomes.ledger.errors import LedgerError
+from outcomes.ledger.index import LedgerIndex, PendingEvents, index_path, read_model_path
+from outcomes.ledger.service import load_state, record
+from outcomes.ledger.store import EventStore
 from tests.audit_support import base_events, copy_db, ev
 from tests.conftest import SCENARIO
 

@@ -12,9 +12,16 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
-from ledger.integrity import EMPTY_ROOT, frontier_positions, grow, leaf_hash, node_at, root_hex
-from ledger.store import EventStore
-from ledger.verify import RECORDED_TOPIC, checkpoint, verify
+from outcomes.ledger.integrity import (
+    EMPTY_ROOT,
+    frontier_positions,
+    grow,
+    leaf_hash,
+    node_at,
+    root_hex,
+)
+from outcomes.ledger.store import EventStore
+from outcomes.ledger.verify import RECORDED_TOPIC, checkpoint, verify
 from tests.audit_support import base_events, build, copy_db, ev, run, state_of, tamper
 
 # -- the Merkle tree against RFC 6962 ------------------------------------------------------
@@ -241,7 +248,7 @@ def test_a_later_log_extends_an_earlier_checkpoint(ledger: Path) -> None:
     published = current_checkpoint(ledger)
     store = EventStore(str(ledger))
     try:
-        from ledger.service import record
+        from outcomes.ledger.service import record
 
         record(store, [(None, ev("SalesReported", "2016-01-15", venture="numergy",
                                  period="2015", revenue="8000000"))], actor="tester")
@@ -324,8 +331,8 @@ def test_documented_canonical_example_and_leaf_hash() -> None:
     from decimal import Decimal
     from pathlib import Path
 
-    from ledger.integrity import canonical_bytes, leaf_hash
-    from ledger.model import Event
+    from outcomes.ledger.integrity import canonical_bytes, leaf_hash
+    from outcomes.ledger.model import Event
 
     event = Event(5, "grant-1", "FundingGranted",
                   datetime(2026, 11, 26, 4, 0, 24, 422292, tzinfo=UTC), "root",

@@ -181,7 +181,7 @@ def test_one_database_holds_ledgers_in_separate_schemas(backend: str,
 def test_concurrent_inits_all_succeed_and_create_one_ledger(backend: str,
                                                             store_url: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "cli", "--db", store_url, "init"],
+    procs = [subprocess.Popen([sys.executable, "-m", "outcomes.cli", "--db", store_url, "init"],
                               cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outputs = [p.communicate(timeout=60) for p in procs]
@@ -266,7 +266,7 @@ def test_a_pg_dump_restore_verifies_against_the_published_checkpoint(
 
 
 def test_urls() -> None:
-    from ledger.postgres import Target, redact
+    from outcomes.ledger.postgres import Target, redact
 
     t = Target.from_url("postgresql://ledger:p%40ss%3Aword@db.example.org:5433/outcomes")
     assert (t.host, t.port, t.dbname, t.user, t.password, t.schema) == (
@@ -274,12 +274,12 @@ def test_urls() -> None:
     assert t.describe() == "postgresql://ledger@db.example.org:5433/outcomes"
     env = t.env(create=False)
     assert env["POSTGRES_PASSWORD"] == "p@ss:word" and env["CREATE_TABLE"] == "no"
-    assert env["APPLICATION_RECORDER_TOPIC"] == "ledger.postgres:LedgerRecorder"
+    assert env["APPLICATION_RECORDER_TOPIC"] == "outcomes.ledger.postgres:LedgerRecorder"
     bare = Target.from_url("postgres://ledger@/outcomes?host=/run/postgresql&schema=city")
     assert (bare.host, bare.port, bare.password, bare.schema) == (
         "/run/postgresql", 5432, None, "city")
     assert bare.env(create=True)["POSTGRES_GET_PASSWORD_TOPIC"] == \
-        "ledger.postgres:password_from_libpq"
+        "outcomes.ledger.postgres:password_from_libpq"
     assert bare.describe() == "postgresql://ledger@/outcomes?host=/run/postgresql&schema=city"
     assert redact("postgresql://u:secret@h:1/d") == "postgresql://u:***@h:1/d"
     assert redact("postgresql://u@h/d") == "postgresql://u@h/d"

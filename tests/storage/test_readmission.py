@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
-from ledger.integrity import canonical_bytes, leaf_hash, node_at
-from ledger.model import Event
-from ledger.service import record
-from ledger.store import EventStore
+from outcomes.ledger.integrity import canonical_bytes, leaf_hash, node_at
+from outcomes.ledger.model import Event
+from outcomes.ledger.service import record
+from outcomes.ledger.store import EventStore
 from tests.audit_support import SRC, base_events, ev
 from tests.conftest import Outcomes
 

@@ -18,11 +18,11 @@ from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.service import record
-from ledger.store import EventStore
-from projections.readmodel import ReadModel, read_model_path, report_from
-from projections.reports import ReportError, build_report
-from projections.tables import TABLES
+from outcomes.ledger.service import record
+from outcomes.ledger.store import EventStore
+from outcomes.projections.readmodel import ReadModel, read_model_path, report_from
+from outcomes.projections.reports import ReportError, build_report
+from outcomes.projections.tables import TABLES
 from tests.projection_scenario import AFTER, BEFORE, SCENARIO, ev
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,8 +243,8 @@ def test_a_killed_process_leaves_the_read_model_consistent(store, tmp_path):
     path = tmp_path / "read.db"
     script = textwrap.dedent(f"""
         import os
-        from ledger.store import EventStore
-        from projections.readmodel import ReadModel
+        from outcomes.ledger.store import EventStore
+        from outcomes.projections.readmodel import ReadModel
         seen = []
         def die(stage, position):
             seen.append(position)
@@ -370,7 +370,7 @@ def test_any_batching_gives_the_same_read_model_and_reports(tmp_path_factory, cu
 
 def test_irrs_are_solved_once_per_date_until_the_venture_changes(store, tmp_path,
                                                                  monkeypatch):
-    import projections.readmodel as readmodel
+    import outcomes.projections.readmodel as readmodel
 
     solved = []
     real = readmodel.rate_of_return

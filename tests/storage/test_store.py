@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ledger.index import FLUSH_EVERY, index_path, read_model_path
-from ledger.service import load_state, record
-from ledger.store import EventStore, to_record
+from outcomes.ledger.index import FLUSH_EVERY, index_path, read_model_path
+from outcomes.ledger.service import load_state, record
+from outcomes.ledger.store import EventStore, to_record
 from tests.conftest import SCENARIO
 
 
@@ -50,8 +50,8 @@ def test_a_large_import_can_correct_its_own_early_lines(tmp_path: Path) -> None:
 def test_canonical_envelope_is_canonical_json() -> None:
     from datetime import UTC, date, datetime
 
-    from ledger.integrity import CANONICAL_PREFIX, canonical_bytes
-    from ledger.model import Event, canonical_json
+    from outcomes.ledger.integrity import CANONICAL_PREFIX, canonical_bytes
+    from outcomes.ledger.model import Event, canonical_json
 
     event = Event(1, 'é"\\x', "OfferLaunched", datetime(2020, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
                   "zoë", {"occurred_on": date(2020, 1, 1),
@@ -66,8 +66,8 @@ def test_canonical_envelope_is_canonical_json() -> None:
 def test_progress_is_taken_back_when_a_conflict_makes_the_import_start_again(
         tmp_path: Path) -> None:
     """A retried import reads its items again: the bar must not count them twice."""
-    from ledger.errors import ConflictError
-    from ledger.service import record
+    from outcomes.ledger.errors import ConflictError
+    from outcomes.ledger.service import record
     from tests.audit_support import base_events, build, ev
 
     store = EventStore(str(build(tmp_path / "l.db")))

@@ -11,9 +11,9 @@ from contextlib import nullcontext
 
 import pytest
 
-from ledger.errors import ConflictError
-from ledger.service import load_state, record
-from ledger.store import EventStore, is_transient
+from outcomes.ledger.errors import ConflictError
+from outcomes.ledger.service import load_state, record
+from outcomes.ledger.store import EventStore, is_transient
 from tests.conftest import SCENARIO, Outcomes
 
 
@@ -32,7 +32,7 @@ def stores(scenario: Outcomes):
 
 def admitted(store: EventStore, raw: dict) -> list:
     """A batch of one event admitted against `store`'s current head (not yet appended)."""
-    from ledger import clock
+    from outcomes.ledger import clock
 
     state = load_state(store)
     event = state.admit(raw, recorded_at=clock.now(), actor="tester")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from ledger.service import new_id
-from ledger.state import LedgerState
-from projections.claims import choose
-from projections.effective import effective
-from projections.levels import history, latest, level_at, revenue_by_year
+from outcomes.ledger.service import new_id
+from outcomes.ledger.state import LedgerState
+from outcomes.projections.claims import choose
+from outcomes.projections.effective import effective
+from outcomes.projections.levels import history, latest, level_at, revenue_by_year
 from tests.projection_scenario import admit, ev
 
 REG = [ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P", funder="F"),

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from projections.reports import ReportError, build_report
+from outcomes.projections.reports import ReportError, build_report
 from tests.projection_scenario import (
     AFTER,
     BEFORE,
@@ -82,8 +82,8 @@ def test_selection_and_unknown_slugs(events):
 def test_known_at_hides_what_was_recorded_later():
     early = datetime(2015, 1, 1, tzinfo=UTC)
     late = datetime(2016, 1, 1, tzinfo=UTC)
-    from ledger.service import new_id
-    from ledger.state import LedgerState
+    from outcomes.ledger.service import new_id
+    from outcomes.ledger.state import LedgerState
 
     state = LedgerState(new_id=new_id)
     first = admit([

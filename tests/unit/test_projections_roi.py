@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from projections.effective import effective
-from projections.reports import build_report
-from projections.roi import Money, combine, evaluate, fold_money
+from outcomes.projections.effective import effective
+from outcomes.projections.reports import build_report
+from outcomes.projections.roi import Money, combine, evaluate, fold_money
 from tests.projection_scenario import admit, ev
 
 REG = [ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P", funder="F"),

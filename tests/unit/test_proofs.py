@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.integrity import leaf_hash, node_at, root_hex
-from ledger.notes import Checkpoint, NoteError, Signer, Verifier, open_note
-from ledger.proofs import Tree, verify_consistency, verify_inclusion
+from outcomes.ledger.integrity import leaf_hash, node_at, root_hex
+from outcomes.ledger.notes import Checkpoint, NoteError, Signer, Verifier, open_note
+from outcomes.ledger.proofs import Tree, verify_consistency, verify_inclusion
 from tests import c2sp_reference as reference
 
 DATA = json.loads((Path(__file__).parents[1] / "data" / "rfc6962_proof_vectors.json").read_text())

@@ -6,12 +6,12 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from outcomes_fixtures import path as fixture_path
 
-from ledger.service import new_id
-from ledger.state import LedgerState
-from projections.replay import replay_report
-from projections.reports import build_report
+from outcomes.fixtures import path as fixture_path
+from outcomes.ledger.service import new_id
+from outcomes.ledger.state import LedgerState
+from outcomes.projections.replay import replay_report
+from outcomes.projections.reports import build_report
 from tests.projection_scenario import SCENARIO, ev
 
 T0 = datetime(2020, 1, 1, tzinfo=UTC)

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from ledger.errors import FieldError, LedgerError
-from ledger.schema import EVENT_TYPES, Field, parse_fields
-from ledger.service import new_id
-from ledger.state import LedgerState
+from outcomes.ledger.errors import FieldError, LedgerError
+from outcomes.ledger.schema import EVENT_TYPES, Field, parse_fields
+from outcomes.ledger.service import new_id
+from outcomes.ledger.state import LedgerState
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 COMMON = {"occurred_on": "2015-03-01", "source": "https://example.org/x"}
@@ -183,7 +183,7 @@ def test_amounts_stay_exact() -> None:
 def test_event_reference_doc_is_generated_from_the_declarations() -> None:
     from pathlib import Path
 
-    from ledger.docs import reference
+    from outcomes.ledger.docs import reference
 
     doc = Path(__file__).parents[2] / "docs" / "events.md"
-    assert doc.read_text() == reference(), "run: python -m ledger.docs > docs/events.md"
+    assert doc.read_text() == reference(), "run: python -m outcomes.ledger.docs > docs/events.md"

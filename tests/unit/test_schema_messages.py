@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from ledger.errors import FieldError
-from ledger.schema import Number
+from outcomes.ledger.errors import FieldError
+from outcomes.ledger.schema import Number
 from tests.unit.test_schema import COMMON, admit
 
 OFFER = {"type": "OfferLaunched", **COMMON, "venture": "v", "offer": "Cloud"}

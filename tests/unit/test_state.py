@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.errors import FieldError
+from outcomes.ledger.errors import FieldError
 from tests.unit.test_schema import COMMON, NOW, VALID, admit, base
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from ledger.errors import FieldError, LedgerError
-from ledger.model import Event
-from ledger.state import LedgerState
+from outcomes.ledger.errors import FieldError, LedgerError
+from outcomes.ledger.model import Event
+from outcomes.ledger.state import LedgerState
 from tests.unit.test_schema import COMMON, NOW
 
 BATCH: list[dict[str, Any]] = [

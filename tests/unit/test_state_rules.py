@@ -11,10 +11,10 @@ import hashlib
 
 import pytest
 
-from ledger.errors import FieldError, LedgerError
-from ledger.integrity import canonical_bytes, leaf_hash, node_hash, root_from
-from ledger.service import new_id
-from ledger.state import Entry, LedgerState
+from outcomes.ledger.errors import FieldError, LedgerError
+from outcomes.ledger.integrity import canonical_bytes, leaf_hash, node_hash, root_from
+from outcomes.ledger.service import new_id
+from outcomes.ledger.state import Entry, LedgerState
 from tests.unit.test_schema import COMMON, NOW, admit, base
 
 

@@ -1,0 +1,108 @@
+"""outcomes: an append-only, sourced ledger of public investment outcomes, as a Python API.
+
+The `outcomes` command is a thin layer over the same functions::
+
+    import outcomes
+
+    with outcomes.open("cloud.db", create=True) as ledger:
+        ledger.record([{"type": "ProgramRegistered", "occurred_on": "2012-01-01", ...}])
+        roi = ledger.report("roi", as_of="2016-12-31")      # the JSON document of the spec
+        assert ledger.verify().ok
+
+In the repository the package's parts keep the design card's layout at the top level
+(`ledger/`, `projections/`, `cli.py`, `fixtures/`); `outcomes/` links to them, and an
+install puts them all inside this one package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from outcomes.ledger.model import Event
+    from outcomes.ledger.service import Outcome
+    from outcomes.ledger.store import EventStore
+    from outcomes.ledger.verify import Report
+
+__all__ = ["Ledger", "REPORTS", "open"]
+
+REPORTS = ("roi", "targets", "timeline")  # the kinds `Ledger.report` answers
+
+
+class Ledger:
+    """One ledger: its event store (a SQLite file or a postgresql:// URL) and the local
+    files derived from it (the read model and the validation index)."""
+
+    def __init__(self, db: str, *, read_model: str | None = None, create: bool = False,
+                 actor: str | None = None) -> None:
+        from outcomes.ledger.index import index_path, read_model_path
+        from outcomes.ledger.store import EventStore
+
+        self.db = str(db)
+        self.actor = actor
+        self.read_model = read_model_path(self.db, read_model)
+        self.index = index_path(self.read_model)
+        self.store: EventStore = EventStore(self.db, create=create)
+
+    def record(self, events: Iterable[Mapping[str, Any]]) -> Outcome:
+        """Validate and append events (objects in the JSONL form of docs/events.md), all or
+        nothing; raises `LedgerError` naming the first bad field."""
+        from outcomes.ledger.service import record
+
+        items = [(f"event {n}", dict(event)) for n, event in enumerate(events, 1)]
+        return record(self.store, items, actor=self.actor, index_path=self.index)
+
+    def events(self) -> Iterator[Event]:
+        """Every recorded event, in recording order."""
+        from outcomes.ledger.store import to_event
+
+        for stored in self.store.records():
+            yield to_event(stored)
+
+    def report(self, kind: str, *, as_of: dt.date | str | None = None,
+               known_at: dt.datetime | str | None = None, program: str | None = None,
+               venture: str | None = None) -> dict[str, Any]:
+        """A report document (`roi`, `targets` or `timeline`), as `outcomes report KIND -O
+        json` prints it. `as_of` defaults to today (or the `known_at` date); a `known_at`
+        replays what the ledger knew at that moment."""
+        from outcomes.ledger.clock import parse_timestamp, today
+        from outcomes.projections.readmodel import report_from
+
+        if kind not in REPORTS:
+            raise ValueError(f"unknown report {kind!r} (one of: {', '.join(REPORTS)})")
+        cutoff = parse_timestamp(known_at) if isinstance(known_at, str) else known_at
+        day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+        day = day or (cutoff.date() if cutoff else today())
+        return report_from(self.store, self.read_model, kind, as_of=day, known_at=cutoff,
+                           program=program, venture=venture)
+
+    def verify(self, checkpoint: tuple[int, str] | None = None) -> Report:
+        """Check every stored event (its place, its Merkle node, its validity when it was
+        recorded) and, given one, that the ledger extends a published (size, root)."""
+        from outcomes.ledger.verify import verify
+
+        return verify(self.store, checkpoint)
+
+    def checkpoint(self) -> tuple[int, str]:
+        """The ledger's size and Merkle root (RFC 6962), from the stored nodes."""
+        from outcomes.ledger.verify import checkpoint
+
+        return checkpoint(self.store)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open(db: str, *, read_model: str | None = None, create: bool = False,  # noqa: A001
+         actor: str | None = None) -> Ledger:
+    """Open the ledger at `db` (a SQLite path or a postgresql:// URL); `create=True` makes
+    it if missing, as `outcomes init` does."""
+    return Ledger(db, read_model=read_model, create=create, actor=actor)

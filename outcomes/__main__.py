@@ -1,0 +1,5 @@
+"""`python -m outcomes`: the command line."""
+
+from outcomes.cli import main
+
+main()
