@@ -397,21 +397,43 @@ def _count_lines(path: str) -> int:
 @click.option("--archive", is_flag=True, help="Write an archive: every event with its "
               "position, recording time, recorder and stored hash, for `restore` and "
               "`verify --archive`.")
+@click.option("--iati", is_flag=True, help="Write IATI activities instead (IATI Activity "
+              "Standard 2.03 XML): one per venture, with its transactions, results and "
+              "sources (docs/iati.md).")
+@click.option("--as-of", "as_of", metavar="DATE", help="With --iati: only what occurred on or "
+              "before DATE, corrections and retractions included (default: today, or the "
+              "--known-at date).")
+@click.option("--known-at", "known_at", metavar="TIMESTAMP", help="With --iati: only what was "
+              "recorded at or before TIMESTAMP (a date means its end).")
 @click.pass_context
-def export(ctx: click.Context, output: str | None, archive: bool) -> None:
+def export(ctx: click.Context, output: str | None, archive: bool, iati: bool,
+           as_of: str | None, known_at: str | None) -> None:
     """Write every event as JSON Lines, in position order, ids included.
 
     `outcomes import` reads it back into a ledger with the same ids, fields and order;
     recording times are not exported: the new ledger records its own. With --archive,
     the file keeps everything the hashes bind: `outcomes restore` makes an identical
     ledger of it (same positions, times and checkpoints), and anyone can check it with
-    `outcomes verify --archive FILE`, no store needed.
+    `outcomes verify --archive FILE`, no store needed. With --iati, it writes the
+    ventures as IATI activities (XML) as the reports see them, as of a date: money
+    committed, paid and returned as IATI transactions, targets and actuals as results,
+    sources as document links; docs/iati.md gives every mapping choice.
 
     \b
     Example:
       outcomes export -o ledger.jsonl
       outcomes export --archive -o ledger.archive.jsonl
+      outcomes export --iati -o activities.xml
+      outcomes export --iati --as-of 2014-12-31 -o activities-2014.xml
     """
+    if iati:
+        if archive:
+            fail("--iati: not with --archive; choose one")
+        _export_iati(ctx, output, as_of, known_at)
+        return
+    for option, value in (("--as-of", as_of), ("--known-at", known_at)):
+        if value is not None:
+            fail(f"{option}: only with --iati (an export of events holds them all)")
     if archive:
         _export_archive(ctx, output)
         return
@@ -421,6 +443,25 @@ def export(ctx: click.Context, output: str | None, archive: bool) -> None:
         count = write_events(store.read(), out)
     if output and output != "-":
         click.echo(one_line(f"exported {count} events to {output}"), err=True)
+
+
+def _export_iati(ctx: click.Context, output: str | None, as_of: str | None,
+                 known_at: str | None) -> None:
+    from outcomes.ledger.clock import now, today
+    from outcomes.projections.iati import iati_activities, iati_xml
+
+    try:
+        cutoff = _parse_known_at(known_at)
+        day = _parse_date(as_of, "--as-of") or (cutoff.date() if cutoff else today())
+    except ValueError as error:
+        fail(str(error))
+    with open_store(ctx) as store:
+        root = iati_activities(store.read(), as_of=day, known_at=cutoff, generated_at=now())
+    with output_stream(ctx, output, binary=True) as out:
+        out.write(iati_xml(root))
+    if output and output != "-":
+        click.echo(one_line(f"exported {len(root)} IATI activities (as of {day.isoformat()}) "
+                            f"to {output}"), err=True)
 
 
 # -- corrections -----------------------------------------------------------------------

@@ -296,8 +296,9 @@ def test_a_writer_waiting_too_long_for_the_lock_says_so(
 # -- --db files -------------------------------------------------------------------------------
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-COMMANDS = [["init"], ["log"], ["verify"], ["checkpoint"], ["export"], ["report", "roi"],
-            ["rebuild"], ["import", str(SCENARIO)], [*GRANT, "--source", "s"]]
+COMMANDS = [["init"], ["log"], ["verify"], ["checkpoint"], ["export"], ["export", "--iati"],
+            ["report", "roi"], ["rebuild"], ["import", str(SCENARIO)],
+            [*GRANT, "--source", "s"]]
 
 
 @pytest.fixture(scope="module")
@@ -354,8 +355,9 @@ def test_db_that_is_not_a_ledger_is_refused_in_one_line(
     assert snapshot(tmp_path) == before  # no byte changed, no file added (no -wal)
 
 
-@pytest.mark.parametrize("command", [["log"], ["verify"], ["export"], ["report", "roi"],
-                                     [*GRANT, "--source", "s"]], ids=" ".join)
+@pytest.mark.parametrize("command", [["log"], ["verify"], ["export"], ["export", "--iati"],
+                                     ["report", "roi"], [*GRANT, "--source", "s"]],
+                         ids=" ".join)
 def test_a_damaged_ledger_is_refused_in_one_line(tmp_path: Path, real_ledger: bytes,
                                                  command: list[str]) -> None:
     db = tmp_path / "store.db"
