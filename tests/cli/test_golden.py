@@ -132,7 +132,10 @@ def _fixture_extras(known_at: str) -> tuple[Output, ...]:
                    ("log", "--venture", "numergy", "--type", "sales-reported", "--type",
                     "MetricReported", "--since", "2014-10-01")),
             Output("history-numergy_metric-revenue.txt",
-                   ("history", "numergy", "--metric", "revenue")))
+                   ("history", "numergy", "--metric", "revenue")),
+            # Between Cloudwatt's closure and Numergy's (docs/iati.md).
+            Output("export-iati_as-of-2015-06-30.xml",
+                   ("export", "--iati", "--as-of", "2015-06-30")))
 
 
 FIXTURE_LINES = tuple(fixture_path("cloud-souverain.jsonl").read_text(
