@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from outcomes.ledger.errors import LedgerError
-from outcomes.ledger.schema import EVENT_TYPES, EventType, Field
+from outcomes.ledger.schema import EVENT_TYPES, METRICS, PROGRAM_REGISTERED, EventType, Field
 
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -582,7 +582,7 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
 
 @main.command()
 @click.argument("venture")
-@click.option("--metric", type=click.Choice(EVENT_TYPES["TargetSet"].field("metric").choices),  # type: ignore[union-attr]
+@click.option("--metric", type=click.Choice(METRICS),
               help="Only this metric's figures (and its targets).")
 @click.option("--known-at", metavar="TIMESTAMP",
               help="As the ledger knew it at TIMESTAMP (a date means its end).")
@@ -1283,7 +1283,7 @@ def demo(path: str | None) -> None:
             published = _demo_publication(store, scratch, size, root)
         finally:
             store.close()
-    program = next(e for e in events if e.type == "ProgramRegistered")
+    program = next(e for e in events if e.type == PROGRAM_REGISTERED)
     click.echo("The French sovereign cloud (Numergy and Cloudwatt, 2012-2016)\n")
     click.echo(intro({**program.wire_fields()}, docs["roi"], len(events),
                      "fixtures/cloud-souverain.jsonl, each with its source"))

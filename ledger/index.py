@@ -21,13 +21,12 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlparse
 
 from outcomes.ledger.errors import LedgerError
 from outcomes.ledger.integrity import root_hex
 from outcomes.ledger.model import Event
 from outcomes.ledger.state import ENTITY_EVENTS, Entry, LedgerState
-from outcomes.ledger.store import EventStore, StoredEvents, is_postgres, to_event
+from outcomes.ledger.store import EventStore, StoredEvents, is_postgres, postgres_url, to_event
 
 VERSION = "3"  # what the index keeps and how; an index of another version starts over
 SCHEMA = [
@@ -79,17 +78,11 @@ def postgres_local_name(url: str) -> str:
     """`outcomes-<db>[-<schema>]-<tag>`: readable, and distinct per server, database and
     schema (the tag hashes them; the user and password are left out, so every role
     working on one ledger from one folder shares its files)."""
-    u = urlparse(url)
-    query = dict(parse_qsl(u.query))
-    dbname = unquote(u.path.lstrip("/"))
-    schema = query.get("schema", "").strip() or "public"
-    try:
-        port = u.port or 5432
-    except ValueError:
-        port = 0  # malformed: opening the store says so
-    where = f"{query.get('host') or u.hostname or 'localhost'}:{port}/{dbname}/{schema}"
+    u = postgres_url(url)
+    port = 0 if u.port is None else u.port  # malformed: opening the store says so
+    where = f"{u.host}:{port}/{u.dbname}/{u.schema}"
     tag = hashlib.sha256(where.encode()).hexdigest()[:8]
-    parts = ["outcomes", dbname, *([schema] if schema != "public" else []), tag]
+    parts = ["outcomes", u.dbname, *([u.schema] if u.schema != "public" else []), tag]
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(p for p in parts if p))
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlparse
+from urllib.parse import quote, urlparse
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
@@ -29,6 +29,7 @@ from eventsourcing.utils import retry
 from psycopg import sql
 
 from outcomes.ledger.errors import LedgerError
+from outcomes.ledger.store import postgres_url
 
 TABLE = "outcomes_events"  # the library's `<application name>_events`
 GUARD_FUNCTION = "outcomes_events_append_only"
@@ -59,29 +60,21 @@ class Target:
 
     @classmethod
     def from_url(cls, url: str) -> Target:
-        u = urlparse(url)
-        try:
-            port = u.port or 5432
-        except ValueError:
-            raise LedgerError(f"--db: malformed port in {redact(url)}") from None
-        params = dict(parse_qsl(u.query, keep_blank_values=True))
-        unknown = sorted(set(params) - URL_PARAMETERS)
+        u = postgres_url(url)
+        if u.port is None:
+            raise LedgerError(f"--db: malformed port in {redact(url)}")
+        unknown = sorted(set(u.params) - URL_PARAMETERS)
         if unknown:
             raise LedgerError(
                 f"--db: unsupported URL parameter {unknown[0]!r} (supported: schema, host); "
                 "set other connection settings with libpq's PG* environment variables, "
                 "e.g. PGSSLMODE")
-        dbname = unquote(u.path.lstrip("/"))
-        if not dbname:
+        if not u.dbname:
             raise LedgerError("--db: the URL names no database: use "
                               "postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
-        schema = params.get("schema", "").strip() or "public"
-        return cls(host=params.get("host") or u.hostname or "localhost", port=port,
-                   dbname=dbname,
-                   user=unquote(u.username or "") or os.environ.get("PGUSER")
-                   or getpass.getuser(),
-                   password=unquote(u.password) if u.password is not None else None,
-                   schema=schema)
+        return cls(host=u.host, port=u.port, dbname=u.dbname,
+                   user=u.user or os.environ.get("PGUSER") or getpass.getuser(),
+                   password=u.password, schema=u.schema)
 
     @property
     def address(self) -> str:

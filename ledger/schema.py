@@ -288,6 +288,30 @@ class Field:
         return text
 
 
+# The event types' names, each written once: every module refers to a type by these
+# constants, so a misspelt name fails on import instead of matching nothing.
+PROGRAM_REGISTERED = "ProgramRegistered"
+VENTURE_REGISTERED = "VentureRegistered"
+FUNDING_COMMITTED = "FundingCommitted"
+FUNDING_GRANTED = "FundingGranted"
+RETURN_RECEIVED = "ReturnReceived"
+STAKE_VALUED = "StakeValued"
+TARGET_SET = "TargetSet"
+OFFER_LAUNCHED = "OfferLaunched"
+PARTNER_SIGNED = "PartnerSigned"
+SALES_REPORTED = "SalesReported"
+METRIC_REPORTED = "MetricReported"
+VENTURE_CLOSED = "VentureClosed"
+EVENT_CORRECTED = "EventCorrected"
+EVENT_RETRACTED = "EventRetracted"
+REGISTRATIONS = (PROGRAM_REGISTERED, VENTURE_REGISTERED)
+AMENDMENTS = (EVENT_CORRECTED, EVENT_RETRACTED)  # events about an earlier event
+# The metrics a target can be set for, in the order reports list them; every one but
+# revenue is a count that `MetricReported` can report.
+METRICS = ("revenue", "customers", "partners", "offers", "jobs")
+COUNT_METRICS = METRICS[1:]
+
+
 @dataclass(frozen=True)
 class EventType:
     """An event type: its name, what it records, and its own fields."""
@@ -365,7 +389,7 @@ EVENT_TYPES: dict[str, EventType] = {
     t.name: t
     for t in (
         EventType(
-            "ProgramRegistered",
+            PROGRAM_REGISTERED,
             "A publicly funded program and who funds it.",
             (
                 Field("program", SLUG, "slug for the program"),
@@ -379,7 +403,7 @@ EVENT_TYPES: dict[str, EventType] = {
             example='--program pia-cloud --name "Cloud souverain" --funder "Caisse des Depots"',
         ),
         EventType(
-            "VentureRegistered",
+            VENTURE_REGISTERED,
             "A venture funded by a registered program.",
             (
                 Field("venture", SLUG, "slug for the venture"),
@@ -392,19 +416,19 @@ EVENT_TYPES: dict[str, EventType] = {
             example="--venture numergy --name Numergy --program pia-cloud",
         ),
         EventType(
-            "FundingCommitted",
+            FUNDING_COMMITTED,
             "Money promised to a venture (not yet paid).",
             _funding("committed", "who commits it"),
             example="--venture numergy --amount 75000000 --funder CDC",
         ),
         EventType(
-            "FundingGranted",
+            FUNDING_GRANTED,
             "Money actually paid to a venture.",
             _funding("paid", "who paid it"),
             example="--venture numergy --amount 25000000 --funder CDC",
         ),
         EventType(
-            "ReturnReceived",
+            RETURN_RECEIVED,
             "Money paid back to the funder.",
             (
                 _venture(),
@@ -418,7 +442,7 @@ EVENT_TYPES: dict[str, EventType] = {
             example="--venture numergy --amount 1000000 --kind dividend",
         ),
         EventType(
-            "StakeValued",
+            STAKE_VALUED,
             "The public stake's residual value; 0 is a write-off.",
             (
                 _venture(),
@@ -429,13 +453,12 @@ EVENT_TYPES: dict[str, EventType] = {
             example="--venture numergy --value 0",
         ),
         EventType(
-            "TargetSet",
+            TARGET_SET,
             "A target for a metric, due by a date; a later one for the same metric is a "
             "revision.",
             (
                 _venture(),
-                Field("metric", TEXT, "what is targeted",
-                      choices=("revenue", "customers", "partners", "offers", "jobs")),
+                Field("metric", TEXT, "what is targeted", choices=METRICS),
                 Field("value", AMOUNT, "target value (for revenue, a yearly amount)",
                       minimum=ZERO),
                 Field("due", DATE, "when the target is due (may be in the future)"),
@@ -446,7 +469,7 @@ EVENT_TYPES: dict[str, EventType] = {
             example="--venture numergy --metric revenue --value 400000000 --due 2016-12-31",
         ),
         EventType(
-            "OfferLaunched",
+            OFFER_LAUNCHED,
             "An offer put on the market.",
             (
                 _venture(),
@@ -456,7 +479,7 @@ EVENT_TYPES: dict[str, EventType] = {
             example='--venture numergy --offer "Virtual servers"',
         ),
         EventType(
-            "PartnerSigned",
+            PARTNER_SIGNED,
             "A partner (or a batch of partners announced at once).",
             (
                 _venture(),
@@ -468,7 +491,7 @@ EVENT_TYPES: dict[str, EventType] = {
             example="--venture cloudwatt --partner APX --kind reseller",
         ),
         EventType(
-            "SalesReported",
+            SALES_REPORTED,
             "A claim of revenue for a year or a quarter; several claims for one period are "
             "kept as a dispute.",
             (
@@ -483,19 +506,18 @@ EVENT_TYPES: dict[str, EventType] = {
             example="--venture numergy --period 2014 --revenue 6000000",
         ),
         EventType(
-            "MetricReported",
+            METRIC_REPORTED,
             "A reported total for a metric at occurred_on.",
             (
                 _venture(),
-                Field("metric", TEXT, "which metric",
-                      choices=("customers", "partners", "offers", "jobs")),
+                Field("metric", TEXT, "which metric", choices=COUNT_METRICS),
                 Field("value", COUNT, "the reported total"),
             ),
             allowed_after_close=True,
             example="--venture numergy --metric jobs --value 72",
         ),
         EventType(
-            "VentureClosed",
+            VENTURE_CLOSED,
             "The end of a venture as an independent company.",
             (
                 _venture(),
@@ -506,7 +528,7 @@ EVENT_TYPES: dict[str, EventType] = {
             example="--venture cloudwatt --outcome acquired --acquirer Orange",
         ),
         EventType(
-            "EventCorrected",
+            EVENT_CORRECTED,
             "Supersedes fields of an earlier event (use `outcomes correct`).",
             (
                 Field("event", EVENT_ID, "id of the event it corrects"),
@@ -517,7 +539,7 @@ EVENT_TYPES: dict[str, EventType] = {
             allowed_after_close=True,
         ),
         EventType(
-            "EventRetracted",
+            EVENT_RETRACTED,
             "Withdraws an earlier event (use `outcomes retract`).",
             (
                 Field("event", EVENT_ID, "id of the event it withdraws"),

@@ -22,6 +22,7 @@ from outcomes.ledger import clock
 from outcomes.ledger.errors import ConflictError, LedgerError
 from outcomes.ledger.index import IndexAltered, LedgerIndex
 from outcomes.ledger.model import Event
+from outcomes.ledger.schema import EVENT_CORRECTED, EVENT_RETRACTED
 from outcomes.ledger.state import LedgerState
 from outcomes.ledger.store import EventStore, StoredEvents, to_event
 
@@ -207,7 +208,7 @@ def _one_line(error: BaseException) -> str:
 def correction(event_id: str, changes: dict[str, Any], *, reason: str, source: str,
                occurred_on: str, new_id: str | None = None) -> dict[str, Any]:
     """The raw EventCorrected for `outcomes correct`."""
-    raw = {"type": "EventCorrected", "event": event_id, "changes": changes, "reason": reason,
+    raw = {"type": EVENT_CORRECTED, "event": event_id, "changes": changes, "reason": reason,
            "source": source, "occurred_on": occurred_on}
     return raw | ({"id": new_id} if new_id else {})
 
@@ -215,6 +216,6 @@ def correction(event_id: str, changes: dict[str, Any], *, reason: str, source: s
 def retraction(event_id: str, *, reason: str, source: str, occurred_on: str,
                new_id: str | None = None) -> dict[str, Any]:
     """The raw EventRetracted for `outcomes retract`."""
-    raw = {"type": "EventRetracted", "event": event_id, "reason": reason, "source": source,
+    raw = {"type": EVENT_RETRACTED, "event": event_id, "reason": reason, "source": source,
            "occurred_on": occurred_on}
     return raw | ({"id": new_id} if new_id else {})

@@ -33,9 +33,16 @@ from outcomes.ledger.errors import FieldError, LedgerError
 from outcomes.ledger.integrity import canonical_bytes, grow, leaf_hash, node_at
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import (
+    AMENDMENTS,
     ENVELOPE_FIELDS,
+    EVENT_CORRECTED,
+    EVENT_RETRACTED,
     EVENT_TYPES,
+    PROGRAM_REGISTERED,
     RECORDED_BY,
+    REGISTRATIONS,
+    VENTURE_CLOSED,
+    VENTURE_REGISTERED,
     EventType,
     Field,
     parse_and_dump,
@@ -44,17 +51,17 @@ from outcomes.ledger.schema import (
 )
 
 # Events that name an entity, where the state keeps them, and the slug field that names it.
-ENTITY_EVENTS = {"ProgramRegistered": "programs", "VentureRegistered": "ventures",
-                 "VentureClosed": "closures"}
+ENTITY_EVENTS = {PROGRAM_REGISTERED: "programs", VENTURE_REGISTERED: "ventures",
+                 VENTURE_CLOSED: "closures"}
 SLUG_FIELD = {"programs": "program", "ventures": "venture", "closures": "venture"}
 
 # Fields a correction may not change: they say which entity an event is about.
 IDENTITY = {
-    "ProgramRegistered": {"program", "currency"},
-    "VentureRegistered": {"venture", "program"},
-    "VentureClosed": {"venture"},
+    PROGRAM_REGISTERED: {"program", "currency"},
+    VENTURE_REGISTERED: {"venture", "program"},
+    VENTURE_CLOSED: {"venture"},
 }
-EVENT_ID_FIELD = Field("id", EVENT_TYPES["EventRetracted"].fields[0].kind, "event id")
+EVENT_ID_FIELD = Field("id", EVENT_TYPES[EVENT_RETRACTED].fields[0].kind, "event id")
 NEW_ID_TRIES = 100  # draws of `new_id` before giving up on finding an unused id
 
 K = TypeVar("K")
@@ -105,7 +112,7 @@ def restricted(type_name: str) -> bool:
     """Is this an event that a closed venture refuses after its closure date?"""
     etype = EVENT_TYPES[type_name]
     return etype.venture_scoped and not etype.allowed_after_close \
-        and type_name != "VentureClosed"
+        and type_name != VENTURE_CLOSED
 
 
 def suggest(word: str, known: Mapping[str, Any] | set[str]) -> str:
@@ -158,18 +165,18 @@ class LedgerState:
             getattr(self, kind)[entry.slug] = event
         elif entry.day is not None:
             self._tally(entry, 1)
-        elif event.type == "EventRetracted":
+        elif event.type == EVENT_RETRACTED:
             target_id = event.fields["event"]
             target = self.entries[target_id]
             if restricted(target.type):
                 self._tally(target, -1)
             target.retracted = True
             self.entries[target_id] = target  # write back (the index persists it)
-            if target.type == "VentureClosed":
+            if target.type == VENTURE_CLOSED:
                 slug = target.slug
                 if slug in self.closures and self.closures[slug].id == target_id:
                     del self.closures[slug]  # the venture is open again
-        elif event.type == "EventCorrected":
+        elif event.type == EVENT_CORRECTED:
             target_id, changes = event.fields["event"], event.fields["changes"]
             target = self.entries[target_id]
             if event.position not in target.corrections:  # an index may already hold it
@@ -262,7 +269,7 @@ class LedgerState:
             event_id = EVENT_ID_FIELD.parse(event_id)
             known = self.entries.get(event_id)
             if known is not None:
-                if etype.name == "EventCorrected" and values["event"] in self.entries:
+                if etype.name == EVENT_CORRECTED and values["event"] in self.entries:
                     target = EVENT_TYPES[self.entries[values["event"]].type]
                     values = {**values,
                               "changes": self._normalise(target, values["changes"])}
@@ -279,11 +286,11 @@ class LedgerState:
         event = Event(self.position + 1, event_id or self._new_id(), etype.name,
                       recorded_at, recorded_by, values, wire)
         self._check_context(event)
-        if etype.name == "EventCorrected":
+        if etype.name == EVENT_CORRECTED:
             changes = self._check_correction(event, today)
             event = Event(event.position, event.id, event.type, recorded_at, recorded_by,
                           {**values, "changes": changes}, {**wire, "changes": changes})
-        elif etype.name == "EventRetracted":
+        elif etype.name == EVENT_RETRACTED:
             self._target(event, "retract")
         content = event.content()
         self._batch[event.position] = event
@@ -340,11 +347,11 @@ class LedgerState:
     def _check_context(self, event: Event, *, correcting: bool = False) -> None:
         """Rules that depend on what is already recorded."""
         f = event.fields
-        if event.type == "ProgramRegistered" and not correcting:
+        if event.type == PROGRAM_REGISTERED and not correcting:
             if f["program"] in self.programs:
                 raise FieldError("program", f"{f['program']!r} is already registered (event "
                                  f"{self.programs[f['program']].id})")
-        elif event.type == "VentureRegistered":
+        elif event.type == VENTURE_REGISTERED:
             if f["venture"] in self.ventures and not correcting:
                 raise FieldError("venture", f"{f['venture']!r} is already registered (event "
                                  f"{self.ventures[f['venture']].id})")
@@ -361,7 +368,7 @@ class LedgerState:
                 raise FieldError("currency", f"{f['currency']} differs from {currency}, the "
                                  f"currency of {venture!r}'s program")
             closure = self.closures.get(venture)
-            if event.type == "VentureClosed":
+            if event.type == VENTURE_CLOSED:
                 if closure is not None and closure.id != event.id:
                     raise FieldError("venture", f"{venture!r} is already closed (event "
                                      f"{closure.id}); correct that event instead")
@@ -384,10 +391,10 @@ class LedgerState:
             raise FieldError("event", f"cannot {verb} unknown event {target_id!r}")
         if entry.retracted:
             raise FieldError("event", f"cannot {verb} event {target_id!r}: it was retracted")
-        if entry.type in ("EventCorrected", "EventRetracted"):
+        if entry.type in AMENDMENTS:
             raise FieldError("event", f"cannot {verb} {target_id!r}: it is itself a "
                              f"{entry.type}; {verb} the original event instead")
-        if verb == "retract" and entry.type in ("ProgramRegistered", "VentureRegistered"):
+        if verb == "retract" and entry.type in REGISTRATIONS:
             raise FieldError("event", f"cannot retract the registration {target_id!r}; "
                              "correct its name instead")
         return entry

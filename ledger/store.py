@@ -15,10 +15,11 @@ import shlex
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, unquote, urlparse
 from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.application import Application
@@ -162,6 +163,33 @@ def sqlite_contents(path: Path) -> str:
 
 def is_postgres(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
+
+
+@dataclass(frozen=True)
+class PostgresURL:
+    """What a postgresql:// URL names, read in this one place (without psycopg, so the
+    local files' names need no driver); `ledger.postgres.Target` checks it to connect."""
+
+    host: str
+    port: int | None  # None: malformed
+    dbname: str
+    user: str  # "" when the URL names none
+    password: str | None
+    schema: str
+    params: dict[str, str]  # the query's parameters, as given
+
+
+def postgres_url(url: str) -> PostgresURL:
+    u = urlparse(url)
+    params = dict(parse_qsl(u.query, keep_blank_values=True))
+    try:
+        port: int | None = u.port or 5432
+    except ValueError:
+        port = None
+    return PostgresURL(host=params.get("host") or u.hostname or "localhost", port=port,
+                       dbname=unquote(u.path.lstrip("/")), user=unquote(u.username or ""),
+                       password=unquote(u.password) if u.password is not None else None,
+                       schema=params.get("schema", "").strip() or "public", params=params)
 
 
 def persistence_env(url: str, *, create: bool = False) -> dict[str, str]:

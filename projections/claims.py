@@ -12,7 +12,8 @@ from datetime import date
 from decimal import Decimal
 
 from outcomes.ledger.model import Event
-from outcomes.projections.effective import order_key
+from outcomes.ledger.schema import SALES_REPORTED
+from outcomes.projections.effective import latest_of
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,11 @@ def choose(events: Iterable[Event]) -> dict[tuple[str, str], PeriodClaims]:
     """The claims per (venture, period) among effective events, chosen claim first in mind."""
     grouped: dict[tuple[str, str], list[Event]] = {}
     for event in events:
-        if event.type == "SalesReported":
+        if event.type == SALES_REPORTED:
             grouped.setdefault((event.fields["venture"], event.fields["period"]), []).append(event)
     out: dict[tuple[str, str], PeriodClaims] = {}
     for (venture, period), claims in sorted(grouped.items()):
-        latest = max(claims, key=order_key)
+        latest = latest_of(claims)
         values = [c.fields["revenue"] for c in claims]
         out[(venture, period)] = PeriodClaims(
             venture, period, latest.fields["revenue"], len(claims), min(values), max(values),

@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from outcomes.ledger.model import Event
-
-CORRECTION = "EventCorrected"
-RETRACTION = "EventRetracted"
-AMENDMENTS = (CORRECTION, RETRACTION)
+from outcomes.ledger.schema import EVENT_CORRECTED, EVENT_RETRACTED
 
 
 def order_key(event: Event) -> tuple[date, int]:
     """The contract's "latest / first / after" order: occurred_on, then position."""
     return (event.occurred_on, event.position)
+
+
+def latest_of(events: Iterable[Event]) -> Event:
+    """The contract's "latest" of some events (at least one)."""
+    return max(events, key=order_key)
 
 
 def passes(event: Event, as_of: date | None, known_at: datetime | None) -> bool:
@@ -53,12 +55,12 @@ def effective(events: Iterable[Event], *, as_of: date | None = None,
     for event in sorted(events, key=lambda e: e.position):
         if not known(event, known_at):
             continue
-        if event.type == CORRECTION:
+        if event.type == EVENT_CORRECTED:
             target = event.fields["event"]
             if target in current and passes(event, as_of, known_at):
                 current[target] = current[target].corrected(event.fields["changes"])
                 corrections[target] = corrections.get(target, 0) + 1
-        elif event.type == RETRACTION:
+        elif event.type == EVENT_RETRACTED:
             if passes(event, as_of, known_at):
                 retracted.add(event.fields["event"])
         else:

@@ -14,8 +14,15 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from outcomes.ledger.model import Event
+from outcomes.ledger.schema import (
+    AMENDMENTS,
+    PROGRAM_REGISTERED,
+    REGISTRATIONS,
+    VENTURE_CLOSED,
+    VENTURE_REGISTERED,
+)
 from outcomes.projections.claims import PeriodClaims, choose
-from outcomes.projections.effective import AMENDMENTS, effective
+from outcomes.projections.effective import effective
 from outcomes.projections.levels import YearRevenue, history, latest, revenue_by_year
 from outcomes.projections.roi import Money, fold_money
 from outcomes.projections.targets import TargetFacts, fold_targets
@@ -79,17 +86,17 @@ class Registry:
 
 def registry(events: Iterable[Event], known_at: datetime | None = None) -> Registry:
     regs = [e for e in effective(events, known_at=known_at).events
-            if e.type in ("ProgramRegistered", "VentureRegistered")]
+            if e.type in REGISTRATIONS]
     programs = {}
     for e in regs:
-        if e.type == "ProgramRegistered":
+        if e.type == PROGRAM_REGISTERED:
             f = e.fields
             programs[f["program"]] = ProgramInfo(f["program"], f["name"], f["funder"],
                                                  f["currency"], f.get("budget"),
                                                  e.occurred_on, e.source)
     ventures = {}
     for e in regs:
-        if e.type == "VentureRegistered" and e.fields["program"] in programs:
+        if e.type == VENTURE_REGISTERED and e.fields["program"] in programs:
             f = e.fields  # (a slice of the ledger without the program: not its venture)
             ventures[f["venture"]] = VentureInfo(f["venture"], f["name"], f["program"],
                                                  programs[f["program"]].currency,
@@ -105,7 +112,7 @@ def fold_venture(info: VentureInfo, events: list[Event],
     jobs = latest(history(events, "jobs"))
     money = fold_money(events, revenue_to_date=sum((y.revenue for y in years.values()),
                                                    Decimal(0)), jobs=jobs)
-    closure = [e for e in events if e.type == "VentureClosed"]
+    closure = [e for e in events if e.type == VENTURE_CLOSED]
     closed_on = closure[-1].occurred_on if closure else None
     used = {p for y in years.values() for p in y.periods}
     return VentureFold(
@@ -132,7 +139,7 @@ def fold_events(events: Iterable[Event], *, as_of: date | None,
     eff = effective(events, as_of=as_of, known_at=known_at)
     by_venture: dict[str, list[Event]] = {}
     for e in eff.events:
-        if e.type not in AMENDMENTS and e.type != "ProgramRegistered" and e.venture:
+        if e.type not in AMENDMENTS and e.type != PROGRAM_REGISTERED and e.venture:
             by_venture.setdefault(e.venture, []).append(e)
     ventures = {}
     for slug in sorted(who.ventures):

@@ -19,13 +19,25 @@ from typing import Any
 
 from outcomes.ledger.clock import format_timestamp
 from outcomes.ledger.model import Event
-from outcomes.ledger.schema import EVENT_TYPES
+from outcomes.ledger.schema import (
+    EVENT_CORRECTED,
+    EVENT_RETRACTED,
+    METRIC_REPORTED,
+    METRICS,
+    OFFER_LAUNCHED,
+    PARTNER_SIGNED,
+    SALES_REPORTED,
+    TARGET_SET,
+    VENTURE_REGISTERED,
+)
+from outcomes.projections.effective import latest_of, order_key
+from outcomes.projections.levels import history as levels
+from outcomes.projections.levels import latest
 from outcomes.projections.render import Column
 
-METRICS: tuple[str, ...] = EVENT_TYPES["TargetSet"].field("metric").choices  # type: ignore[union-attr]
 KINDS = ("revenue", "level", "target")
-SET_BY = {"SalesReported": "claim", "MetricReported": "report", "PartnerSigned": "signing",
-          "OfferLaunched": "launch", "TargetSet": "target"}
+SET_BY = {SALES_REPORTED: "claim", METRIC_REPORTED: "report", PARTNER_SIGNED: "signing",
+          OFFER_LAUNCHED: "launch", TARGET_SET: "target"}
 
 
 @dataclass(frozen=True, order=True)
@@ -85,28 +97,23 @@ class History:
         return sorted(self.figures.items(), key=lambda item: item[0].sort_key())
 
 
-def order(event: Event) -> tuple[date, int]:
-    """The contract's "latest": occurred_on, then position."""
-    return event.occurred_on, event.position
-
-
 def contributions(event: Event, venture: str) -> dict[Figure, Any]:
     """What a live (corrected) event says about each figure of `venture`."""
     if event.venture != venture:
         return {}
     f = event.fields
-    if event.type == "SalesReported":
+    if event.type == SALES_REPORTED:
         out: dict[Figure, Any] = {Figure("revenue", "revenue", f["period"]): f["revenue"]}
         if f.get("customers") is not None:
             out[Figure("level", "customers")] = f["customers"]
         return out
-    if event.type == "MetricReported":
+    if event.type == METRIC_REPORTED:
         return {Figure("level", f["metric"]): f["value"]}
-    if event.type == "PartnerSigned":
+    if event.type == PARTNER_SIGNED:
         return {Figure("level", "partners"): f.get("count", 1)}
-    if event.type == "OfferLaunched":
+    if event.type == OFFER_LAUNCHED:
         return {Figure("level", "offers"): 1}
-    if event.type == "TargetSet":
+    if event.type == TARGET_SET:
         return {Figure("target", f["metric"]): f["value"]}
     return {}
 
@@ -115,14 +122,9 @@ def value_of(figure: Figure, members: dict[str, Event], venture: str) -> Any:
     """The figure's value from its live events, by the contract's rules."""
     if not members:
         return None
-    if figure.metric in ("partners", "offers") and figure.kind == "level":
-        # The latest reported total, plus every signing or launch after it.
-        totals = [e for e in members.values() if e.type == "MetricReported"]
-        last = max(totals, key=order) if totals else None
-        return (contributions(last, venture)[figure] if last else 0) + sum(
-            contributions(e, venture)[figure] for e in members.values()
-            if e.type != "MetricReported" and (last is None or order(e) > order(last)))
-    return contributions(max(members.values(), key=order), venture)[figure]
+    if figure.kind == "level":  # the level after every live event (the levels' rule)
+        return latest(levels(members.values(), figure.metric))
+    return contributions(latest_of(members.values()), venture)[figure]
 
 
 def history(events: Iterable[Event], venture: str, metric: str | None = None) -> History:
@@ -134,15 +136,15 @@ def history(events: Iterable[Event], venture: str, metric: str | None = None) ->
         target_id = event.get("event")
         old: Event | None = None
         new: Event | None = None
-        if event.type == "VentureRegistered":
+        if event.type == VENTURE_REGISTERED:
             result.ventures.add(event.fields["venture"])
             continue
         if event.type in SET_BY:
             subject, new = event.id, event
-        elif event.type == "EventCorrected" and target_id in live:
+        elif event.type == EVENT_CORRECTED and target_id in live:
             subject, old = target_id, live[target_id]
             new = old.corrected(event.fields["changes"])
-        elif event.type == "EventRetracted" and target_id in live:
+        elif event.type == EVENT_RETRACTED and target_id in live:
             subject, old = target_id, live.pop(target_id)
         else:
             continue
@@ -167,10 +169,10 @@ def history(events: Iterable[Event], venture: str, metric: str | None = None) ->
 def _change(event: Event, figure: Figure, stated: Any, members: dict[str, Event],
             venture: str) -> Change:
     set_by = SET_BY.get(event.type) or (
-        "correction" if event.type == "EventCorrected" else "retraction")
+        "correction" if event.type == EVENT_CORRECTED else "retraction")
     due = None
-    if event.type == "TargetSet":
-        first = min(members.values(), key=order)
+    if event.type == TARGET_SET:
+        first = min(members.values(), key=order_key)
         set_by = "initial" if first.id == event.id else "revision"
         due = event.fields["due"]
     return Change(

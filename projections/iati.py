@@ -20,7 +20,23 @@ from typing import Any
 
 from outcomes.ledger.clock import format_timestamp
 from outcomes.ledger.model import Event
-from outcomes.projections.effective import CORRECTION, effective, passes
+from outcomes.ledger.schema import (
+    EVENT_CORRECTED,
+    FUNDING_COMMITTED,
+    FUNDING_GRANTED,
+    METRIC_REPORTED,
+    OFFER_LAUNCHED,
+    PARTNER_SIGNED,
+    PROGRAM_REGISTERED,
+    REGISTRATIONS,
+    RETURN_RECEIVED,
+    SALES_REPORTED,
+    STAKE_VALUED,
+    TARGET_SET,
+    VENTURE_CLOSED,
+    VENTURE_REGISTERED,
+)
+from outcomes.projections.effective import effective, passes
 from outcomes.projections.fold import VentureFold, fold_events
 from outcomes.projections.numbers import amount_text
 from outcomes.projections.reports import ReportError, build_report
@@ -65,11 +81,11 @@ UNIT = "1"  # IndicatorMeasure: every metric is a number (an amount or a count)
 # DocumentCategory of a source, by the type of the events that cite it.
 OBJECTIVES, BUDGET, REVIEW, RESULTS = "A02", "A05", "A07", "A08"
 CATEGORIES = {
-    "ProgramRegistered": OBJECTIVES, "VentureRegistered": OBJECTIVES, "TargetSet": OBJECTIVES,
-    "FundingCommitted": BUDGET, "FundingGranted": BUDGET,
-    "ReturnReceived": REVIEW, "StakeValued": REVIEW, "VentureClosed": REVIEW,
-    "SalesReported": RESULTS, "MetricReported": RESULTS, "OfferLaunched": RESULTS,
-    "PartnerSigned": RESULTS,
+    PROGRAM_REGISTERED: OBJECTIVES, VENTURE_REGISTERED: OBJECTIVES, TARGET_SET: OBJECTIVES,
+    FUNDING_COMMITTED: BUDGET, FUNDING_GRANTED: BUDGET,
+    RETURN_RECEIVED: REVIEW, STAKE_VALUED: REVIEW, VENTURE_CLOSED: REVIEW,
+    SALES_REPORTED: RESULTS, METRIC_REPORTED: RESULTS, OFFER_LAUNCHED: RESULTS,
+    PARTNER_SIGNED: RESULTS,
 }
 METRIC_TITLES = {"revenue": "Revenue", "customers": "Customers", "partners": "Partners",
                  "offers": "Offers on the market", "jobs": "Jobs"}
@@ -195,22 +211,22 @@ def _gather(events: list[Event], folded: Mapping[str, VentureFold], *, as_of: da
     under the same date rule as what it corrects."""
     out = {slug: VentureEvents() for slug in folded}
     registrations = [e for e in effective(events, known_at=known_at).events
-                     if e.type in ("ProgramRegistered", "VentureRegistered")]
-    programs = {e.fields["program"]: e for e in registrations if e.type == "ProgramRegistered"}
+                     if e.type in REGISTRATIONS]
+    programs = {e.fields["program"]: e for e in registrations if e.type == PROGRAM_REGISTERED}
     users: dict[str, list[str]] = {}  # event id -> the ventures whose activity uses it
     for e in registrations:
-        if e.type == "VentureRegistered" and e.fields["venture"] in out:
+        if e.type == VENTURE_REGISTERED and e.fields["venture"] in out:
             program = programs.get(e.fields["program"])
             out[e.fields["venture"]].registration = [p for p in (program, e) if p is not None]
             for used in out[e.fields["venture"]].registration:
                 users.setdefault(used.id, []).append(e.fields["venture"])
     registered = set(users)
     for e in effective(events, as_of=as_of, known_at=known_at).events:
-        if e.venture in out and e.type not in ("VentureRegistered", "ProgramRegistered"):
+        if e.venture in out and e.type not in REGISTRATIONS:
             out[e.venture].effective.append(e)
             users[e.id] = [e.venture]
     for e in sorted(events, key=lambda e: e.position):  # as effective() applies them
-        target = e.fields.get("event") if e.type == CORRECTION else None
+        target = e.fields.get("event") if e.type == EVENT_CORRECTED else None
         if target in users and passes(e, None if target in registered else as_of, known_at):
             for slug in users[target]:
                 out[slug].corrections.append(e)
@@ -238,11 +254,11 @@ def _public(fields: Mapping[str, Any]) -> str:
 def transaction_code(event: Event) -> str:
     """The IATI TransactionType code of a money event (docs/iati.md, "Transactions")."""
     f = event.fields
-    if event.type == "FundingCommitted":
+    if event.type == FUNDING_COMMITTED:
         return CREDIT_GUARANTEE if f["instrument"] == "guarantee" else OUTGOING_COMMITMENT
-    if event.type == "FundingGranted":
+    if event.type == FUNDING_GRANTED:
         return PURCHASE_OF_EQUITY if f["instrument"] == "equity" else DISBURSEMENT
-    if event.type == "ReturnReceived":
+    if event.type == RETURN_RECEIVED:
         return RETURN_CODES[f["kind"]]
     raise ValueError(f"no IATI transaction for {event.type}")
 
@@ -256,13 +272,13 @@ def _transaction(activity: ET.Element, event: Event, venture_name: str, program:
     _el(element, "transaction-date", iso_date=on)
     amount = f["amount"]
     _el(element, "value", _amount(amount), value_date=on)
-    if event.type == "ReturnReceived":
+    if event.type == RETURN_RECEIVED:
         words = f"{_public(f)} money returned: {f['kind'].replace('_', ' ')}"
     else:
-        verb = "committed" if event.type == "FundingCommitted" else "paid"
+        verb = "committed" if event.type == FUNDING_COMMITTED else "paid"
         words = f"{_public(f)} money {verb}, as {f['instrument']}"
     _narrative(element, "description", words)
-    if event.type == "ReturnReceived":
+    if event.type == RETURN_RECEIVED:
         _narrative(element, "provider-org", venture_name)
     else:
         ref = reporting_ref(program) if f["funder"] == program_funder else None
@@ -276,7 +292,7 @@ def _activity_links(activity: ET.Element, mine: VentureEvents) -> None:
     corrected_type = {e.id: e.type for e in [*mine.registration, *mine.effective]}
     cited: dict[str, tuple[Link, list[str], set[str]]] = {}
     for event in [*mine.registration, *mine.effective, *mine.corrections]:
-        if event.type == CORRECTION:
+        if event.type == EVENT_CORRECTED:
             target = event.fields["event"]
             label, category = f"{event.id} (correction of {target})", \
                 CATEGORIES[corrected_type[target]]
@@ -437,7 +453,7 @@ def _activity(root: ET.Element, fold: VentureFold, mine: VentureEvents,
                f"{program_funder}.", type="1")
     funders = [program_funder]
     for e in mine.effective:
-        if e.type in ("FundingCommitted", "FundingGranted") and e.fields["funder"] not in funders:
+        if e.type in (FUNDING_COMMITTED, FUNDING_GRANTED) and e.fields["funder"] not in funders:
             funders.append(e.fields["funder"])
     for funder in funders:
         ref = reporting_ref(info.program) if funder == program_funder else None
@@ -449,17 +465,17 @@ def _activity(root: ET.Element, fold: VentureFold, mine: VentureEvents,
     _el(activity, "activity-status", code=CLOSED if fold.closed_on else IMPLEMENTATION)
     _el(activity, "activity-date", iso_date=info.registered_on.isoformat(), type=ACTUAL_START)
     if fold.closed_on is not None:
-        closure = [e for e in mine.effective if e.type == "VentureClosed"][-1]
+        closure = [e for e in mine.effective if e.type == VENTURE_CLOSED][-1]
         words = f"Venture closed ({OUTCOME_WORDS[closure.fields['outcome']]})"
         if closure.fields.get("acquirer"):
             words += f", acquirer: {closure.fields['acquirer']}"
         _narrative(activity, "activity-date", words, iso_date=fold.closed_on.isoformat(),
                    type=ACTUAL_END)
     for e in mine.effective:
-        if e.type in ("FundingCommitted", "FundingGranted", "ReturnReceived"):
+        if e.type in (FUNDING_COMMITTED, FUNDING_GRANTED, RETURN_RECEIVED):
             _transaction(activity, e, info.name, info.program, program_funder)
     _activity_links(activity, mine)
-    claims = [Claim(e, e.id in corrected) for e in mine.effective if e.type == "SalesReported"]
+    claims = [Claim(e, e.id in corrected) for e in mine.effective if e.type == SALES_REPORTED]
     by_metric = {t["metric"]: t for t in targets}
     if "revenue" not in by_metric and claims:
         _result(activity, "revenue", info.name, info.currency, as_of, None, claims, fold)

@@ -14,11 +14,14 @@ from datetime import date
 from decimal import Decimal
 
 from outcomes.ledger.model import Event
+from outcomes.ledger.schema import (
+    METRIC_REPORTED,
+    OFFER_LAUNCHED,
+    PARTNER_SIGNED,
+    SALES_REPORTED,
+)
 from outcomes.projections.claims import PeriodClaims
 from outcomes.projections.effective import order_key
-
-METRICS = ("revenue", "customers", "partners", "offers", "jobs")
-COUNT_METRICS = METRICS[1:]
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,13 @@ def history(events: Iterable[Event], metric: str) -> list[Observation]:
     level: int | None = None
     for event in sorted(events, key=order_key):
         f = event.fields
-        if event.type == "MetricReported" and f["metric"] == metric:
+        if event.type == METRIC_REPORTED and f["metric"] == metric:
             level = f["value"]
-        elif metric == "customers" and event.type == "SalesReported" and "customers" in f:
+        elif metric == "customers" and event.type == SALES_REPORTED and "customers" in f:
             level = f["customers"]
-        elif metric == "partners" and event.type == "PartnerSigned":
+        elif metric == "partners" and event.type == PARTNER_SIGNED:
             level = (level or 0) + f["count"]
-        elif metric == "offers" and event.type == "OfferLaunched":
+        elif metric == "offers" and event.type == OFFER_LAUNCHED:
             level = (level or 0) + 1
         else:
             continue

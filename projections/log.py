@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 from outcomes.ledger.model import Event
+from outcomes.ledger.schema import VENTURE_REGISTERED
 from outcomes.projections.render import Column
 
 LOG_COLUMNS = [
@@ -55,7 +56,7 @@ def summary(event: Event) -> str:
     """A few words on what the event says, for the table."""
     wire = event.wire_fields()
     skip = {"occurred_on", "source", "note", "venture", "program"}
-    if event.type == "VentureRegistered":
+    if event.type == VENTURE_REGISTERED:
         skip.discard("program")
     parts = [f"{k}={_text(v)}" for k, v in wire.items() if k not in skip]
     return " ".join(parts)

@@ -36,10 +36,15 @@ from outcomes.ledger import clock, index
 from outcomes.ledger.clock import format_timestamp
 from outcomes.ledger.integrity import root_hex
 from outcomes.ledger.model import Event
+from outcomes.ledger.schema import (
+    AMENDMENTS,
+    EVENT_CORRECTED,
+    METRICS,
+    PROGRAM_REGISTERED,
+    VENTURE_REGISTERED,
+)
 from outcomes.ledger.store import is_postgres
-from outcomes.projections.effective import AMENDMENTS
 from outcomes.projections.fold import Folded, VentureFold, fold_events, registry
-from outcomes.projections.levels import METRICS
 from outcomes.projections.numbers import ratio_number
 from outcomes.projections.replay import replay_report
 from outcomes.projections.reports import (
@@ -711,9 +716,9 @@ class Owners:
         """The event's route, and (position, venture) links that earlier facts gain."""
         f = event.fields
         gained: list[tuple[int, str]] = []
-        if event.type == "ProgramRegistered":
+        if event.type == PROGRAM_REGISTERED:
             route = Route(None, f["program"], frozenset())
-        elif event.type == "VentureRegistered":
+        elif event.type == VENTURE_REGISTERED:
             self.program_of(f["venture"])
             assert self.programs is not None
             self.programs[f["venture"]] = f["program"]
@@ -721,7 +726,7 @@ class Owners:
         elif event.type in AMENDMENTS:
             target_id = f["event"]
             position, target = self._target(target_id)
-            moved_to = f["changes"].get("venture") if event.type == "EventCorrected" else None
+            moved_to = f["changes"].get("venture") if event.type == EVENT_CORRECTED else None
             if moved_to and moved_to not in target.ventures:
                 # the target, and every earlier amendment of it, now also concern moved_to
                 gained = [(p, moved_to) for p in sorted({position}

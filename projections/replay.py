@@ -18,11 +18,11 @@ from typing import Any
 
 from outcomes.ledger.clock import stored_time
 from outcomes.ledger.model import Event
-from outcomes.projections.effective import AMENDMENTS, known
+from outcomes.ledger.schema import AMENDMENTS, EVENT_CORRECTED, REGISTRATIONS, VENTURE_REGISTERED
+from outcomes.projections.effective import known
 from outcomes.projections.fold import Folded, fold_events, registry
 from outcomes.projections.reports import Selection, document
 
-REGISTRATIONS = ("ProgramRegistered", "VentureRegistered")
 FLUSH = 5000
 _COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder, not one per event
 
@@ -56,7 +56,7 @@ class Grouped:
                     self.registry_amendments.append(event)
                     continue
                 moved_to = event.fields.get("changes", {}).get("venture") \
-                    if event.type == "EventCorrected" else None
+                    if event.type == EVENT_CORRECTED else None
                 if moved_to and moved_to not in self.holders(target):
                     self._copy(target, moved_to)  # the target may move there
                 for venture in self.holders(target):
@@ -125,7 +125,7 @@ def replay_report(kind: str, events: Iterable[Event], *, as_of: date,
         ventures = {}
         for slug in sorted(who.ventures):
             own = [e for e in grouped.events_of(slug)
-                   if e.type != "VentureRegistered" or e.fields["venture"] == slug]
+                   if e.type != VENTURE_REGISTERED or e.fields["venture"] == slug]
             folded = fold_events(own, as_of=as_of, known_at=known_at,
                                  timeline=kind == "timeline")
             if slug in folded.ventures:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pyxirr import DayCount, InvalidPaymentsError, xirr
 
 from outcomes.ledger.model import Event
+from outcomes.ledger.schema import FUNDING_COMMITTED, FUNDING_GRANTED, RETURN_RECEIVED, STAKE_VALUED
 from outcomes.projections.effective import order_key
 from outcomes.projections.numbers import ZERO, divide, to_cents
 
@@ -49,18 +50,18 @@ def fold_money(events: Iterable[Event], *, revenue_to_date: Decimal = ZERO,
     flows: dict[date, Decimal] = {}
     for event in events:
         f = event.fields
-        if event.type == "FundingCommitted" and f["public"]:
+        if event.type == FUNDING_COMMITTED and f["public"]:
             committed += f["amount"]
-        elif event.type == "FundingGranted":
+        elif event.type == FUNDING_GRANTED:
             if f["public"]:
                 granted += f["amount"]
                 flows[event.occurred_on] = flows.get(event.occurred_on, ZERO) - f["amount"]
             else:
                 private += f["amount"]
-        elif event.type == "ReturnReceived" and f["public"]:
+        elif event.type == RETURN_RECEIVED and f["public"]:
             returned += f["amount"]
             flows[event.occurred_on] = flows.get(event.occurred_on, ZERO) + f["amount"]
-        elif event.type == "StakeValued" and (residual is None
+        elif event.type == STAKE_VALUED and (residual is None
                                               or order_key(event) > order_key(residual)):
             residual = event
     return Money(committed, granted, private, returned,

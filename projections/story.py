@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from outcomes.ledger.schema import VENTURE_CLOSED
 from outcomes.projections.render import Column, compact, inert, money, percent
 
 DISPUTE_COLUMNS = [
@@ -33,7 +34,7 @@ def disputed_figures(roi: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _closure(timeline: dict[str, Any], venture: str) -> dict[str, Any] | None:
     closed = [r for r in timeline["timeline"]
-              if r["venture"] == venture and r["type"] == "VentureClosed"]
+              if r["venture"] == venture and r["type"] == VENTURE_CLOSED]
     return closed[-1] if closed else None
 
 

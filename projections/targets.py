@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from outcomes.ledger.model import Event
+from outcomes.ledger.schema import METRICS, TARGET_SET
 from outcomes.projections.effective import order_key
 from outcomes.projections.levels import YearRevenue, history, latest, level_at
 
@@ -58,11 +59,15 @@ class TargetFacts:
 
     @property
     def end(self) -> date:
-        """When the target is judged: its due date, or the closure if that came first
-        (a venture that no longer exists cannot progress any further)."""
-        if self.closed_on is not None and self.closed_on < self.initial.due:
-            return self.closed_on
-        return self.initial.due
+        return judged_on(self.initial, self.closed_on)
+
+
+def judged_on(initial: Target, closed_on: date | None) -> date:
+    """When a target is judged: its due date, or the closure if that came first (a
+    venture that no longer exists cannot progress any further)."""
+    if closed_on is not None and closed_on < initial.due:
+        return closed_on
+    return initial.due
 
 
 def _target(event: Event) -> Target:
@@ -76,10 +81,10 @@ def fold_targets(venture: str, events: list[Event], years: dict[int, YearRevenue
     """One TargetFacts per metric with a TargetSet, in the metric order of the schema."""
     by_metric: dict[str, list[Event]] = {}
     for event in sorted(events, key=order_key):
-        if event.type == "TargetSet":
+        if event.type == TARGET_SET:
             by_metric.setdefault(event.fields["metric"], []).append(event)
     out = []
-    for metric in ("revenue", "customers", "partners", "offers", "jobs"):
+    for metric in METRICS:
         sets = by_metric.get(metric)
         if sets:
             out.append(fold_target(venture, metric, _target(sets[0]), _target(sets[-1]),
@@ -90,7 +95,7 @@ def fold_targets(venture: str, events: list[Event], years: dict[int, YearRevenue
 def fold_target(venture: str, metric: str, initial: Target, current: Target, revisions: int,
                 events: Iterable[Event], years: dict[int, YearRevenue],
                 closed_on: date | None = None) -> TargetFacts:
-    end = closed_on if closed_on is not None and closed_on < initial.due else initial.due
+    end = judged_on(initial, closed_on)
     if metric == "revenue":
         actuals = {y: Actual(r.revenue, r.claims, r.low, r.high) for y, r in years.items()}
         if end == initial.due:

@@ -12,6 +12,19 @@ from datetime import date
 from decimal import Decimal
 
 from outcomes.ledger.model import Event
+from outcomes.ledger.schema import (
+    FUNDING_COMMITTED,
+    FUNDING_GRANTED,
+    METRIC_REPORTED,
+    OFFER_LAUNCHED,
+    PARTNER_SIGNED,
+    RETURN_RECEIVED,
+    SALES_REPORTED,
+    STAKE_VALUED,
+    TARGET_SET,
+    VENTURE_CLOSED,
+    VENTURE_REGISTERED,
+)
 from outcomes.projections.claims import PeriodClaims
 from outcomes.projections.effective import order_key
 from outcomes.projections.render import count, money
@@ -40,33 +53,33 @@ def summary(event: Event, currency: str, claims: dict[str, PeriodClaims],
     """A one-line description of an event and its main figure."""
     f = event.fields
     t = event.type
-    if t == "VentureRegistered":
+    if t == VENTURE_REGISTERED:
         ident = f" ({f['identifier']})" if f.get("identifier") else ""
         return f"registered: {f['name']}{ident}, program {f['program']}", None
-    if t in ("FundingCommitted", "FundingGranted"):
-        verb = "committed" if t == "FundingCommitted" else "granted"
+    if t in (FUNDING_COMMITTED, FUNDING_GRANTED):
+        verb = "committed" if t == FUNDING_COMMITTED else "granted"
         return (f"{verb} {money(f['amount'], currency)} by {f['funder']} "
                 f"({f['instrument']}, {_public(f)})", f["amount"])
-    if t == "ReturnReceived":
+    if t == RETURN_RECEIVED:
         return (f"returned {money(f['amount'], currency)} "
                 f"({f['kind'].replace('_', ' ')}, {_public(f)})", f["amount"])
-    if t == "StakeValued":
+    if t == STAKE_VALUED:
         off = " (write-off)" if f["value"] == 0 else ""
         return f"stake valued at {money(f['value'], currency)}{off}", f["value"]
-    if t == "TargetSet":
+    if t == TARGET_SET:
         word = "target" if target_rank == 0 else f"revised target ({target_rank})"
         shown = money(f["value"], currency) if f["metric"] == "revenue" else count(f["value"])
         return (f"{word}: {f['metric']} {shown} by {f['due'].isoformat()} "
                 f"(baseline {count(f.get('baseline', 0))})", f["value"])
-    if t == "OfferLaunched":
+    if t == OFFER_LAUNCHED:
         segment = f" ({f['segment']})" if f.get("segment") else ""
         return f"offer launched: {f['offer']}{segment}", Decimal(1)
-    if t == "PartnerSigned":
+    if t == PARTNER_SIGNED:
         kind = f" ({f['kind']})" if f.get("kind") else ""
         n = f.get("count", 1)
         head = "partner signed" if n == 1 else f"{n} partners signed"
         return f"{head}: {f['partner']}{kind}", Decimal(n)
-    if t == "SalesReported":
+    if t == SALES_REPORTED:
         c = claims[f["period"]]
         text = f"revenue {f['period']}: {money(f['revenue'], currency)}"
         if "customers" in f:
@@ -76,9 +89,9 @@ def summary(event: Event, currency: str, claims: dict[str, PeriodClaims],
             text += (f" (one of {c.claims} claims, {state}; low {money(c.low, currency)}, "
                      f"high {money(c.high, currency)})")
         return text, f["revenue"]
-    if t == "MetricReported":
+    if t == METRIC_REPORTED:
         return f"{f['metric']} reported: {count(f['value'])}", Decimal(f["value"])
-    if t == "VentureClosed":
+    if t == VENTURE_CLOSED:
         by = f" by {f['acquirer']}" if f.get("acquirer") else ""
         return f"closed: {f['outcome'].replace('_', ' ')}{by}", None
     return t, None
@@ -92,7 +105,7 @@ def fold_timeline(venture: str, events: list[Event], currency: str,
     targets_seen: dict[str, int] = {}
     for event in sorted(events, key=order_key):
         rank = 0
-        if event.type == "TargetSet":
+        if event.type == TARGET_SET:
             rank = targets_seen.get(event.fields["metric"], 0)
             targets_seen[event.fields["metric"]] = rank + 1
         text, figure = summary(event, currency, by_period, rank)
