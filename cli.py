@@ -15,7 +15,14 @@ from typing import Any, NoReturn
 import click
 
 from outcomes.ledger.errors import LedgerError
-from outcomes.ledger.schema import EVENT_TYPES, METRICS, PROGRAM_REGISTERED, EventType, Field
+from outcomes.ledger.schema import (
+    EVENT_TYPES,
+    METRICS,
+    PROGRAM_REGISTERED,
+    PROVENANCE_FIELDS,
+    EventType,
+    Field,
+)
 
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -467,6 +474,19 @@ def _export_iati(ctx: click.Context, output: str | None, as_of: str | None,
 # -- corrections -----------------------------------------------------------------------
 
 
+def provenance_options(command: Any) -> Any:
+    """The options of the provenance fields every event may carry (ledger/schema.py), for
+    the commands that build an event themselves (correct, retract)."""
+    for f in reversed(PROVENANCE_FIELDS):
+        command = click.option(f.option, f.name, default=None, metavar=_metavar(f),
+                               help=f"{f.help}; {f.describe()}.")(command)
+    return command
+
+
+def _given(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def _today() -> str:
     from outcomes.ledger.clock import today
 
@@ -482,23 +502,29 @@ def _today() -> str:
 @click.option("--occurred-on", metavar="DATE", help="When the correction was published "
               "(default: today).")
 @click.option("--id", "new_id", metavar="ID", help="Your own id for the correction.")
+@provenance_options
 @click.pass_context
 def correct(ctx: click.Context, event_id: str, assignments: tuple[str, ...], reason: str,
-            source: str, occurred_on: str | None, new_id: str | None) -> None:
+            source: str, occurred_on: str | None, new_id: str | None,
+            **provenance: str | None) -> None:
     """Supersede fields of event EVENT_ID with a new EventCorrected event.
 
     The original stays in the log; reports use the corrected values from the
     correction's occurred-on date. The corrected event must still be valid.
+    --set evidence=GRADE regrades the corrected event; --evidence grades the
+    correction's own source.
 
     \b
     Example:
       outcomes correct numergy-revenue-2014 --set revenue=2000000 \\
-          --reason "annual accounts filed" --source https://example.org/accounts
+          --set evidence=filed --reason "annual accounts filed" \\
+          --source https://example.org/accounts --evidence filed
     """
     from outcomes.ledger.service import correction
 
     raw = correction(event_id, _parse_assignments(assignments), reason=reason, source=source,
-                     occurred_on=occurred_on or _today(), new_id=new_id)
+                     occurred_on=occurred_on or _today(), new_id=new_id,
+                     provenance=_given(provenance))
     _record_and_report(ctx.find_root(), [(None, raw)])
 
 
@@ -508,9 +534,10 @@ def correct(ctx: click.Context, event_id: str, assignments: tuple[str, ...], rea
 @click.option("--source", required=True, help="What shows it was wrong.")
 @click.option("--occurred-on", metavar="DATE", help="When it was withdrawn (default: today).")
 @click.option("--id", "new_id", metavar="ID", help="Your own id for the retraction.")
+@provenance_options
 @click.pass_context
 def retract(ctx: click.Context, event_id: str, reason: str, source: str,
-            occurred_on: str | None, new_id: str | None) -> None:
+            occurred_on: str | None, new_id: str | None, **provenance: str | None) -> None:
     """Withdraw event EVENT_ID with a new EventRetracted event.
 
     Reports leave the retracted event out from the retraction's occurred-on date; the
@@ -524,7 +551,8 @@ def retract(ctx: click.Context, event_id: str, reason: str, source: str,
     from outcomes.ledger.service import retraction
 
     raw = retraction(event_id, reason=reason, source=source,
-                     occurred_on=occurred_on or _today(), new_id=new_id)
+                     occurred_on=occurred_on or _today(), new_id=new_id,
+                     provenance=_given(provenance))
     _record_and_report(ctx.find_root(), [(None, raw)])
 
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 from outcomes.ledger.schema import (
     COMMON_FIELDS,
     EVENT_TYPES,
+    EVIDENCE,
     LIMITS,
     LONG_TEXT,
+    PROVENANCE_FIELDS,
     RECORDED_BY,
     TEXT,
+    UNSPECIFIED,
+    URL,
     Field,
     Kind,
 )
@@ -22,11 +26,11 @@ def _row(f: Field) -> str:
     return f"| `{f.name}` | `{f.option}` | {required} | {f.describe()} | {f.help} |"
 
 
-def _named(kind: Kind) -> str:
-    """The free-text fields of one kind (fields with a fixed list of values left out)."""
+def _named(*kinds: Kind) -> str:
+    """The free-text fields of these kinds (fields with a fixed list of values left out)."""
     fields = [RECORDED_BY, *(f for t in EVENT_TYPES.values() for f in t.all_fields)]
     return ", ".join(f"`{name}`" for name in dict.fromkeys(
-        f.name for f in fields if f.kind is kind and not f.choices))
+        f.name for f in fields if f.kind in kinds and not f.choices))
 
 
 def limits() -> list[str]:
@@ -40,7 +44,7 @@ def limits() -> list[str]:
         "| what | limit |",
         "|---|---|",
         f"| {_named(TEXT)} | at most {LIMITS.name_chars:,} characters |",
-        f"| {_named(LONG_TEXT)} | at most {LIMITS.text_chars:,} characters |",
+        f"| {_named(LONG_TEXT, URL)} | at most {LIMITS.text_chars:,} characters |",
         f"| amounts | at most {LIMITS.amount_integer_digits} digits before the point and "
         f"{LIMITS.amount_fraction_digits} after |",
         f"| counts | at most {LIMITS.count_digits} digits |",
@@ -48,6 +52,25 @@ def limits() -> list[str]:
         "| text | UTF-8; a UTF-8 byte order mark at the start of a file is skipped; "
         "other encodings (UTF-16, Latin-1), NUL bytes and lone surrogates (`\"\\ud800\"`) "
         "are refused |",
+        "",
+    ]
+
+
+def grades() -> list[str]:
+    return [
+        "## Evidence grades",
+        "",
+        "`evidence` says how strong an event's source is. Where claims compete (several "
+        "`SalesReported` for one venture and period), the strongest grade wins, then the "
+        "one published last. A correction may change an event's grade "
+        "(`outcomes correct ID --set evidence=filed ...`); a correction or a retraction "
+        "carries its own `evidence` too, the grade of its own source "
+        "(`outcomes correct ... --evidence filed`).",
+        "",
+        "| grade | meaning |",
+        "|---|---|",
+        *(f"| `{grade}` | {meaning} |" for grade, meaning in EVIDENCE.items()),
+        f"| (none) | `{UNSPECIFIED}`: weaker than all of the above |",
         "",
     ]
 
@@ -71,8 +94,9 @@ def reference() -> str:
         "## Fields of every event",
         "",
         header,
-        *(_row(f) for f in COMMON_FIELDS),
+        *(_row(f) for f in COMMON_FIELDS + PROVENANCE_FIELDS),
         "",
+        *grades(),
     ]
     for etype in EVENT_TYPES.values():
         parts += [f"## {etype.name}", "", etype.help, "",

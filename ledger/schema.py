@@ -9,11 +9,13 @@ from __future__ import annotations
 import decimal
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from outcomes.ledger.errors import FieldError
 
@@ -24,6 +26,24 @@ DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 PERIOD_RE = re.compile(r"([0-9]{4})(-Q([1-4]))?")
 CURRENCY_RE = re.compile(r"[A-Z]{3}")
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+HEX_RE = re.compile(r"[0-9a-fA-F]*")
+SHA256_DIGITS = 64
+
+# Evidence grades, strongest first (the contract's "Evidence grades"): how strong an event's
+# source is. An event without `evidence` is UNSPECIFIED, weaker than all of them. Competing
+# claims are decided by the strongest grade, then the latest published.
+EVIDENCE: dict[str, str] = {
+    "audited": "certified or audited accounts; a court of auditors' or inspectorate's report",
+    "filed": "accounts or documents filed with a public registry; an official journal or "
+             "decree",
+    "official": "a statement of the funder or the government (press release, answer in "
+                "parliament)",
+    "company": "the venture's own statement (press release, interview of its managers)",
+    "press": "a press report that does not quote one of the above",
+    "estimate": "an analyst's estimate, or a figure the recorder inferred",
+}
+UNSPECIFIED = "unspecified"
+GRADES = (*EVIDENCE, UNSPECIFIED)  # every grade a report can show, strongest first
 
 
 class Number(str):
@@ -191,6 +211,47 @@ def _event_id(raw: Any) -> str:
     return raw
 
 
+def _url(limit: int) -> Callable[[Any], str]:
+    """The parser of an http(s) URL of at most `limit` characters: a scheme, a host, and
+    no space, control or invisible character (a URL is typed or pasted, never a sentence)."""
+    text = _text(limit)
+    hint = "write the whole address, e.g. https://web.archive.org/web/2015/https://example.org"
+
+    def parse(raw: Any) -> str:
+        value = text(raw)
+        bad = next((i for i, c in enumerate(value) if c.isspace() or (
+            unicodedata.category(c)[0] in "CZ" if not c.isascii() else not c.isprintable())),
+            None)
+        if bad is not None:
+            raise ValueError(f"malformed URL {shown(value)}: character {bad + 1} "
+                             f"({value[bad]!r}) cannot be in a URL; {hint}")
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError as error:
+            raise ValueError(f"malformed URL {shown(value)}: {error}; {hint}") from None
+        if parts.scheme.lower() not in ("http", "https") or not host:
+            raise ValueError(f"malformed URL {shown(value)}: an http:// or https:// address "
+                             f"with a host; {hint}")
+        return value
+
+    return parse
+
+
+def _sha256(raw: Any) -> str:
+    """64 hexadecimal digits, as `sha256sum` prints them; kept in lower case."""
+    hint = f"write the {SHA256_DIGITS} hexadecimal digits that `sha256sum FILE` prints"
+    if not isinstance(raw, str) or isinstance(raw, Number):
+        raise ValueError(f"malformed SHA-256 {shown(raw)}: must be a string; {hint}")
+    if not HEX_RE.fullmatch(raw):
+        at = next(i for i, c in enumerate(raw) if not HEX_RE.fullmatch(c))
+        raise ValueError(f"malformed SHA-256 {shown(raw)}: character {at + 1} ({raw[at]!r}) "
+                         f"is not a hexadecimal digit; {hint}")
+    if len(raw) != SHA256_DIGITS:
+        raise ValueError(f"malformed SHA-256 {shown(raw)}: {len(raw):,} digits; {hint}")
+    return raw.lower()
+
+
 def _changes(raw: Any) -> dict[str, Any]:
     # Checked field by field against the corrected event's type by the ledger state.
     if not isinstance(raw, Mapping) or not raw:
@@ -236,6 +297,9 @@ PERIOD = Kind("period", "`YYYY` or `YYYY-Qn`", _period)
 CURRENCY = Kind("currency", "ISO 4217 code", _currency)
 EVENT_ID = Kind("event id", "id of an earlier event", _event_id)
 CHANGES = Kind("changes", "object: field -> new value", _changes, _dump_changes)
+URL = Kind("url", f"an `http://` or `https://` URL, at most {LIMITS.text_chars:,} characters",
+           _url(LIMITS.text_chars))
+SHA256 = Kind("sha256", f"{SHA256_DIGITS} hexadecimal digits (kept in lower case)", _sha256)
 
 
 @dataclass(frozen=True)
@@ -330,7 +394,7 @@ class EventType:
 
     @functools.cached_property
     def all_fields(self) -> tuple[Field, ...]:
-        return COMMON_FIELDS + self.fields
+        return COMMON_FIELDS + self.fields + PROVENANCE_FIELDS
 
     @functools.cached_property
     def names(self) -> frozenset[str]:
@@ -352,6 +416,18 @@ COMMON_FIELDS = (
           "the date it was published); not after the recording date"),
     Field("source", LONG_TEXT, "a URL or document reference a reader can check"),
     Field("note", LONG_TEXT, "free text", required=False),
+)
+
+# Fields every event may carry, after its own: how strong its source is, and how to check
+# the source once it has moved or changed. A correction may change them like any field.
+PROVENANCE_FIELDS = (
+    Field("evidence", TEXT, "how strong the source is, strongest first (docs/events.md, "
+          f"\"Evidence grades\"); without it, {UNSPECIFIED}: weaker than all",
+          required=False, choices=tuple(EVIDENCE)),
+    Field("archive", URL, "the URL of an archived copy of the source (say on the Wayback "
+          "Machine)", required=False),
+    Field("source_sha256", SHA256, "the SHA-256 of the source document as it was read, so "
+          "that a copy found later can be checked", required=False),
 )
 
 # Fields every event may carry in a file but that are not part of its content.

@@ -206,16 +206,19 @@ def _one_line(error: BaseException) -> str:
 
 
 def correction(event_id: str, changes: dict[str, Any], *, reason: str, source: str,
-               occurred_on: str, new_id: str | None = None) -> dict[str, Any]:
-    """The raw EventCorrected for `outcomes correct`."""
+               occurred_on: str, new_id: str | None = None,
+               provenance: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The raw EventCorrected for `outcomes correct`; `provenance` holds the correction's
+    own evidence, archive and source_sha256 (those given)."""
     raw = {"type": EVENT_CORRECTED, "event": event_id, "changes": changes, "reason": reason,
-           "source": source, "occurred_on": occurred_on}
+           "source": source, "occurred_on": occurred_on, **(provenance or {})}
     return raw | ({"id": new_id} if new_id else {})
 
 
 def retraction(event_id: str, *, reason: str, source: str, occurred_on: str,
-               new_id: str | None = None) -> dict[str, Any]:
+               new_id: str | None = None,
+               provenance: dict[str, Any] | None = None) -> dict[str, Any]:
     """The raw EventRetracted for `outcomes retract`."""
     raw = {"type": EVENT_RETRACTED, "event": event_id, "reason": reason, "source": source,
-           "occurred_on": occurred_on}
+           "occurred_on": occurred_on, **(provenance or {})}
     return raw | ({"id": new_id} if new_id else {})

@@ -55,7 +55,8 @@ def log_rows(events: Iterable[Event], *, venture: str | None = None,
 def summary(event: Event) -> str:
     """A few words on what the event says, for the table."""
     wire = event.wire_fields()
-    skip = {"occurred_on", "source", "note", "venture", "program"}
+    # (what says where the source is archived, and its digest, is in the JSON log)
+    skip = {"occurred_on", "source", "note", "venture", "program", "archive", "source_sha256"}
     if event.type == VENTURE_REGISTERED:
         skip.discard("program")
     parts = [f"{k}={_text(v)}" for k, v in wire.items() if k not in skip]

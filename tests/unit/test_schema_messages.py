@@ -111,7 +111,7 @@ CORRECT = {"type": "EventCorrected", **COMMON, "event": "g", "changes": {"amount
     (OFFER | {"occurred_on": Number("2015")},
      "occurred_on: malformed date '2015': use YYYY-MM-DD, e.g. 2012-04-20"),
     (OFFER | {"colour": "red"}, "colour: unknown field for OfferLaunched; its fields are "
-     "note, occurred_on, offer, segment, source, venture"),
+     "archive, evidence, note, occurred_on, offer, segment, source, source_sha256, venture"),
     (SIGNED | {"count": "1" * 70}, "count: count too large: 70 digits, at most 15"),
     (SIGNED | {"count": [1]}, "count: malformed count a JSON array: write a whole number "
      "such as 12"),
