@@ -44,6 +44,16 @@ def test_every_line_is_valid_sourced_and_in_date_order(tmp_path: Path) -> None:
     assert dates == sorted(dates)
 
 
+def test_every_event_is_graded_as_the_readme_justifies() -> None:
+    # fixtures/README.md, "Evidence grades": one row per event, `id` | grade | why.
+    readme = (FIXTURE.parent / "README.md").read_text()
+    section = readme.split("### Evidence grades")[1].split("###")[0]
+    table = {m[1]: m[2] for m in re.finditer(r"^\| `([a-z0-9-]+)` \| ([a-z]+) \| \S",
+                                             section, re.MULTILINE)}
+    assert table == {raw["id"]: raw["evidence"] for raw in LINES}
+    assert all(not {"archive", "source_sha256"} & set(raw) for raw in LINES)
+
+
 def test_money_committed_and_paid(reports: dict[str, dict]) -> None:
     roi = reports["roi"]
     ventures = {v["venture"]: v for v in roi["ventures"]}

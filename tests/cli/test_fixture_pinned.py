@@ -253,8 +253,8 @@ def test_demo_integrity_line_pinned(demo: list[str]) -> None:
     # Recorded at the frozen time by "tester": the Merkle root of the 56 events is fixed
     # (docs/integrity.md); any change to the fixture or to the canonical bytes moves it.
     [line] = [x for x in demo if x.startswith("Integrity:")]
-    assert line == ("Integrity: 56 events, checkpoint 56:ea84eaa4b8389dc491e309c5e1c683fe6b86204d"
-                    "681edeb57807eade1c286be4; the ledger verifies.")
+    assert line == ("Integrity: 56 events, checkpoint 56:6bfe720105d84df321a4dcac52d6e686255106e0"
+                    "368c0028cd9c9271fdfc73d2; the ledger verifies.")
 
 
 def test_fixture_is_the_one_pinned() -> None:
