@@ -455,7 +455,7 @@ def export(ctx: click.Context, output: str | None, archive: bool, iati: bool,
 def _export_iati(ctx: click.Context, output: str | None, as_of: str | None,
                  known_at: str | None) -> None:
     from outcomes.ledger.clock import now, today
-    from outcomes.projections.iati import iati_activities, iati_xml
+    from outcomes.projections.present.iati import iati_activities, iati_xml
 
     try:
         cutoff = _parse_known_at(known_at)
@@ -580,8 +580,8 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
       outcomes log --known-at 2015-03-01 -O json
     """
     from outcomes.ledger.schema import BY_COMMAND, SLUG_RE
-    from outcomes.projections.log import log_document, log_rows
-    from outcomes.projections.render import format_for, render
+    from outcomes.projections.folds.log import log_document, log_rows
+    from outcomes.projections.present.render import format_for, render
 
     wanted = set()
     for t in types:
@@ -633,10 +633,10 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     """
     from outcomes.ledger.clock import now
     from outcomes.ledger.state import suggest
-    from outcomes.projections.history import HISTORY_COLUMNS, history_document, history_rows
-    from outcomes.projections.history import history as fold
-    from outcomes.projections.log import known_prefix
-    from outcomes.projections.render import format_for, render
+    from outcomes.projections.folds.history import HISTORY_COLUMNS, history_document, history_rows
+    from outcomes.projections.folds.history import history as fold
+    from outcomes.projections.folds.log import known_prefix
+    from outcomes.projections.present.render import format_for, render
 
     try:
         cutoff = _parse_known_at(known_at)
@@ -696,7 +696,7 @@ def checkpoint(ctx: click.Context, fmt: str, keyfile: str | None, origin: str | 
     if signer is not None:
         _print_signed_checkpoint(signer, origin, size, root, fmt)
     elif fmt == "json":
-        from outcomes.projections.render import to_json
+        from outcomes.projections.present.render import to_json
 
         click.echo(to_json({"size": size, "root": root, "checkpoint": text}), nl=False)
     else:
@@ -753,7 +753,7 @@ def verify(ctx: click.Context, published: str | None, archive: str | None, key: 
             else:
                 report = check(store, expected)
     if fmt == "json":
-        from outcomes.projections.render import to_json
+        from outcomes.projections.present.render import to_json
 
         click.echo(to_json(report.to_json()), nl=False)
     if not report.ok:
@@ -911,7 +911,7 @@ def _print_signed_checkpoint(signer: Any, origin: str | None, size: int, root: s
 
     note = signed_checkpoint(origin or signer.name, size, root, signer)
     if fmt == "json":
-        from outcomes.projections.render import to_json
+        from outcomes.projections.present.render import to_json
 
         click.echo(to_json({"size": size, "root": root, "checkpoint":
                             format_checkpoint(size, root), "note": note}), nl=False)
@@ -1182,8 +1182,8 @@ def _report_command(kind: str) -> click.Command:
                  csv_raw_formulas: bool) -> None:
         from outcomes.ledger.clock import today
         from outcomes.ledger.schema import SLUG_RE
-        from outcomes.projections.layout import render_report
-        from outcomes.projections.render import format_for
+        from outcomes.projections.present.layout import render_report
+        from outcomes.projections.present.render import format_for
 
         for option, slug in (("--program", program), ("--venture", venture)):
             if slug is not None and not SLUG_RE.fullmatch(slug):
@@ -1279,10 +1279,15 @@ def demo(path: str | None) -> None:
     from outcomes.ledger.service import record
     from outcomes.ledger.store import EventStore, is_postgres
     from outcomes.ledger.verify import checkpoint, format_checkpoint, verify
-    from outcomes.projections.layout import render_report
-    from outcomes.projections.render import render
-    from outcomes.projections.reports import build_report
-    from outcomes.projections.story import DISPUTE_COLUMNS, disputed_figures, intro, verdicts
+    from outcomes.projections.present.documents import build_report
+    from outcomes.projections.present.layout import render_report
+    from outcomes.projections.present.render import render
+    from outcomes.projections.present.story import (
+        DISPUTE_COLUMNS,
+        disputed_figures,
+        intro,
+        verdicts,
+    )
 
     if path is not None and (is_postgres(path) or os.path.exists(path)):
         fail(f"--db: {'a PostgreSQL ledger' if is_postgres(path) else path + ' already exists'}"

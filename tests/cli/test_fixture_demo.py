@@ -15,7 +15,7 @@ from outcomes.cli import main
 from outcomes.fixtures import path as fixture_path
 from outcomes.ledger.service import record
 from outcomes.ledger.store import EventStore
-from outcomes.projections.reports import build_report
+from outcomes.projections.present.documents import build_report
 
 FIXTURE = fixture_path("cloud-souverain.jsonl")
 LINES = [json.loads(line) for line in FIXTURE.read_text().splitlines()]

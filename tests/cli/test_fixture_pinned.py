@@ -44,7 +44,7 @@ from outcomes.cli import main
 from outcomes.fixtures import path as fixture_path
 from outcomes.ledger.service import record
 from outcomes.ledger.store import EventStore
-from outcomes.projections.reports import build_report
+from outcomes.projections.present.documents import build_report
 from tests.cli.test_fixture_demo import LINES
 
 AS_OF = date(2026, 1, 1)

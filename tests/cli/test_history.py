@@ -12,7 +12,7 @@ from freezegun import freeze_time
 
 from outcomes.ledger.service import record
 from outcomes.ledger.store import EventStore
-from outcomes.projections.history import Change, Figure, History, history
+from outcomes.projections.folds.history import Change, Figure, History, history
 from tests.audit_support import SRC, base_events, build, ev, run
 
 REV_2014 = Figure("revenue", "revenue", "2014")

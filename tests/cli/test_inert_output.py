@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from outcomes.ledger.inert import inert, json_inert, message_inert
-from outcomes.projections.render import Column, csv_cell, render
-from outcomes.projections.story import intro, verdict
+from outcomes.projections.present.render import Column, csv_cell, render
+from outcomes.projections.present.story import intro, verdict
 from tests.conftest import BACKENDS, Outcomes
 
 # (name, recorded text, how every table, CSV and Markdown cell shows it), by hand.

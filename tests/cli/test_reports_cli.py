@@ -17,9 +17,9 @@ import pytest
 from freezegun import freeze_time
 
 from outcomes.ledger.store import EventStore
+from outcomes.projections.present.documents import build_report
 from outcomes.projections.readmodel import ReadModel
-from outcomes.projections.reports import build_report
-from outcomes.projections.tables import TABLES
+from outcomes.projections.readmodel.tables import TABLES
 from tests.projection_scenario import (
     AFTER,
     BEFORE,

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from outcomes.ledger.service import record
 from outcomes.ledger.store import EventStore
+from outcomes.projections.present.documents import ReportError, build_report
 from outcomes.projections.readmodel import ReadModel, read_model_path, report_from
-from outcomes.projections.reports import ReportError, build_report
-from outcomes.projections.tables import TABLES
+from outcomes.projections.readmodel.tables import TABLES
 from tests.projection_scenario import AFTER, BEFORE, SCENARIO, ev
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -370,7 +370,7 @@ def test_any_batching_gives_the_same_read_model_and_reports(tmp_path_factory, cu
 
 def test_irrs_are_solved_once_per_date_until_the_venture_changes(store, tmp_path,
                                                                  monkeypatch):
-    import outcomes.projections.readmodel as readmodel
+    import outcomes.projections.readmodel.model as readmodel
 
     solved = []
     real = readmodel.rate_of_return

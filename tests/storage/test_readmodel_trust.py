@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from outcomes.projections.tables import seal
+from outcomes.projections.readmodel.tables import seal
 from tests.audit_support import SRC, ev
 from tests.conftest import Outcomes
 
@@ -243,7 +243,7 @@ def test_a_read_only_read_model_is_refused_in_one_line(outcomes, tmp_path, monke
     """(The tests run as root, who may write anything: the check is patched.)"""
     assert outcomes("import", jsonl(tmp_path / "a.jsonl", small())).exit_code == 0
     roi(outcomes)
-    monkeypatch.setattr("outcomes.projections.readmodel._writable", lambda path: False)
+    monkeypatch.setattr("outcomes.projections.readmodel.model._writable", lambda path: False)
     for command in (["report", "roi"], ["rebuild"]):
         refused(outcomes(*command), "is read-only for you", "--known-at")
     assert outcomes("report", "roi", "--known-at", "2099-01-01").exit_code == 0

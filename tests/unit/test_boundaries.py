@@ -17,10 +17,10 @@ import pytest
 from outcomes.ledger.errors import FieldError
 from outcomes.ledger.service import new_id
 from outcomes.ledger.state import LedgerState
-from outcomes.projections.effective import effective
-from outcomes.projections.numbers import ratio_number, to_cents
-from outcomes.projections.reports import build_report
-from outcomes.projections.roi import Money, combine
+from outcomes.projections.folds.effective import effective
+from outcomes.projections.folds.numbers import ratio_number, to_cents
+from outcomes.projections.folds.roi import Money, combine
+from outcomes.projections.present.documents import build_report
 from tests.projection_scenario import admit, ev
 
 LATER = datetime(2021, 1, 1, tzinfo=UTC)  # recording time of the events below
@@ -330,7 +330,7 @@ def test_table_figures_round_ties_half_up_too() -> None:
     # The tables round as the JSON does: a multiple of 1/8 = 0.125 -> "0.13x"; a revenue per
     # public euro of 13/2000 = 0.0065 -> "0.7%" (one place); 2.5 EUR in whole euros -> 3;
     # 1.25 M -> "1.3 M". Half-even would print 0.12x, 0.6%, 2 EUR and 1.2 M.
-    from outcomes.projections.render import compact, money, percent, times
+    from outcomes.projections.present.render import compact, money, percent, times
 
     assert times(Decimal("0.125")) == "0.13x"
     assert percent(0.0065, places=1) == "0.7%" and percent(Decimal("0.125")) == "13%"

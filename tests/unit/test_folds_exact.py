@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from outcomes.projections.claims import PeriodClaims, choose
-from outcomes.projections.effective import effective
-from outcomes.projections.levels import Observation, YearRevenue, history, revenue_by_year
-from outcomes.projections.roi import Money, evaluate, fold_money
-from outcomes.projections.targets import Target, fold_targets
+from outcomes.projections.folds.claims import PeriodClaims, choose
+from outcomes.projections.folds.effective import effective
+from outcomes.projections.folds.levels import Observation, YearRevenue, history, revenue_by_year
+from outcomes.projections.folds.roi import Money, evaluate, fold_money
+from outcomes.projections.folds.targets import Target, fold_targets
 from tests.projection_scenario import SRC, admit, ev
 from tests.unit.test_boundaries import LATER, REG, report
 
@@ -185,7 +185,7 @@ def test_history_of_every_kind_of_figure_in_report_order() -> None:
     # Positions from 3: t (revenue target 1000), o1 (offer), p1 (a partner, no count: 1),
     # o2, m (partners total 10), p2 (2 partners), c (customers 7), m2 (partners total 20),
     # s13 (2013 revenue 50, customers 9), s12 (2012 revenue 40), t2 (revision: 500).
-    from outcomes.projections.history import history, history_document
+    from outcomes.projections.folds.history import history, history_document
 
     es = events(
         target("2012-03-01", "revenue", "1000", "2016-12-31", "t"),
@@ -221,7 +221,7 @@ def test_history_of_every_kind_of_figure_in_report_order() -> None:
 
 
 def test_registry_keeps_every_registration_field() -> None:
-    from outcomes.projections.fold import ProgramInfo, VentureInfo, registry
+    from outcomes.projections.folds.venture import ProgramInfo, VentureInfo, registry
 
     es = admit([ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P",
                    funder="F", budget="150"),
@@ -236,7 +236,7 @@ def test_registry_keeps_every_registration_field() -> None:
 
 def test_fold_venture_keeps_closure_claims_years_and_timeline() -> None:
     # v: a 2014 claim of 30 (position 3), closed on 2015-03-20 (acquired, position 4).
-    from outcomes.projections.fold import fold_events, fold_venture
+    from outcomes.projections.folds.venture import fold_events, fold_venture
 
     es = events(ev("SalesReported", "2015-01-10", "s", venture="v", period="2014",
                    revenue="30"),
@@ -276,7 +276,7 @@ def test_amounts_are_written_without_an_exponent() -> None:
 def test_history_of_corrections_retractions_and_one_metric() -> None:
     # s: 2013 revenue 50 with 9 customers (position 3); g: a grant (4), retracted (5, which
     # touches no figure); s corrected to 60, reason "typo" (6).
-    from outcomes.projections.history import history, history_document, history_rows
+    from outcomes.projections.folds.history import history, history_document, history_rows
 
     es = admit(REG + [
         ev("SalesReported", "2014-01-01", "s", venture="v", period="2013", revenue="50",
@@ -308,7 +308,7 @@ def test_history_of_corrections_retractions_and_one_metric() -> None:
 def test_history_detail_lists_every_change_of_a_correction() -> None:
     # One correction of two fields: "period=2014 revenue=60; reason: typo" (changes in the
     # order given, then the reason).
-    from outcomes.projections.history import history, history_rows
+    from outcomes.projections.folds.history import history, history_rows
 
     es = admit(REG + [
         ev("SalesReported", "2014-01-01", "s", venture="v", period="2013", revenue="50"),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import xmlschema
 
-from outcomes.projections.iati import (
+from outcomes.projections.present.iati import (
     IatiError,
     Link,
     iati_activities,

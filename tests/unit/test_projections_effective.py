@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from outcomes.ledger.service import new_id
 from outcomes.ledger.state import LedgerState
-from outcomes.projections.claims import choose
-from outcomes.projections.effective import effective
-from outcomes.projections.levels import history, latest, level_at, revenue_by_year
+from outcomes.projections.folds.claims import choose
+from outcomes.projections.folds.effective import effective
+from outcomes.projections.folds.levels import history, latest, level_at, revenue_by_year
 from tests.projection_scenario import admit, ev
 
 REG = [ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P", funder="F"),

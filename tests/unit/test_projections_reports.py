@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from outcomes.projections.reports import ReportError, build_report
+from outcomes.projections.present.documents import ReportError, build_report
 from tests.projection_scenario import (
     AFTER,
     BEFORE,

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from outcomes.projections.effective import effective
-from outcomes.projections.reports import build_report
-from outcomes.projections.roi import Money, combine, evaluate, fold_money
+from outcomes.projections.folds.effective import effective
+from outcomes.projections.folds.roi import Money, combine, evaluate, fold_money
+from outcomes.projections.present.documents import build_report
 from tests.projection_scenario import admit, ev
 
 REG = [ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P", funder="F"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from outcomes.projections.reports import build_report
-from outcomes.projections.targets import Target, expected
+from outcomes.projections.folds.targets import Target, expected
+from outcomes.projections.present.documents import build_report
 from tests.projection_scenario import admit, ev
 
 REG = [ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P", funder="F"),

@@ -1,6 +1,6 @@
 """The timeline's one-line summaries: every event type and every optional part of a line.
 
-The expected lines follow the formats of projections/timeline.py `summary`: amounts with
+The expected lines follow the formats of projections/folds/timeline.py `summary`: amounts with
 thousands separators and the decimals as recorded, the program's currency, a revised
 target numbered by its rank, a disputed claim saying whether it is the one used.
 """

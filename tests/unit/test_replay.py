@@ -10,8 +10,8 @@ import pytest
 from outcomes.fixtures import path as fixture_path
 from outcomes.ledger.service import new_id
 from outcomes.ledger.state import LedgerState
-from outcomes.projections.replay import replay_report
-from outcomes.projections.reports import build_report
+from outcomes.projections.present.documents import build_report
+from outcomes.projections.readmodel.replay import replay_report
 from tests.projection_scenario import SCENARIO, ev
 
 T0 = datetime(2020, 1, 1, tzinfo=UTC)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from outcomes.projections.render import (
+from outcomes.projections.present.render import (
     Column,
     budget,
     compact,

@@ -44,10 +44,10 @@ from outcomes.ledger.schema import (
     VENTURE_REGISTERED,
 )
 from outcomes.ledger.store import is_postgres
-from outcomes.projections.fold import Folded, VentureFold, fold_events, registry
-from outcomes.projections.numbers import ratio_number
-from outcomes.projections.replay import replay_report
-from outcomes.projections.reports import (
+from outcomes.projections.folds.numbers import ratio_number
+from outcomes.projections.folds.roi import Money, Rate, combine, rate_of_return
+from outcomes.projections.folds.venture import Folded, VentureFold, fold_events, registry
+from outcomes.projections.present.documents import (
     DISPUTE_FIELDS,
     ROI_FIELDS,
     ReportError,
@@ -56,8 +56,8 @@ from outcomes.projections.reports import (
     document,
     header,
 )
-from outcomes.projections.roi import Money, Rate, combine, rate_of_return
-from outcomes.projections.tables import (
+from outcomes.projections.readmodel.replay import replay_report
+from outcomes.projections.readmodel.tables import (
     CACHES,
     FACT_COLUMNS,
     INDEXES,

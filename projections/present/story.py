@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from outcomes.ledger.schema import VENTURE_CLOSED
-from outcomes.projections.render import Column, compact, inert, money, percent
+from outcomes.projections.present.render import Column, compact, inert, money, percent
 
 DISPUTE_COLUMNS = [
     Column("venture", "Venture"), Column("period", "Period"),

@@ -19,9 +19,9 @@ from typing import Any
 from outcomes.ledger.clock import stored_time
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import AMENDMENTS, EVENT_CORRECTED, REGISTRATIONS, VENTURE_REGISTERED
-from outcomes.projections.effective import known
-from outcomes.projections.fold import Folded, fold_events, registry
-from outcomes.projections.reports import Selection, document
+from outcomes.projections.folds.effective import known
+from outcomes.projections.folds.venture import Folded, fold_events, registry
+from outcomes.projections.present.documents import Selection, document
 
 FLUSH = 5000
 _COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder, not one per event

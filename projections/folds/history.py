@@ -30,10 +30,10 @@ from outcomes.ledger.schema import (
     TARGET_SET,
     VENTURE_REGISTERED,
 )
-from outcomes.projections.effective import latest_of, order_key
-from outcomes.projections.levels import history as levels
-from outcomes.projections.levels import latest
-from outcomes.projections.render import Column
+from outcomes.projections.folds.effective import latest_of, order_key
+from outcomes.projections.folds.levels import history as levels
+from outcomes.projections.folds.levels import latest
+from outcomes.projections.present.render import Column
 
 KINDS = ("revenue", "level", "target")
 SET_BY = {SALES_REPORTED: "claim", METRIC_REPORTED: "report", PARTNER_SIGNED: "signing",

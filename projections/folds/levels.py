@@ -20,8 +20,8 @@ from outcomes.ledger.schema import (
     PARTNER_SIGNED,
     SALES_REPORTED,
 )
-from outcomes.projections.claims import PeriodClaims
-from outcomes.projections.effective import order_key
+from outcomes.projections.folds.claims import PeriodClaims
+from outcomes.projections.folds.effective import order_key
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from pyxirr import DayCount, InvalidPaymentsError, xirr
 
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import FUNDING_COMMITTED, FUNDING_GRANTED, RETURN_RECEIVED, STAKE_VALUED
-from outcomes.projections.effective import order_key
-from outcomes.projections.numbers import ZERO, divide, to_cents
+from outcomes.projections.folds.effective import order_key
+from outcomes.projections.folds.numbers import ZERO, divide, to_cents
 
 Flows = tuple[tuple[date, Decimal], ...]
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import VENTURE_REGISTERED
-from outcomes.projections.render import Column
+from outcomes.projections.present.render import Column
 
 LOG_COLUMNS = [
     Column("position", "#", "right"),

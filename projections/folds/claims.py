@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import SALES_REPORTED
-from outcomes.projections.effective import latest_of
+from outcomes.projections.folds.effective import latest_of
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import METRICS, TARGET_SET
-from outcomes.projections.effective import order_key
-from outcomes.projections.levels import YearRevenue, history, latest, level_at
+from outcomes.projections.folds.effective import order_key
+from outcomes.projections.folds.levels import YearRevenue, history, latest, level_at
 
 ON_TRACK = Decimal("0.9")
 

@@ -25,9 +25,9 @@ from outcomes.ledger.schema import (
     VENTURE_CLOSED,
     VENTURE_REGISTERED,
 )
-from outcomes.projections.claims import PeriodClaims
-from outcomes.projections.effective import order_key
-from outcomes.projections.render import count, money
+from outcomes.projections.folds.claims import PeriodClaims
+from outcomes.projections.folds.effective import order_key
+from outcomes.projections.present.render import count, money
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ from typing import Any
 
 from outcomes.ledger.clock import stored_time
 from outcomes.ledger.model import Event
-from outcomes.projections.fold import ProgramInfo, VentureFold, VentureInfo
-from outcomes.projections.numbers import amount_text, ratio_number, to_cents
-from outcomes.projections.roi import Money, combine, evaluate
-from outcomes.projections.targets import Actual, Target, TargetFacts
-from outcomes.projections.timeline import TimelineRow
+from outcomes.projections.folds.numbers import amount_text, ratio_number, to_cents
+from outcomes.projections.folds.roi import Money, combine, evaluate
+from outcomes.projections.folds.targets import Actual, Target, TargetFacts
+from outcomes.projections.folds.timeline import TimelineRow
+from outcomes.projections.folds.venture import ProgramInfo, VentureFold, VentureInfo
 
 SCHEMA_VERSION = "7"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float

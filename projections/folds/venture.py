@@ -21,12 +21,12 @@ from outcomes.ledger.schema import (
     VENTURE_CLOSED,
     VENTURE_REGISTERED,
 )
-from outcomes.projections.claims import PeriodClaims, choose
-from outcomes.projections.effective import effective
-from outcomes.projections.levels import YearRevenue, history, latest, revenue_by_year
-from outcomes.projections.roi import Money, fold_money
-from outcomes.projections.targets import TargetFacts, fold_targets
-from outcomes.projections.timeline import TimelineRow, fold_timeline
+from outcomes.projections.folds.claims import PeriodClaims, choose
+from outcomes.projections.folds.effective import effective
+from outcomes.projections.folds.levels import YearRevenue, history, latest, revenue_by_year
+from outcomes.projections.folds.roi import Money, fold_money
+from outcomes.projections.folds.targets import TargetFacts, fold_targets
+from outcomes.projections.folds.timeline import TimelineRow, fold_timeline
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from outcomes.ledger.clock import format_timestamp
 from outcomes.ledger.errors import LedgerError
 from outcomes.ledger.model import Event
 from outcomes.ledger.state import suggest
-from outcomes.projections.claims import PeriodClaims
-from outcomes.projections.fold import Folded, VentureFold, fold_events, registry
-from outcomes.projections.numbers import amount_text, ratio_number, to_cents
-from outcomes.projections.roi import Money, Rate, Returns, combine, evaluate
-from outcomes.projections.targets import Progress, Target
-from outcomes.projections.targets import evaluate as progress
+from outcomes.projections.folds.claims import PeriodClaims
+from outcomes.projections.folds.numbers import amount_text, ratio_number, to_cents
+from outcomes.projections.folds.roi import Money, Rate, Returns, combine, evaluate
+from outcomes.projections.folds.targets import Progress, Target
+from outcomes.projections.folds.targets import evaluate as progress
+from outcomes.projections.folds.venture import Folded, VentureFold, fold_events, registry
 
 KINDS = ("roi", "targets", "timeline")
 # The irr of "venture:SLUG" or "program:SLUG" for this money (as of the report's date).

@@ -36,10 +36,10 @@ from outcomes.ledger.schema import (
     VENTURE_CLOSED,
     VENTURE_REGISTERED,
 )
-from outcomes.projections.effective import effective, passes
-from outcomes.projections.fold import VentureFold, fold_events
-from outcomes.projections.numbers import amount_text
-from outcomes.projections.reports import ReportError, build_report
+from outcomes.projections.folds.effective import effective, passes
+from outcomes.projections.folds.numbers import amount_text
+from outcomes.projections.folds.venture import VentureFold, fold_events
+from outcomes.projections.present.documents import ReportError, build_report
 
 IATI_VERSION = "2.03"
 # IATI needs an organisation identifier for the reporting organisation (and an activity

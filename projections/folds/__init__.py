@@ -1,0 +1,1 @@
+"""Pure folds: events in, figures out (Decimal, dates, counts); no I/O, no display text."""

@@ -1,0 +1,1 @@
+"""Presentation: report documents (JSON), tables, CSV, Markdown, the demo's story, IATI XML."""
