@@ -623,8 +623,9 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     For each period's revenue, each level metric (customers, jobs, partners, offers)
     and each target: the claim, report, correction, retraction or revision that set it,
     when it was recorded, what it stated, the figure's value once it was known, and its
-    source. Revenue follows the claim published last; the claims column counts the
-    live claims for the period, so a dispute shows.
+    source. Revenue follows the claim with the strongest evidence, then the one published
+    last; the claims column counts the live claims for the period, so a dispute shows;
+    where grades are recorded, the grade of what is stated and of the value show too.
 
     \b
     Example:
@@ -633,8 +634,8 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     """
     from outcomes.ledger.clock import now
     from outcomes.ledger.state import suggest
-    from outcomes.projections.folds.history import HISTORY_COLUMNS, history_document, history_rows
     from outcomes.projections.folds.history import history as fold
+    from outcomes.projections.folds.history import history_columns, history_document, history_rows
     from outcomes.projections.folds.log import known_prefix
     from outcomes.projections.present.render import format_for, render
 
@@ -648,7 +649,8 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
         fail(f"unknown venture {venture!r}" + suggest(venture, result.ventures))
     fmt = format_for(output, fmt)
     document = history_document(result, cutoff or now())
-    write_output(render(HISTORY_COLUMNS, history_rows(result), fmt, document=document,
+    rows = history_rows(result)
+    write_output(render(history_columns(rows), rows, fmt, document=document,
                         title=f"history of {venture}", formulas=csv_raw_formulas), output)
 
 
@@ -1283,7 +1285,7 @@ def demo(path: str | None) -> None:
     from outcomes.projections.present.layout import render_report
     from outcomes.projections.present.render import render
     from outcomes.projections.present.story import (
-        DISPUTE_COLUMNS,
+        dispute_columns,
         disputed_figures,
         intro,
         verdicts,
@@ -1326,8 +1328,10 @@ def demo(path: str | None) -> None:
     click.echo("\n" + render_report("roi", docs["roi"], "table"))
     click.echo(render_report("targets", docs["targets"], "table"))
     click.echo("Disputed figures: the press and the companies published conflicting revenue; "
-               "the ledger keeps every claim and uses the one published last.")
-    click.echo(render(DISPUTE_COLUMNS, disputed_figures(docs["roi"]), "table"))
+               "the ledger keeps every claim, each graded by its source, and uses the one "
+               "with the strongest evidence, then the one published last.")
+    disputed = disputed_figures(docs["roi"])
+    click.echo(render(dispute_columns(disputed), disputed, "table"))
     status = "verifies" if checked.ok else f"does NOT verify: {checked.message()}"
     click.echo(f"Integrity: {size} events, checkpoint {format_checkpoint(size, root)}; the "
                f"ledger {status}.")

@@ -1,7 +1,9 @@
 """Revenue claims: several `SalesReported` for one venture and period are a dispute.
 
-The chosen claim is the one published last (latest occurred_on, then latest position);
-the others stay visible as the claim count and the low and high values.
+The chosen claim has the strongest evidence grade, then is the one published last (latest
+occurred_on, then latest position); the others stay visible as the claim count, the low
+and high values and each claim's grade. In a ledger without grades every claim is
+`unspecified`, so the one published last is chosen, as before grades existed.
 """
 
 from __future__ import annotations
@@ -12,8 +14,47 @@ from datetime import date
 from decimal import Decimal
 
 from outcomes.ledger.model import Event
-from outcomes.ledger.schema import SALES_REPORTED
-from outcomes.projections.folds.effective import latest_of
+from outcomes.ledger.schema import GRADES, SALES_REPORTED, UNSPECIFIED
+from outcomes.projections.folds.effective import order_key
+
+
+def grade_of(event: Event) -> str:
+    """An event's evidence grade; `unspecified` when it has none."""
+    return event.fields.get("evidence", UNSPECIFIED)
+
+
+def strength(grade: str) -> int:
+    """Higher for stronger evidence: audited is the strongest, unspecified the weakest."""
+    return -GRADES.index(grade)
+
+
+def weakest(grades: Iterable[str | None]) -> str | None:
+    """The grade of a figure made of several events (a sum, a level after signings): its
+    weakest part. None when no event makes it (nothing recorded, nothing to grade)."""
+    known = [g for g in grades if g is not None]
+    return min(known, key=strength) if known else None
+
+
+def graded(grade: str | None) -> str | None:
+    """The grade a report shows: None for no grade at all (unspecified, or no event), so
+    that a report of a ledger without grades reads as it did before grades existed."""
+    return None if grade in (None, UNSPECIFIED) else grade
+
+
+def preferred(claims: Iterable[Event]) -> Event:
+    """The claim a report uses: the strongest grade, then the contract's "latest"."""
+    return max(claims, key=lambda e: (strength(grade_of(e)), order_key(e)))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim for a period, as a dispute lists it."""
+
+    id: str
+    revenue: Decimal
+    evidence: str
+    occurred_on: date
+    position: int
 
 
 @dataclass(frozen=True)
@@ -22,13 +63,15 @@ class PeriodClaims:
 
     venture: str
     period: str
-    chosen: Decimal  # the revenue of the claim published last
+    chosen: Decimal  # the revenue of the claim used
     claims: int
     low: Decimal
     high: Decimal
     position: int  # of the chosen claim
     occurred_on: date  # publication date of the chosen claim
     source: str  # of the chosen claim
+    evidence: str = UNSPECIFIED  # of the chosen claim
+    each: tuple[Claim, ...] = ()  # every claim, in contract order
 
     @property
     def year(self) -> int:
@@ -42,6 +85,11 @@ class PeriodClaims:
     def disputed(self) -> bool:
         return self.claims > 1
 
+    @property
+    def graded(self) -> bool:
+        """Whether any claim has a grade (then reports list each claim's)."""
+        return any(c.evidence != UNSPECIFIED for c in self.each)
+
 
 def choose(events: Iterable[Event]) -> dict[tuple[str, str], PeriodClaims]:
     """The claims per (venture, period) among effective events, chosen claim first in mind."""
@@ -51,9 +99,11 @@ def choose(events: Iterable[Event]) -> dict[tuple[str, str], PeriodClaims]:
             grouped.setdefault((event.fields["venture"], event.fields["period"]), []).append(event)
     out: dict[tuple[str, str], PeriodClaims] = {}
     for (venture, period), claims in sorted(grouped.items()):
-        latest = latest_of(claims)
+        best = preferred(claims)
         values = [c.fields["revenue"] for c in claims]
         out[(venture, period)] = PeriodClaims(
-            venture, period, latest.fields["revenue"], len(claims), min(values), max(values),
-            latest.position, latest.occurred_on, latest.source)
+            venture, period, best.fields["revenue"], len(claims), min(values), max(values),
+            best.position, best.occurred_on, best.source, grade_of(best),
+            tuple(Claim(c.id, c.fields["revenue"], grade_of(c), c.occurred_on, c.position)
+                  for c in sorted(claims, key=order_key)))
     return out

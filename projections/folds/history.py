@@ -5,8 +5,10 @@ over the events in position order. A figure is a period's revenue, a level metri
 target; each event that touches it (a claim or report, a correction, a retraction, a
 target or its revision) adds one change: what the event stated and the figure's value
 once the ledger knew it. Values follow the contract's rules: the chosen revenue claim is
-the one published last (latest occurred_on, then latest position), corrections apply,
-retracted events drop out. The JSON shape is documented in docs/audit.md.
+the one with the strongest evidence grade, then the one published last (latest
+occurred_on, then latest position), corrections apply, retracted events drop out; each
+change carries the grade of what it states and of the figure's value. The JSON shape is
+documented in docs/audit.md.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from outcomes.ledger.schema import (
     TARGET_SET,
     VENTURE_REGISTERED,
 )
+from outcomes.projections.folds.claims import grade_of, graded, preferred
 from outcomes.projections.folds.effective import latest_of, order_key
 from outcomes.projections.folds.levels import history as levels
 from outcomes.projections.folds.levels import latest
@@ -75,14 +78,25 @@ class Change:
     changes: dict[str, Any] | None = None
     reason: str | None = None
     due: date | None = None
+    evidence: str | None = None  # the grade of the event it states (as corrected)
+    value_evidence: str | None = None  # the grade of the figure's value
 
     def to_json(self) -> dict[str, Any]:
+        """The change in `history -O json`; a grade only where there is one (no key for
+        unspecified, as in the event format)."""
         return {"position": self.position, "id": self.id,
                 "recorded_at": format_timestamp(self.recorded_at), "set_by": self.set_by,
-                "event": self.event, "stated": self.stated, "value": self.value,
+                "event": self.event, "stated": self.stated,
+                **_grade("evidence", self.evidence), "value": self.value,
+                **_grade("value_evidence", self.value_evidence),
                 "claims": self.claims, "occurred_on": self.occurred_on.isoformat(),
                 "source": self.source, "changes": self.changes, "reason": self.reason,
                 "due": self.due.isoformat() if self.due else None}
+
+
+def _grade(key: str, grade: str | None) -> dict[str, str]:
+    shown = graded(grade)
+    return {key: shown} if shown else {}
 
 
 @dataclass
@@ -118,13 +132,18 @@ def contributions(event: Event, venture: str) -> dict[Figure, Any]:
     return {}
 
 
-def value_of(figure: Figure, members: dict[str, Event], venture: str) -> Any:
-    """The figure's value from its live events, by the contract's rules."""
+def value_of(figure: Figure, members: dict[str, Event], venture: str
+             ) -> tuple[Any, str | None]:
+    """The figure's value from its live events, by the contract's rules, and its grade."""
     if not members:
-        return None
+        return None, None
     if figure.kind == "level":  # the level after every live event (the levels' rule)
-        return latest(levels(members.values(), figure.metric))
-    return contributions(latest_of(members.values()), venture)[figure]
+        observed = levels(members.values(), figure.metric)
+        return latest(observed), observed[-1].evidence
+    # revenue: the claim with the strongest grade, then the latest; a target: the latest
+    used = preferred(members.values()) if figure.kind == "revenue" else \
+        latest_of(members.values())
+    return contributions(used, venture)[figure], grade_of(used)
 
 
 def history(events: Iterable[Event], venture: str, metric: str | None = None) -> History:
@@ -161,13 +180,14 @@ def history(events: Iterable[Event], venture: str, metric: str | None = None) ->
                 continue
             changed = old is None or before.get(figure) != after.get(figure)
             stated = after.get(figure) if changed else None
+            grade = grade_of(new) if new is not None and figure in after else None
             result.figures.setdefault(figure, []).append(
-                _change(event, figure, stated, members[figure], venture))
+                _change(event, figure, stated, grade, members[figure], venture))
     return result
 
 
-def _change(event: Event, figure: Figure, stated: Any, members: dict[str, Event],
-            venture: str) -> Change:
+def _change(event: Event, figure: Figure, stated: Any, grade: str | None,
+            members: dict[str, Event], venture: str) -> Change:
     set_by = SET_BY.get(event.type) or (
         "correction" if event.type == EVENT_CORRECTED else "retraction")
     due = None
@@ -175,12 +195,14 @@ def _change(event: Event, figure: Figure, stated: Any, members: dict[str, Event]
         first = min(members.values(), key=order_key)
         set_by = "initial" if first.id == event.id else "revision"
         due = event.fields["due"]
+    value, value_grade = value_of(figure, members, venture)
     return Change(
         position=event.position, id=event.id, recorded_at=event.recorded_at, set_by=set_by,
-        event=event.get("event"), stated=stated, value=value_of(figure, members, venture),
+        event=event.get("event"), stated=stated, value=value,
         claims=len(members) if figure.kind == "revenue" else None,
         occurred_on=event.occurred_on, source=event.source,
-        changes=event.get("changes"), reason=event.get("reason"), due=due)
+        changes=event.get("changes"), reason=event.get("reason"), due=due,
+        evidence=grade, value_evidence=value_grade)
 
 
 # -- rendering ----------------------------------------------------------------------------
@@ -199,6 +221,20 @@ HISTORY_COLUMNS = [
     Column("source", "source"),
     Column("detail", "detail"),
 ]
+
+
+GRADE_COLUMNS = [Column("evidence", "grade"), Column("value_evidence", "value grade")]
+
+
+def history_columns(rows: list[dict[str, Any]]) -> list[Column]:
+    """The table's columns: with the grade of what each change states and of the value
+    beside them where any change has a grade (a ledger without grades: as before)."""
+    if not any("evidence" in r or "value_evidence" in r for r in rows):
+        return HISTORY_COLUMNS
+    at = [c.key for c in HISTORY_COLUMNS].index
+    return [*HISTORY_COLUMNS[:at("stated") + 1], GRADE_COLUMNS[0],
+            *HISTORY_COLUMNS[at("value"):at("value") + 1], GRADE_COLUMNS[1],
+            *HISTORY_COLUMNS[at("value") + 1:]]
 
 
 def history_document(result: History, known_at: datetime) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from outcomes.ledger.schema import (
     PARTNER_SIGNED,
     SALES_REPORTED,
 )
-from outcomes.projections.folds.claims import PeriodClaims
+from outcomes.projections.folds.claims import PeriodClaims, grade_of, weakest
 from outcomes.projections.folds.effective import order_key
 
 
@@ -35,6 +35,7 @@ class YearRevenue:
     claims: int  # claims for those periods, chosen or not
     low: Decimal  # the year's revenue had every period taken its lowest claim
     high: Decimal  # ... its highest
+    evidence: str | None = None  # the weakest grade of the chosen claims it adds up
 
     @property
     def disputed(self) -> bool:
@@ -55,17 +56,19 @@ def revenue_by_year(claims: Iterable[PeriodClaims]) -> dict[int, YearRevenue]:
             year, sum((c.chosen for c in used), Decimal(0)),
             "annual" if annual else "quarters", tuple(c.period for c in used),
             sum(c.claims for c in used), sum((c.low for c in used), Decimal(0)),
-            sum((c.high for c in used), Decimal(0)))
+            sum((c.high for c in used), Decimal(0)), weakest(c.evidence for c in used))
     return out
 
 
 @dataclass(frozen=True)
 class Observation:
-    """The level of a count metric just after one event."""
+    """The level of a count metric just after one event, and its evidence grade (a
+    signing or launch added to a reported total: the weaker of the two)."""
 
     on: date
     position: int
     level: int
+    evidence: str | None = None
 
 
 def history(events: Iterable[Event], metric: str) -> list[Observation]:
@@ -76,26 +79,33 @@ def history(events: Iterable[Event], metric: str) -> list[Observation]:
     """
     out: list[Observation] = []
     level: int | None = None
+    grade: str | None = None
     for event in sorted(events, key=order_key):
         f = event.fields
         if event.type == METRIC_REPORTED and f["metric"] == metric:
-            level = f["value"]
+            level, grade = f["value"], grade_of(event)
         elif metric == "customers" and event.type == SALES_REPORTED and "customers" in f:
-            level = f["customers"]
+            level, grade = f["customers"], grade_of(event)
         elif metric == "partners" and event.type == PARTNER_SIGNED:
-            level = (level or 0) + f["count"]
+            level, grade = (level or 0) + f["count"], weakest((grade, grade_of(event)))
         elif metric == "offers" and event.type == OFFER_LAUNCHED:
-            level = (level or 0) + 1
+            level, grade = (level or 0) + 1, weakest((grade, grade_of(event)))
         else:
             continue
-        out.append(Observation(event.occurred_on, event.position, level))
+        out.append(Observation(event.occurred_on, event.position, level, grade))
     return out
+
+
+def observed_at(observations: list[Observation], on: date) -> Observation | None:
+    """The observation that holds on a date (None before the first one)."""
+    index = bisect.bisect_right([o.on for o in observations], on)
+    return observations[index - 1] if index else None
 
 
 def level_at(observations: list[Observation], on: date) -> int | None:
     """The level on a date (None before the first observation)."""
-    index = bisect.bisect_right([o.on for o in observations], on)
-    return observations[index - 1].level if index else None
+    seen = observed_at(observations, on)
+    return None if seen is None else seen.level
 
 
 def latest(observations: list[Observation]) -> int | None:

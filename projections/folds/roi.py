@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +17,7 @@ from pyxirr import DayCount, InvalidPaymentsError, xirr
 
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import FUNDING_COMMITTED, FUNDING_GRANTED, RETURN_RECEIVED, STAKE_VALUED
+from outcomes.projections.folds.claims import grade_of, weakest
 from outcomes.projections.folds.effective import order_key
 from outcomes.projections.folds.numbers import ZERO, divide, to_cents
 
@@ -36,37 +37,58 @@ class Money:
     revenue_to_date: Decimal = ZERO
     jobs: int | None = None
     unvalued: bool = False  # programs: a funded venture has no valuation (a lower bound)
+    # The evidence grade of each figure made of recorded events (GRADED): the weakest of
+    # the events it sums (a residual value, jobs: the latest's); a figure no event makes
+    # (nothing returned) has none.
+    grades: dict[str, str] = field(default_factory=dict)
 
     @property
     def residual_unknown(self) -> bool:
         return self.residual_value is None or self.unvalued
 
 
+# The figures of a roi row that recorded events make, and so have an evidence grade.
+GRADED = ("public_committed", "public_granted", "private_granted", "returned",
+          "residual_value", "revenue_to_date", "jobs")
+
+
 def fold_money(events: Iterable[Event], *, revenue_to_date: Decimal = ZERO,
-               jobs: int | None = None) -> Money:
-    """Sum one venture's effective events (any order; "latest" uses the contract order)."""
+               jobs: int | None = None, revenue_evidence: str | None = None,
+               jobs_evidence: str | None = None) -> Money:
+    """Sum one venture's effective events (any order; "latest" uses the contract order).
+    The grades of revenue to date and jobs come with them (they are folded elsewhere)."""
     committed = granted = private = returned = ZERO
     residual: Event | None = None
     flows: dict[date, Decimal] = {}
+    parts: dict[str, list[str]] = {}
     for event in events:
         f = event.fields
         if event.type == FUNDING_COMMITTED and f["public"]:
             committed += f["amount"]
+            parts.setdefault("public_committed", []).append(grade_of(event))
         elif event.type == FUNDING_GRANTED:
             if f["public"]:
                 granted += f["amount"]
                 flows[event.occurred_on] = flows.get(event.occurred_on, ZERO) - f["amount"]
+                parts.setdefault("public_granted", []).append(grade_of(event))
             else:
                 private += f["amount"]
+                parts.setdefault("private_granted", []).append(grade_of(event))
         elif event.type == RETURN_RECEIVED and f["public"]:
             returned += f["amount"]
             flows[event.occurred_on] = flows.get(event.occurred_on, ZERO) + f["amount"]
+            parts.setdefault("returned", []).append(grade_of(event))
         elif event.type == STAKE_VALUED and (residual is None
                                               or order_key(event) > order_key(residual)):
             residual = event
+    grades = {name: weakest(found) for name, found in parts.items()}
+    if residual is not None:
+        grades["residual_value"] = grade_of(residual)
+    grades |= {"revenue_to_date": revenue_evidence, "jobs": jobs_evidence}
     return Money(committed, granted, private, returned,
                  None if residual is None else residual.fields["value"],
-                 tuple(sorted(flows.items())), revenue_to_date, jobs)
+                 tuple(sorted(flows.items())), revenue_to_date, jobs,
+                 grades={n: g for n in GRADED if (g := grades.get(n)) is not None})
 
 
 def combine(ventures: Sequence[Money]) -> Money:
@@ -92,6 +114,8 @@ def combine(ventures: Sequence[Money]) -> Money:
         sum((m.revenue_to_date for m in ventures), ZERO),
         sum(jobs) if jobs else None,
         unvalued=any(m.residual_value is None and m.public_granted > 0 for m in ventures),
+        grades={n: g for n in GRADED
+                if (g := weakest(m.grades.get(n) for m in ventures)) is not None},
     )
 
 

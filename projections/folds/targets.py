@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import METRICS, TARGET_SET
+from outcomes.projections.folds.claims import grade_of
 from outcomes.projections.folds.effective import order_key
-from outcomes.projections.folds.levels import YearRevenue, history, latest, level_at
+from outcomes.projections.folds.levels import YearRevenue, history, level_at, observed_at
 
 ON_TRACK = Decimal("0.9")
 
@@ -30,16 +31,19 @@ class Target:
     baseline: Decimal
     source: str
     position: int
+    evidence: str | None = None  # the TargetSet's grade
 
 
 @dataclass(frozen=True)
 class Actual:
-    """An actual figure; revenue years also carry their claims (count, low, high)."""
+    """An actual figure and its evidence grade; revenue years also carry their claims
+    (count, low, high)."""
 
     value: Decimal
     claims: int | None = None
     low: Decimal | None = None
     high: Decimal | None = None
+    evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class TargetFacts:
     latest: Decimal | None  # counts: the level after every event
     at_due: Decimal | None  # revenue of the due year, or the level on the due date
     closed_on: date | None = None  # the venture's closure, if it closed (as of the report)
+    latest_evidence: str | None = None  # counts: the grade of `latest`
 
     @property
     def end(self) -> date:
@@ -73,7 +78,7 @@ def judged_on(initial: Target, closed_on: date | None) -> date:
 def _target(event: Event) -> Target:
     f = event.fields
     return Target(f["value"], f["due"], event.occurred_on, f.get("baseline", Decimal(0)),
-                  event.source, event.position)
+                  event.source, event.position, grade_of(event))
 
 
 def fold_targets(venture: str, events: list[Event], years: dict[int, YearRevenue],
@@ -97,7 +102,8 @@ def fold_target(venture: str, metric: str, initial: Target, current: Target, rev
                 closed_on: date | None = None) -> TargetFacts:
     end = judged_on(initial, closed_on)
     if metric == "revenue":
-        actuals = {y: Actual(r.revenue, r.claims, r.low, r.high) for y, r in years.items()}
+        actuals = {y: Actual(r.revenue, r.claims, r.low, r.high, r.evidence)
+                   for y, r in years.items()}
         if end == initial.due:
             at_due = years[end.year].revenue if end.year in years else None
         else:  # closed before due: the last year with revenue, up to the closure year
@@ -110,14 +116,15 @@ def fold_target(venture: str, metric: str, initial: Target, current: Target, rev
     last_year = observations[-1].on.year if observations else None
     if last_year is not None:
         for year in range(initial.set_on.year, last_year + 1):
-            level = level_at(observations, date(year, 12, 31))
-            if level is not None:
-                actuals[year] = Actual(Decimal(level))
-    now = latest(observations)
+            seen = observed_at(observations, date(year, 12, 31))
+            if seen is not None:
+                actuals[year] = Actual(Decimal(seen.level), evidence=seen.evidence)
+    now = observations[-1] if observations else None
     due = level_at(observations, end)
     return TargetFacts(venture, metric, initial, current, revisions, actuals, last_year,
-                       None if now is None else Decimal(now),
-                       None if due is None else Decimal(due), closed_on)
+                       None if now is None else Decimal(now.level),
+                       None if due is None else Decimal(due), closed_on,
+                       None if now is None else now.evidence)
 
 
 def expected(target: Target, on: date) -> Decimal:
@@ -156,7 +163,8 @@ def actual_in(facts: TargetFacts, year: int, as_of: date) -> Actual | None:
     if facts.metric == "revenue":
         return facts.actuals.get(year)
     if year == as_of.year or (facts.last_year is not None and year > facts.last_year):
-        return None if facts.latest is None else Actual(facts.latest)
+        return None if facts.latest is None else Actual(facts.latest,
+                                                        evidence=facts.latest_evidence)
     return facts.actuals.get(year)
 
 

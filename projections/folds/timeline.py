@@ -25,7 +25,7 @@ from outcomes.ledger.schema import (
     VENTURE_CLOSED,
     VENTURE_REGISTERED,
 )
-from outcomes.projections.folds.claims import PeriodClaims
+from outcomes.projections.folds.claims import PeriodClaims, grade_of
 from outcomes.projections.folds.effective import order_key
 from outcomes.projections.present.render import count, money
 
@@ -42,6 +42,7 @@ class TimelineRow:
     source: str
     corrected: int  # corrections applied
     note: str | None
+    evidence: str | None = None  # the event's grade
 
 
 def _public(f: dict) -> str:
@@ -111,5 +112,6 @@ def fold_timeline(venture: str, events: list[Event], currency: str,
         text, figure = summary(event, currency, by_period, rank)
         rows.append(TimelineRow(venture, event.occurred_on, event.position, event.id,
                                 event.type, text, figure, event.source,
-                                corrections.get(event.id, 0), event.get("note")))
+                                corrections.get(event.id, 0), event.get("note"),
+                                grade_of(event)))
     return rows

@@ -21,7 +21,7 @@ from outcomes.ledger.schema import (
     VENTURE_CLOSED,
     VENTURE_REGISTERED,
 )
-from outcomes.projections.folds.claims import PeriodClaims, choose
+from outcomes.projections.folds.claims import PeriodClaims, choose, weakest
 from outcomes.projections.folds.effective import effective
 from outcomes.projections.folds.levels import YearRevenue, history, latest, revenue_by_year
 from outcomes.projections.folds.roi import Money, fold_money
@@ -109,9 +109,11 @@ def fold_venture(info: VentureInfo, events: list[Event],
     """Fold one venture's effective events (registration included, if effective)."""
     claims = list(choose(events).values())
     years = revenue_by_year(claims)
-    jobs = latest(history(events, "jobs"))
+    jobs = history(events, "jobs")
     money = fold_money(events, revenue_to_date=sum((y.revenue for y in years.values()),
-                                                   Decimal(0)), jobs=jobs)
+                                                   Decimal(0)), jobs=latest(jobs),
+                       revenue_evidence=weakest(y.evidence for y in years.values()),
+                       jobs_evidence=jobs[-1].evidence if jobs else None)
     closure = [e for e in events if e.type == VENTURE_CLOSED]
     closed_on = closure[-1].occurred_on if closure else None
     used = {p for y in years.values() for p in y.periods}

@@ -6,7 +6,7 @@ known-at time. The read model calls `document` with the folds it keeps in its ta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,10 +15,10 @@ from outcomes.ledger.clock import format_timestamp
 from outcomes.ledger.errors import LedgerError
 from outcomes.ledger.model import Event
 from outcomes.ledger.state import suggest
-from outcomes.projections.folds.claims import PeriodClaims
+from outcomes.projections.folds.claims import PeriodClaims, graded
 from outcomes.projections.folds.numbers import amount_text, ratio_number, to_cents
-from outcomes.projections.folds.roi import Money, Rate, Returns, combine, evaluate
-from outcomes.projections.folds.targets import Progress, Target
+from outcomes.projections.folds.roi import GRADED, Money, Rate, Returns, combine, evaluate
+from outcomes.projections.folds.targets import Progress, SeriesRow, Target
 from outcomes.projections.folds.targets import evaluate as progress
 from outcomes.projections.folds.venture import Folded, VentureFold, fold_events, registry
 
@@ -86,6 +86,13 @@ def money_fields(money: Money, returns: Returns) -> dict[str, Any]:
 ROI_FIELDS = tuple(money_fields(Money(), evaluate(Money(), None)))
 
 
+def grades_field(grades: Mapping[str, str]) -> dict[str, Any]:
+    """A roi row's `evidence`: the grade of each figure that has one (in the order of
+    the row's keys), or no key at all when none has (a ledger without grades)."""
+    shown = {name: grade for name in GRADED if (grade := graded(grades.get(name)))}
+    return {"evidence": shown} if shown else {}
+
+
 def disputes(fold: VentureFold) -> list[dict[str, Any]]:
     """The disputed periods behind revenue_to_date (an extension of the contract's shape)."""
     return [dispute(c) for c in fold.disputed]
@@ -97,9 +104,25 @@ DISPUTE_FIELDS = ("period", "claims", "chosen", "low", "high", "source")
 
 
 def dispute(c: PeriodClaims) -> dict[str, Any]:
-    return dict(zip(DISPUTE_FIELDS, (c.period, c.claims, amount_text(c.chosen),
-                                     amount_text(c.low), amount_text(c.high), c.source),
-                    strict=True))
+    return graded_dispute(
+        dict(zip(DISPUTE_FIELDS, (c.period, c.claims, amount_text(c.chosen),
+                                  amount_text(c.low), amount_text(c.high), c.source),
+                 strict=True)), c.evidence, claim_list(c))
+
+
+def claim_list(c: PeriodClaims) -> list[dict[str, Any]] | None:
+    """Each claim of a period with its grade, in contract order; None when no claim has
+    a grade (the dispute then reads as before grades existed)."""
+    if not c.graded:
+        return None
+    return [{"id": k.id, "revenue": amount_text(k.revenue), "evidence": k.evidence,
+             "occurred_on": k.occurred_on.isoformat()} for k in c.each]
+
+
+def graded_dispute(base: dict[str, Any], evidence: str,
+                   each: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """A dispute with the chosen claim's grade and each claim's, where any is graded."""
+    return base if each is None else {**base, "evidence": evidence, "each": each}
 
 
 def roi_document(folded: Folded, as_of: date, selection: Selection,
@@ -113,7 +136,7 @@ def roi_document(folded: Folded, as_of: date, selection: Selection,
     rows = [{"venture": v.info.venture, "program": v.info.program,
              "currency": v.info.currency,
              **money_fields(v.money, returns(f"venture:{v.info.venture}", v.money)),
-             "disputes": disputes(v)} for v in ventures]
+             **grades_field(v.money.grades), "disputes": disputes(v)} for v in ventures]
     programs = []
     if selection.venture is None:
         members: dict[str, list[Money]] = {}  # grouped once: not ventures x programs
@@ -124,7 +147,8 @@ def roi_document(folded: Folded, as_of: date, selection: Selection,
                 continue
             money = combine(members.get(slug, []))
             programs.append({"program": slug, "currency": info.currency,
-                             **money_fields(money, returns(f"program:{slug}", money))})
+                             **money_fields(money, returns(f"program:{slug}", money)),
+                             **grades_field(money.grades)})
     return {"ventures": rows, "programs": programs}
 
 
@@ -133,7 +157,26 @@ def roi_document(folded: Folded, as_of: date, selection: Selection,
 def target_fields(target: Target) -> dict[str, Any]:
     return {"value": amount_text(target.value), "due": target.due.isoformat(),
             "set_on": target.set_on.isoformat(), "source": target.source,
-            "baseline": amount_text(target.baseline)}
+            "baseline": amount_text(target.baseline), **evidence_field(target.evidence)}
+
+
+def evidence_field(grade: str | None) -> dict[str, Any]:
+    """`evidence` beside a figure whose event has a grade; no key where it has none, as
+    in the event format (so a ledger without grades reads as before grades existed)."""
+    shown = graded(grade)
+    return {"evidence": shown} if shown else {}
+
+
+def series_row(r: SeriesRow) -> dict[str, Any]:
+    a = r.actual
+    return {"year": r.year, "date": r.on.isoformat(),
+            "expected": amount_text(to_cents(r.expected)),
+            "actual": None if a is None else amount_text(a.value),
+            "attainment": ratio_number(r.attainment),
+            "claims": None if a is None else a.claims,
+            "low": None if a is None else amount_text(a.low),
+            "high": None if a is None else amount_text(a.high),
+            **evidence_field(None if a is None else a.evidence)}
 
 
 def progress_fields(fold: VentureFold, p: Progress) -> dict[str, Any]:
@@ -143,14 +186,7 @@ def progress_fields(fold: VentureFold, p: Progress) -> dict[str, Any]:
         "currency": fold.info.currency,
         "initial": target_fields(f.initial), "current": target_fields(f.current),
         "revisions": f.revisions,
-        "series": [{"year": r.year, "date": r.on.isoformat(),
-                    "expected": amount_text(to_cents(r.expected)),
-                    "actual": None if r.actual is None else amount_text(r.actual.value),
-                    "attainment": ratio_number(r.attainment),
-                    "claims": None if r.actual is None else r.actual.claims,
-                    "low": None if r.actual is None else amount_text(r.actual.low),
-                    "high": None if r.actual is None else amount_text(r.actual.high)}
-                   for r in p.series],
+        "series": [series_row(r) for r in p.series],
         "final_attainment": ratio_number(p.final_attainment),
         "status": p.status,
         "judged_on": f.end.isoformat(),
@@ -171,7 +207,7 @@ def timeline_document(folded: Folded, selection: Selection) -> dict[str, Any]:
         {"venture": r.venture, "program": v.info.program, "date": r.on.isoformat(),
          "position": r.position, "id": r.id, "type": r.type, "summary": r.summary,
          "figure": amount_text(r.figure), "currency": v.info.currency, "source": r.source,
-         "corrected": r.corrected, "note": r.note}
+         **evidence_field(r.evidence), "corrected": r.corrected, "note": r.note}
         for v in folded.ventures.values() if selection.wants(v) for r in v.timeline]}
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from outcomes.ledger.schema import EVIDENCE, GRADES
 from outcomes.projections.present.render import (
     Column,
     budget,
@@ -27,6 +28,37 @@ from outcomes.projections.present.render import (
 
 LOWER = ">= "
 UNKNOWN = "unknown"
+# A figure's evidence grade in a table: one letter before it (A audited, F filed, ...);
+# none for a figure without a grade. JSON carries the grade itself (`evidence`).
+GRADE_MARKS = {grade: grade[0].upper() for grade in EVIDENCE}
+assert len(set(GRADE_MARKS.values())) == len(GRADE_MARKS)
+GRADE_LEGEND = ("Evidence of each figure: " + ", ".join(
+    f"{mark} {grade}" for grade, mark in GRADE_MARKS.items())
+    + " (a sum: its weakest part); no letter: none recorded.")
+
+
+def graded_mark(text: str, grade: str | None) -> str:
+    """A figure with its grade's letter before it (marks go before right-aligned figures,
+    so the figures stay aligned)."""
+    mark = GRADE_MARKS.get(grade or "")
+    return f"{mark} {text}" if mark else text
+
+
+def grade_counts(each: list[dict[str, Any]]) -> str:
+    """How many claims of each grade, strongest first: "1 filed, 2 press"."""
+    counts = {g: n for g in GRADES if (n := sum(c["evidence"] == g for c in each))}
+    return ", ".join(f"{n} {g}" for g, n in counts.items())
+
+
+def optional_columns(columns: list[Column], rows: Sequence[dict[str, Any]],
+                     *extra: tuple[str, str]) -> list[Column]:
+    """`columns` and each (key, after) column that some row has, placed after `after`
+    (columns no row fills are left out: a ledger without grades prints as before)."""
+    out = list(columns)
+    for key, after in extra:
+        if any(key in r for r in rows):
+            out.insert([c.key for c in out].index(after) + 1, Column(key, key))
+    return out
 
 
 def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = False) -> str:
@@ -79,6 +111,11 @@ OUTCOME_COLUMNS = [
 
 def _roi_cells(row: dict[str, Any], notes: list[str], label: str) -> dict[str, Any]:
     cur = row["currency"]
+    grades = row.get("evidence", {})
+
+    def graded(name: str, text: str) -> str:
+        return graded_mark(text, grades.get(name))
+
     bound = LOWER if row["residual_value"] is None else ""
     irr = percent(row["irr"], places=1)
     if row["irr"] is None:
@@ -87,19 +124,21 @@ def _roi_cells(row: dict[str, Any], notes: list[str], label: str) -> dict[str, A
     elif bound:
         irr = bound + irr
     # marks go before right-aligned figures, so the figures stay aligned
-    revenue = ("* " if row.get("disputes") else "") + money(row["revenue_to_date"], cur)
+    revenue = ("* " if row.get("disputes") else "") + graded(
+        "revenue_to_date", money(row["revenue_to_date"], cur))
     return {
-        "public_committed": money(row["public_committed"], cur),
-        "public_granted": money(row["public_granted"], cur),
-        "private_granted": money(row["private_granted"], cur),
-        "returned": money(row["returned"], cur),
-        "residual_value": money(row["residual_value"], cur, unknown=UNKNOWN),
+        "public_committed": graded("public_committed", money(row["public_committed"], cur)),
+        "public_granted": graded("public_granted", money(row["public_granted"], cur)),
+        "private_granted": graded("private_granted", money(row["private_granted"], cur)),
+        "returned": graded("returned", money(row["returned"], cur)),
+        "residual_value": graded("residual_value",
+                                 money(row["residual_value"], cur, unknown=UNKNOWN)),
         "net": bound + money(row["net"], cur),
         "multiple": bound + times(row["multiple"]) if row["multiple"] is not None else "–",
         "irr": irr, "revenue_to_date": revenue,
         "revenue_per_public_euro": percent(row["revenue_per_public_euro"], places=1),
         "leverage": percent(row["leverage"], places=1),
-        "jobs": count(row["jobs"], unknown="–"),
+        "jobs": graded("jobs", count(row["jobs"], unknown="–")),
         "cost_per_job": money(row["cost_per_job"], cur, places=0, unknown="–"),
     }
 
@@ -120,10 +159,19 @@ def roi_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column], lis
                      "(no valuation recorded, e.g. an exit at an undisclosed price).")
     for v in doc["ventures"]:
         for d in v.get("disputes", []):
-            notes.append(
-                f"* {v['venture']}, {d['period']}: {d['claims']} claims from "
-                f"{money(d['low'], v['currency'])} to {money(d['high'], v['currency'])}; "
-                f"the latest published ({money(d['chosen'], v['currency'])}) is used.")
+            cur = v["currency"]
+            if "each" not in d:
+                notes.append(f"* {v['venture']}, {d['period']}: {d['claims']} claims from "
+                             f"{money(d['low'], cur)} to {money(d['high'], cur)}; the latest "
+                             f"published ({money(d['chosen'], cur)}) is used.")
+            else:
+                notes.append(f"* {v['venture']}, {d['period']}: {d['claims']} claims "
+                             f"({grade_counts(d['each'])}) from {money(d['low'], cur)} to "
+                             f"{money(d['high'], cur)}; the strongest evidence, then the "
+                             f"latest published, is used: {money(d['chosen'], cur)} "
+                             f"({d['evidence']}).")
+    if any(r.get("evidence") for r in doc["ventures"] + doc["programs"]):
+        notes.append(GRADE_LEGEND)
     notes += irr_notes
     notes.append("Multiple = (returned + residual) / public money paid; Revenue / public = "
                  "revenue to date per public euro paid; Leverage = private / public money paid.")
@@ -141,7 +189,7 @@ def roi_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]]:
     rows = [{"scope": "venture", **v, "disputes": v["disputes"] or None}
             for v in doc["ventures"]]
     rows += [{"scope": "program", "venture": None, **p} for p in doc["programs"]]
-    return columns, rows
+    return optional_columns(columns, rows, ("evidence", "cost_per_job")), rows
 
 
 # -- targets ------------------------------------------------------------------------------
@@ -169,20 +217,29 @@ def targets_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column],
                                                    list[str]]:
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
+    marked = False
     for t in doc["targets"]:
         millions, cur = _scale(t)
-        labels = [f"{_goal(t, 'initial')} (set {t['initial']['set_on']})"]
+        initial, current = t["initial"], t["current"]
+        graded = ", " + initial["evidence"] if "evidence" in initial else ""
+        labels = [f"{_goal(t, 'initial')} (set {initial['set_on']}{graded})"]
         if t["revisions"]:
             times = "once" if t["revisions"] == 1 else f"{t['revisions']} times"
-            labels.append(f"revised {times}, now {_goal(t, 'current')}")
+            graded = f" ({current['evidence']})" if "evidence" in current else ""
+            labels.append(f"revised {times}, now {_goal(t, 'current')}{graded}")
         last = len(t["series"]) - 1
         for i, r in enumerate(t["series"]):
-            cell = budget(r["actual"], r["expected"], r["attainment"], cur, millions=millions)
+            cell = graded_mark(budget(r["actual"], r["expected"], r["attainment"], cur,
+                                      millions=millions), r.get("evidence"))
+            marked = marked or "evidence" in r
             if r.get("claims") and r["low"] != r["high"]:
                 cell = "* " + cell
+                rule = ("the latest published per period is used" if "evidence" not in r
+                        else "per period, the strongest evidence, then the latest "
+                        "published, is used")
                 notes.append(f"* {t['venture']} {t['metric']} {r['year']}: {r['claims']} "
                              f"claims, {money(r['low'], cur)} to {money(r['high'], cur)}; "
-                             "the latest published per period is used.")
+                             f"{rule}.")
             status = ""
             if i == last:
                 status = t["status"]
@@ -199,6 +256,8 @@ def targets_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column],
     notes.append("Expected: a straight line from the baseline on the day the initial target "
                  "was set to its value on its due date; the last row of each target is as of "
                  "the report date.")
+    if marked:
+        notes.append(GRADE_LEGEND)
     return [(f"Progress against the initial targets, {when(doc)}", TARGET_COLUMNS, rows)], notes
 
 
@@ -217,7 +276,9 @@ def targets_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]
             for k, v in t[which].items():
                 flat[f"{which}_{k}"] = v
         rows += [{**flat, **r} for r in t["series"]]
-    return [Column(k, k) for k in TARGET_FIELDS], rows
+    return optional_columns([Column(k, k) for k in TARGET_FIELDS], rows,
+                            ("initial_evidence", "initial_baseline"),
+                            ("current_evidence", "current_set_on"), ("evidence", "high")), rows
 
 
 # -- timeline -----------------------------------------------------------------------------
@@ -235,12 +296,17 @@ def timeline_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column]
     for r in doc["timeline"]:
         text = r["summary"] + (" (corrected)" if r["corrected"] else "")
         rows.append({"venture": r["venture"] if r["venture"] != previous else "",
-                     "date": r["date"], "summary": text, "source": r["source"]})
+                     "date": r["date"], "summary": text, "source": r["source"],
+                     **({"evidence": r["evidence"]} if "evidence" in r else {})})
         previous = r["venture"]
     notes = ["(corrected): shown with its corrections applied; `outcomes log` keeps every "
              "version."] if any(r["corrected"] for r in doc["timeline"]) else []
-    return [(f"Timeline, {when(doc)}", TIMELINE_COLUMNS, rows)], notes
+    columns = TIMELINE_COLUMNS
+    if any("evidence" in r for r in rows):  # the grade of each event's source, if any
+        columns = [*columns[:3], Column("evidence", "Evidence"), columns[3]]
+    return [(f"Timeline, {when(doc)}", columns, rows)], notes
 
 
 def timeline_csv(doc: dict[str, Any]) -> tuple[Sequence[Column], list[dict[str, Any]]]:
-    return [Column(k, k) for k in TIMELINE_FIELDS], doc["timeline"]
+    return optional_columns([Column(k, k) for k in TIMELINE_FIELDS], doc["timeline"],
+                            ("evidence", "source")), doc["timeline"]

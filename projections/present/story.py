@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from outcomes.ledger.schema import VENTURE_CLOSED
+from outcomes.projections.present.layout import grade_counts
 from outcomes.projections.present.render import Column, compact, inert, money, percent
 
 DISPUTE_COLUMNS = [
@@ -18,18 +19,32 @@ DISPUTE_COLUMNS = [
     Column("high", "Highest", "right"), Column("chosen", "Used", "right"),
     Column("source", "Used claim's source"),
 ]
+# Where the claims are graded: the grade of the claim used, and how many of each grade.
+GRADED_DISPUTE_COLUMNS = [*DISPUTE_COLUMNS[:6], Column("evidence", "Its evidence"),
+                          Column("grades", "Claims by evidence"), DISPUTE_COLUMNS[6]]
 
 
 def disputed_figures(roi: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per disputed revenue figure: how many claims, their range, the one used."""
+    """One row per disputed revenue figure: how many claims, their range, the one used
+    (and, where the claims are graded, its grade and how many claims have each)."""
     rows = []
     for v in roi["ventures"]:
         cur = v["currency"]
         for d in v.get("disputes", []):
             rows.append({"venture": v["venture"], "period": d["period"], "claims": d["claims"],
                          "low": money(d["low"], cur), "high": money(d["high"], cur),
-                         "chosen": money(d["chosen"], cur), "source": d["source"]})
+                         "chosen": money(d["chosen"], cur), "source": d["source"],
+                         **({"evidence": d["evidence"], "grades": grade_counts(d["each"])}
+                            if "each" in d else {})})
     return rows
+
+
+def dispute_columns(rows: list[dict[str, Any]]) -> list[Column]:
+    return GRADED_DISPUTE_COLUMNS if any("evidence" in r for r in rows) else DISPUTE_COLUMNS
+
+
+def _graded(text: str, grades: dict[str, str], name: str) -> str:
+    return f"{text} ({grades[name]})" if name in grades else text
 
 
 def _closure(timeline: dict[str, Any], venture: str) -> dict[str, Any] | None:
@@ -49,9 +64,16 @@ def verdict(target: dict[str, Any], roi_row: dict[str, Any],
         sales = "no revenue figure was ever published"
     else:
         last = measured[-1]
-        claims = (f" (the latest of {last['claims']} conflicting claims, from "
-                  f"{compact(last['low'], cur)} to {compact(last['high'], cur)})"
-                  if (last.get("claims") or 0) > 1 else "")
+        claims = ""
+        if (last.get("claims") or 0) > 1 and "evidence" not in last:
+            claims = (f" (the latest of {last['claims']} conflicting claims, from "
+                      f"{compact(last['low'], cur)} to {compact(last['high'], cur)})")
+        elif (last.get("claims") or 0) > 1:
+            claims = (f" ({last['claims']} conflicting claims, from "
+                      f"{compact(last['low'], cur)} to {compact(last['high'], cur)}: the "
+                      f"latest of the strongest evidence, {last['evidence']}, is used)")
+        elif "evidence" in last:
+            claims = f" ({last['evidence']})"
         share = percent(Decimal(last["actual"]) / Decimal(initial["value"]), places=1) \
             if Decimal(initial["value"]) else "–"
         sales = (f"its last reported year, {last['year']}, brought "
@@ -62,9 +84,11 @@ def verdict(target: dict[str, Any], roi_row: dict[str, Any],
         end = f"; it ended on {closure['date']} ({how})"
         if target.get("judged_on") == closure["date"]:
             end += ", before the target was due"
-    paid = (f" Public money paid: {money(roi_row['public_granted'], cur)} of "
-            f"{money(roi_row['public_committed'], cur)} committed; returned: "
-            f"{money(roi_row['returned'], cur)}")
+    grades = roi_row.get("evidence", {})
+    paid = (f" Public money paid: "
+            f"{_graded(money(roi_row['public_granted'], cur), grades, 'public_granted')} of "
+            f"{_graded(money(roi_row['public_committed'], cur), grades, 'public_committed')} "
+            f"committed; returned: {_graded(money(roi_row['returned'], cur), grades, 'returned')}")
     residual = "; the public stake's value at exit was not disclosed." \
         if roi_row["residual_value"] is None else \
         f"; residual value {money(roi_row['residual_value'], cur)}."

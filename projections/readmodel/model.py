@@ -54,6 +54,8 @@ from outcomes.projections.present.documents import (
     Selection,
     build_report,
     document,
+    graded_dispute,
+    grades_field,
     header,
 )
 from outcomes.projections.readmodel.replay import replay_report
@@ -621,8 +623,11 @@ class ReadModel:
             cached[key] = (None if irr is None else Decimal(irr), note)
         keys = [r["venture"] for r in self._selected_ventures(selection)]
 
-        def figures(row: dict[str, Any], *names: str) -> dict[str, Any]:
-            return {**{n: row[n] for n in names},
+        grades: dict[str, str] = {}  # "venture:SLUG" / "program:SLUG" -> evidence (JSON)
+
+        def figures(row: dict[str, Any], kind: str, *names: str) -> dict[str, Any]:
+            grades[f"{kind}:{row[kind]}"] = row["evidence"]
+            return {**{n: row[n] for n in (kind, *names)},
                     **{f: None if f in ("irr", "irr_note") else row[f] for f in ROI_FIELDS}}
 
         ventures = [figures(r, "venture", "program", "currency")
@@ -635,11 +640,14 @@ class ReadModel:
         rates = cached | solved
         disputed: dict[str, list[dict[str, Any]]] = {}
         for row in self._checked("claims", "venture", keys):  # the disputes that count
-            disputed.setdefault(row["venture"], []).append({f: row[f] for f in DISPUTE_FIELDS})
+            disputed.setdefault(row["venture"], []).append(graded_dispute(
+                {f: row[f] for f in DISPUTE_FIELDS}, row["evidence"],
+                None if row["each"] is None else json.loads(row["each"])))
         for kind, rows in (("venture", ventures), ("program", programs)):
             for row in rows:
                 irr, row["irr_note"] = rates[f"{kind}:{row[kind]}"]
                 row["irr"] = ratio_number(irr)
+                row.update(grades_field(json.loads(grades[f"{kind}:{row[kind]}"])))
                 if kind == "venture":
                     row["disputes"] = disputed.get(row["venture"], [])
         doc = {**header(as_of, None), "ventures": ventures, "programs": programs}

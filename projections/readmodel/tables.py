@@ -27,8 +27,9 @@ from outcomes.projections.folds.roi import Money, combine, evaluate
 from outcomes.projections.folds.targets import Actual, Target, TargetFacts
 from outcomes.projections.folds.timeline import TimelineRow
 from outcomes.projections.folds.venture import ProgramInfo, VentureFold, VentureInfo
+from outcomes.projections.present.documents import claim_list
 
-SCHEMA_VERSION = "7"  # bump when a table changes: read models rebuild
+SCHEMA_VERSION = "8"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
 
 # The figures of a return-on-investment row, for a venture and for a program alike.
@@ -37,7 +38,9 @@ ROI_COLUMNS = {"public_committed": TEXT, "public_granted": TEXT, "private_grante
                "revenue_to_date": TEXT, "revenue_per_public_euro": REAL, "leverage": REAL,
                "jobs": INT, "cost_per_job": TEXT, "public_committed_cents": INT,
                "public_granted_cents": INT, "private_granted_cents": INT,
-               "returned_cents": INT, "revenue_to_date_cents": INT}
+               "returned_cents": INT, "revenue_to_date_cents": INT,
+               # the evidence grade of each figure made of events (JSON: figure -> grade)
+               "evidence": TEXT}
 
 # name -> (columns, primary key); column order is the order Datasette shows.
 TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
@@ -57,23 +60,26 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "roi_flows": ({"venture": TEXT, "date": TEXT, "amount": TEXT}, ("venture", "date")),
     "claims": ({"venture": TEXT, "period": TEXT, "year": INT, "chosen": TEXT, "claims": INT,
                 "low": TEXT, "high": TEXT, "chosen_position": INT, "chosen_on": TEXT,
-                "source": TEXT, "used": INT}, ("venture", "period")),
+                "source": TEXT, "used": INT, "evidence": TEXT, "each": TEXT},
+               ("venture", "period")),
     "revenue_years": ({"venture": TEXT, "year": INT, "revenue": TEXT, "basis": TEXT,
-                       "periods": TEXT, "claims": INT, "low": TEXT, "high": TEXT},
-                      ("venture", "year")),
+                       "periods": TEXT, "claims": INT, "low": TEXT, "high": TEXT,
+                       "evidence": TEXT}, ("venture", "year")),
     "targets": ({"venture": TEXT, "metric": TEXT, "initial_value": TEXT,
                  "initial_due": TEXT, "initial_set_on": TEXT, "initial_baseline": TEXT,
-                 "initial_source": TEXT, "initial_position": INT, "current_value": TEXT,
+                 "initial_source": TEXT, "initial_position": INT,
+                 "initial_evidence": TEXT, "current_value": TEXT,
                  "current_due": TEXT, "current_set_on": TEXT, "current_baseline": TEXT,
-                 "current_source": TEXT, "current_position": INT, "revisions": INT,
-                 "last_year": INT, "latest": TEXT, "at_due": TEXT, "closed_on": TEXT},
+                 "current_source": TEXT, "current_position": INT, "current_evidence": TEXT,
+                 "revisions": INT, "last_year": INT, "latest": TEXT,
+                 "latest_evidence": TEXT, "at_due": TEXT, "closed_on": TEXT},
                 ("venture", "metric")),
     "target_actuals": ({"venture": TEXT, "metric": TEXT, "year": INT, "actual": TEXT,
-                        "claims": INT, "low": TEXT, "high": TEXT},
+                        "claims": INT, "low": TEXT, "high": TEXT, "evidence": TEXT},
                        ("venture", "metric", "year")),
     "timeline": ({"position": INT, "venture": TEXT, "date": TEXT, "id": TEXT, "type": TEXT,
-                  "summary": TEXT, "figure": TEXT, "source": TEXT, "corrected": INT,
-                  "note": TEXT}, ("position",)),
+                  "summary": TEXT, "figure": TEXT, "source": TEXT, "evidence": TEXT,
+                  "corrected": INT, "note": TEXT}, ("position",)),
     "tracking": ({"name": TEXT, "position": INT}, ("name",)),
     "meta": ({"key": TEXT, "value": TEXT}, ("key",)),
     "dirty": ({"kind": TEXT, "key": TEXT}, ("kind", "key")),
@@ -146,6 +152,7 @@ def fact_row(event: Event, venture: str | None, program: str | None) -> dict[str
 
 _DATA = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # made once: json.dumps
 # with options builds a new encoder on every call
+_KEPT = json.JSONEncoder(ensure_ascii=False)  # keys in the order a document prints them
 
 
 def fact_event(row: dict[str, Any]) -> Event:
@@ -187,6 +194,7 @@ def money_columns(money: Money) -> dict[str, Any]:
         "private_granted_cents": _cents(money.private_granted),
         "returned_cents": _cents(money.returned),
         "revenue_to_date_cents": _cents(money.revenue_to_date),
+        "evidence": _KEPT.encode(money.grades),
     }
 
 
@@ -194,7 +202,7 @@ def _target_columns(prefix: str, t: Target) -> dict[str, Any]:
     return {f"{prefix}_value": amount_text(t.value), f"{prefix}_due": t.due.isoformat(),
             f"{prefix}_set_on": t.set_on.isoformat(),
             f"{prefix}_baseline": amount_text(t.baseline), f"{prefix}_source": t.source,
-            f"{prefix}_position": t.position}
+            f"{prefix}_position": t.position, f"{prefix}_evidence": t.evidence}
 
 
 def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
@@ -214,25 +222,32 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
                     "chosen": amount_text(c.chosen), "claims": c.claims,
                     "low": amount_text(c.low), "high": amount_text(c.high),
                     "chosen_position": c.position, "chosen_on": c.occurred_on.isoformat(),
-                    "source": c.source, "used": int(c.period in used)} for c in fold.claims],
+                    "source": c.source, "used": int(c.period in used),
+                    "evidence": c.evidence,
+                    "each": None if (each := claim_list(c)) is None else _KEPT.encode(each)}
+                   for c in fold.claims],
         "revenue_years": [{"venture": v, "year": y.year, "revenue": amount_text(y.revenue),
                            "basis": y.basis, "periods": ",".join(y.periods),
                            "claims": y.claims, "low": amount_text(y.low),
-                           "high": amount_text(y.high)} for y in fold.years.values()],
+                           "high": amount_text(y.high), "evidence": y.evidence}
+                          for y in fold.years.values()],
         "targets": [{"venture": v, "metric": t.metric,
                      **_target_columns("initial", t.initial),
                      **_target_columns("current", t.current), "revisions": t.revisions,
                      "last_year": t.last_year, "latest": amount_text(t.latest),
+                     "latest_evidence": t.latest_evidence,
                      "at_due": amount_text(t.at_due), "closed_on": _iso(t.closed_on)}
                     for t in fold.targets],
         "target_actuals": [{"venture": v, "metric": t.metric, "year": year,
                             "actual": amount_text(a.value), "claims": a.claims,
-                            "low": amount_text(a.low), "high": amount_text(a.high)}
+                            "low": amount_text(a.low), "high": amount_text(a.high),
+                            "evidence": a.evidence}
                            for t in fold.targets for year, a in t.actuals.items()],
         "timeline": [{"position": r.position, "venture": v, "date": r.on.isoformat(),
                       "id": r.id, "type": r.type, "summary": r.summary,
                       "figure": amount_text(r.figure), "source": r.source,
-                      "corrected": r.corrected, "note": r.note} for r in fold.timeline],
+                      "evidence": r.evidence, "corrected": r.corrected, "note": r.note}
+                     for r in fold.timeline],
     }
 
 
@@ -260,35 +275,38 @@ def program_info(row: dict[str, Any]) -> ProgramInfo:
 
 
 def money_of(row: dict[str, Any], flows: list[tuple[str, str]]) -> Money:
-    """A venture's Money from its roi_ventures row and its (date, amount) flow rows."""
+    """A venture's Money from its roi_ventures row and its (date, amount) flow rows (or a
+    report's roi row, for its irr: without the grades)."""
     return Money(Decimal(row["public_committed"]), Decimal(row["public_granted"]),
                  Decimal(row["private_granted"]), Decimal(row["returned"]),
                  _d(row["residual_value"]),
                  tuple((date.fromisoformat(on), Decimal(amount)) for on, amount in flows),
-                 Decimal(row["revenue_to_date"]), row["jobs"])
+                 Decimal(row["revenue_to_date"]), row["jobs"],
+                 grades=json.loads(row["evidence"]) if "evidence" in row else {})
 
 
 def _target(row: dict[str, Any], prefix: str) -> Target:
     return Target(Decimal(row[f"{prefix}_value"]), date.fromisoformat(row[f"{prefix}_due"]),
                   date.fromisoformat(row[f"{prefix}_set_on"]),
                   Decimal(row[f"{prefix}_baseline"]), row[f"{prefix}_source"],
-                  row[f"{prefix}_position"])
+                  row[f"{prefix}_position"], row[f"{prefix}_evidence"])
 
 
 def target_facts(row: dict[str, Any], actuals: list[dict[str, Any]]) -> TargetFacts:
     return TargetFacts(
         row["venture"], row["metric"], _target(row, "initial"), _target(row, "current"),
         row["revisions"],
-        {a["year"]: Actual(Decimal(a["actual"]), a["claims"], _d(a["low"]), _d(a["high"]))
+        {a["year"]: Actual(Decimal(a["actual"]), a["claims"], _d(a["low"]), _d(a["high"]),
+                           a["evidence"])
          for a in actuals},
         row["last_year"], _d(row["latest"]), _d(row["at_due"]),
-        _day(row["closed_on"]))
+        _day(row["closed_on"]), row["latest_evidence"])
 
 
 def timeline_row(row: dict[str, Any]) -> TimelineRow:
     return TimelineRow(row["venture"], date.fromisoformat(row["date"]), row["position"],
                        row["id"], row["type"], row["summary"], _d(row["figure"]),
-                       row["source"], row["corrected"], row["note"])
+                       row["source"], row["corrected"], row["note"], row["evidence"])
 
 
 def venture_info(row: dict[str, Any]) -> VentureInfo:

@@ -18,6 +18,7 @@ from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from outcomes.fixtures import path as fixture_path
 from outcomes.ledger.service import record
 from outcomes.ledger.store import EventStore
 from outcomes.projections.present.documents import ReportError, build_report
@@ -121,6 +122,34 @@ def test_reports_match_build_report_for_every_date_kind_and_selection(store, tmp
                 assert got == want, (kind, as_of, selection)
                 # the same keys in the same order: the JSON a user reads is the same
                 assert json.dumps(got) == json.dumps(want), (kind, as_of, selection)
+
+
+def test_graded_reports_match_build_report(store, tmp_path):
+    # The graded fixture, then a correction that regrades a claim (Numergy's 2014 revenue
+    # becomes AFP's 6 M "filed": a hypothetical regrade, to move a choice): the read model
+    # carries every grade (figures, disputes and each claim, targets, series, timeline)
+    # exactly as the fold over the events, in the same key order.
+    lines = [json.loads(x) for x in fixture_path("cloud-souverain.jsonl").read_text()
+             .splitlines()]
+    append(store, lines)
+    model = ReadModel(str(tmp_path / "read.db"))
+    model.catch_up(store)
+    append(store, [ev("EventCorrected", "2016-01-10", "regrade",
+                      event="numergy-revenue-2014-bfmtv", changes={"evidence": "filed"},
+                      reason="hypothetical")])
+    model.catch_up(store)
+    events = list(store.read())
+    for as_of in (date(2013, 6, 30), date(2015, 6, 30), date(2015, 12, 31), TODAY):
+        for kind in ("roi", "targets", "timeline"):
+            for selection in ({}, {"venture": "numergy"}):
+                got = model.report(kind, as_of=as_of, **selection)
+                want = build_report(kind, events, as_of=as_of, **selection)
+                assert json.dumps(got) == json.dumps(want), (kind, as_of, selection)
+    roi = model.report("roi", as_of=TODAY)
+    numergy = next(v for v in roi["ventures"] if v["venture"] == "numergy")
+    assert (numergy["disputes"][0]["chosen"], numergy["disputes"][0]["evidence"]) == (
+        "6000000", "filed")
+    assert numergy["evidence"]["revenue_to_date"] == "estimate"  # 2013: Tavernier's
 
 
 def test_report_checks_the_slugs(store, tmp_path):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from outcomes.projections.folds.claims import PeriodClaims, choose
+from outcomes.ledger.schema import UNSPECIFIED as U
+from outcomes.projections.folds.claims import Claim, PeriodClaims, choose
 from outcomes.projections.folds.effective import effective
 from outcomes.projections.folds.levels import Observation, YearRevenue, history, revenue_by_year
 from outcomes.projections.folds.roi import Money, evaluate, fold_money
@@ -33,11 +34,15 @@ def test_choose_keeps_the_chosen_claims_venture_position_date_and_source() -> No
         ev("SalesReported", "2016-03-01", "a", venture="v", period="2015", revenue="700"),
         ev("SalesReported", "2016-06-01", "b", venture="v", period="2015", revenue="900"),
         ev("SalesReported", "2016-07-01", "c", venture="v", period="2016-Q1", revenue="50")))
+    # No grades: every claim is unspecified; each claim listed in contract order.
     assert claims == {
         ("v", "2015"): PeriodClaims("v", "2015", D(900), 2, D(700), D(900), 4,
-                                    date(2016, 6, 1), SRC + "b"),
+                                    date(2016, 6, 1), SRC + "b", U,
+                                    (Claim("a", D(700), U, date(2016, 3, 1), 3),
+                                     Claim("b", D(900), U, date(2016, 6, 1), 4))),
         ("v", "2016-Q1"): PeriodClaims("v", "2016-Q1", D(50), 1, D(50), D(50), 5,
-                                       date(2016, 7, 1), SRC + "c")}
+                                       date(2016, 7, 1), SRC + "c", U,
+                                       (Claim("c", D(50), U, date(2016, 7, 1), 5),))}
 
 
 def test_revenue_by_year_exact() -> None:
@@ -51,8 +56,9 @@ def test_revenue_by_year_exact() -> None:
         ev("SalesReported", "2016-05-01", None, venture="v", period="2016-Q1", revenue="60"),
         ev("SalesReported", "2017-03-01", None, venture="v", period="2016", revenue="500"))
     assert revenue_by_year(choose(es).values()) == {
-        2015: YearRevenue(2015, D(110), "quarters", ("2015-Q1", "2015-Q2"), 3, D(110), D(130)),
-        2016: YearRevenue(2016, D(500), "annual", ("2016",), 1, D(500), D(500))}
+        2015: YearRevenue(2015, D(110), "quarters", ("2015-Q1", "2015-Q2"), 3, D(110), D(130),
+                          U),
+        2016: YearRevenue(2016, D(500), "annual", ("2016",), 1, D(500), D(500), U)}
 
 
 def test_history_observations_with_their_positions() -> None:
@@ -64,8 +70,8 @@ def test_history_observations_with_their_positions() -> None:
         ev("MetricReported", "2014-09-15", None, venture="v", metric="partners", value=130),
         ev("PartnerSigned", "2014-11-01", None, venture="v", partner="b", count=5))
     assert history(es, "partners") == [
-        Observation(date(2013, 1, 15), 3, 10), Observation(date(2013, 6, 1), 4, 11),
-        Observation(date(2014, 9, 15), 5, 130), Observation(date(2014, 11, 1), 6, 135)]
+        Observation(date(2013, 1, 15), 3, 10, U), Observation(date(2013, 6, 1), 4, 11, U),
+        Observation(date(2014, 9, 15), 5, 130, U), Observation(date(2014, 11, 1), 6, 135, U)]
 
 
 def test_customers_of_a_sales_report_count_only_for_the_customers_metric() -> None:
@@ -140,10 +146,11 @@ def test_fold_targets_keeps_positions_and_the_metric_order() -> None:
                 target("2013-01-01", "revenue", "500", "2016-12-31", "r2"))
     facts = fold_targets("v", es, {})
     assert [(f.metric, f.initial, f.current, f.revisions) for f in facts] == [
-        ("revenue", Target(D(1000), date(2015, 12, 31), date(2012, 1, 1), D(0), SRC + "r1", 4),
-         Target(D(500), date(2016, 12, 31), date(2013, 1, 1), D(0), SRC + "r2", 5), 1),
-        ("offers", Target(D(3), date(2014, 12, 31), date(2012, 1, 1), D(0), SRC + "o", 3),
-         Target(D(3), date(2014, 12, 31), date(2012, 1, 1), D(0), SRC + "o", 3), 0)]
+        ("revenue", Target(D(1000), date(2015, 12, 31), date(2012, 1, 1), D(0), SRC + "r1", 4,
+                           U),
+         Target(D(500), date(2016, 12, 31), date(2013, 1, 1), D(0), SRC + "r2", 5, U), 1),
+        ("offers", Target(D(3), date(2014, 12, 31), date(2012, 1, 1), D(0), SRC + "o", 3, U),
+         Target(D(3), date(2014, 12, 31), date(2012, 1, 1), D(0), SRC + "o", 3, U), 0)]
 
 
 def one_target(raws: list, as_of: str) -> dict:
