@@ -1,11 +1,24 @@
 """Crashes on both backends: a killed import leaves all of its file or none of it.
 
-An `outcomes import` of a 50,000-line file runs in a subprocess and is killed with
-SIGKILL (no cleanup of any kind) at two moments: while it validates (before any write)
-and while the database is taking its rows (the insert has started, the commit has not
-happened). The store must then hold the events it held before, or all of the file: never
-a part. The next import of the same file must work (locks released, nothing half-done)
-and give contiguous positions.
+An `outcomes import` (8,000 lines on SQLite, 2,000 on PostgreSQL) runs in a subprocess,
+stops at a chosen moment
+(tests/crash/stop.py) and is killed there with SIGKILL (no cleanup of any kind):
+
+- half-way through admitting its lines: on SQLite, where lines are validated as the
+  store takes them, the first half is already in the open write transaction; on
+  PostgreSQL the batch is still being validated, before any write;
+- once every row is in the database and the commit has not happened: the SQLite WAL
+  already holds the uncommitted pages, PostgreSQL has taken the rows' ids from the
+  sequence, and neither shows the rows to another reader (checked before the kill).
+
+The store must then hold exactly the events it held before: never a part, never the
+whole (the commit never happened). It opens and reads cleanly, and the next import of
+the same file works (locks released, nothing half-done) and gives contiguous positions.
+
+Before, the import was 50,000 lines and was killed from outside when a probe saw it
+writing; a probe could miss the window (the import then ended first) and needed a
+large file to have a window at all. Stopping it at the moment makes the kill land
+there every time, with the rows of the batch provably in the database.
 
 (A read model killed while it catches up is tested in tests/storage/test_readmodel.py,
 test_a_killed_process_leaves_the_read_model_consistent: the process dies between a batch's
@@ -19,7 +32,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,85 +39,88 @@ import pytest
 from tests import workload
 from tests.conftest import ROOT, Outcomes, pg_connect
 
-LINES = 50_000
+LINES = {"sqlite": 8_000, "postgres": 2_000}
 SETUP = workload.setup_events(["big"])
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+# SQLite keeps about 2 MB of changed pages in memory, then spills them into the WAL before
+# the commit: 8,000 lines make about 4.5 MB of pages, so at least 1 MB of them are on disk,
+# uncommitted, when the import is killed (a smaller file could be killed with its whole
+# transaction still in memory). PostgreSQL sends every row to the server whatever the size.
+SPILLED = 1_000_000
 
 
 @pytest.fixture(scope="module")
-def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("crash") / "big.jsonl"
-    return workload.write_jsonl(path, workload.venture_events("big", LINES))
+def big_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("crash")
+    return {backend: workload.write_jsonl(folder / f"big-{lines}.jsonl",
+                                          workload.venture_events("big", lines))
+            for backend, lines in LINES.items()}
 
 
-def start(run: Outcomes, *args: str) -> subprocess.Popen[str]:
-    """`outcomes ARGS` on `run`'s ledger and read model, in a process of its own."""
-    return subprocess.Popen([sys.executable, "-m", "outcomes.cli", "--db", run.url, *run.options,
-                             *args], cwd=run.read_model.parent, env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start(run: Outcomes, *args: str, stop: tuple[str, Path] | None = None
+          ) -> subprocess.Popen[str]:
+    """`outcomes ARGS` on `run`'s ledger and read model, in a process of its own; with
+    `stop` (moment, marker), stopped at that moment (tests/crash/stop.py)."""
+    command = (["-m", "tests.crash.stop", stop[0], str(stop[1])] if stop
+               else ["-m", "outcomes.cli"])
+    return subprocess.Popen([sys.executable, *command, "--db", run.url, *run.options, *args],
+                            cwd=run.read_model.parent, env=ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
-def start_import(url: str, path: Path) -> subprocess.Popen[str]:
-    return start(Outcomes(url), "import", str(path))
-
-
-def writing_started(url: str) -> Callable[[], bool]:
-    """A probe telling when the import's rows are going into the database."""
-    if url.startswith("postgresql://"):
-        conn = pg_connect(url)
-
-        def inserting() -> bool:
-            row = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND state = 'active' "
-                "AND query LIKE '%INSERT INTO%outcomes_events%'").fetchone()
-            return row[0] > 0
-
-        return inserting
-    wal = Path(url + "-wal")
-    baseline = wal.stat().st_size if wal.exists() else 0
-
-    def spilling() -> bool:  # uncommitted pages spill into the WAL as rows go in
-        return wal.exists() and wal.stat().st_size > baseline + 2_000_000
-
-    return spilling
-
-
-def kill_when(proc: subprocess.Popen[str], ready: Callable[[], bool],
-              timeout: float = 120) -> tuple[bool, str]:
-    """SIGKILL `proc` as soon as `ready()`; (False, what it printed) if it finished first."""
+def wait_for(proc: subprocess.Popen[str], marker: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline:
-        if ready():
-            proc.send_signal(signal.SIGKILL)
-            return True, proc.communicate(timeout=30)[1]
-        time.sleep(0.001)
-    return False, proc.communicate(timeout=30)[1]
+    while not marker.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            err = proc.communicate(timeout=30)[1]
+            pytest.fail(f"the import did not reach the moment (exit {proc.returncode}): "
+                        f"{err.strip()}")
+        time.sleep(0.005)
+
+
+def wal_size(url: str) -> int:
+    wal = Path(url + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def ids_taken(url: str) -> int:
+    """How far the PostgreSQL row id sequence went (it moves outside transactions)."""
+    with pg_connect(url) as conn:
+        value, called = conn.execute("SELECT last_value, is_called FROM "
+                                     "outcomes_events_notification_id_seq").fetchone()
+    return value if called else 0
 
 
 def positions(url: str) -> list[int]:
     return [r.originator_version for r in workload.stored(url)]
 
 
-@pytest.mark.parametrize("moment", ["validating", "writing"])
-def test_killed_import_leaves_all_or_nothing(backend: str, store_url: str, big_file: Path,
-                                             moment: str) -> None:
+@pytest.mark.parametrize("moment", ["admitting", "inserted"])
+def test_killed_import_leaves_all_or_nothing(backend: str, store_url: str,
+                                             big_files: dict[str, Path], moment: str,
+                                             tmp_path: Path) -> None:
+    lines, big_file = LINES[backend], big_files[backend]
     workload.seed(store_url, SETUP)
     store = Outcomes(store_url)
-    proc = start_import(store_url, big_file)
-    if moment == "validating":  # reading and validating 50,000 lines takes seconds
-        started = time.monotonic()
-        killed, err = kill_when(proc, lambda: time.monotonic() - started > 1.0)
-    else:
-        killed, err = kill_when(proc, writing_started(store_url))
-    assert killed, ("the import finished before it could be killed: "
-                    f"make LINES larger (exit {proc.returncode}: {err.strip()})")
+    before = wal_size(store_url) if backend == "sqlite" else ids_taken(store_url)
+    marker = tmp_path / "stopped"
+    stop = f"admitted:{lines // 2}" if moment == "admitting" else "inserted"
+    proc = start(store, "import", str(big_file), stop=(stop, marker))
+    wait_for(proc, marker)
+    # Stopped at the moment: nothing shows to another reader...
+    assert store.count() == len(SETUP)
+    if moment == "inserted":  # ...though the rows are in the database, uncommitted
+        if backend == "sqlite":
+            assert wal_size(store_url) > before + SPILLED, "the pages never reached the WAL"
+        else:
+            assert ids_taken(store_url) >= before + lines
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     count = store.count()
-    print(f"\n{backend}, killed while {moment}: {count - len(SETUP)} of {LINES} lines stored")
-    assert count in (len(SETUP), len(SETUP) + LINES), f"{count} rows: a partial import"
-    if moment == "validating":
-        assert count == len(SETUP)
+    print(f"\n{backend}, killed {moment}: {count - len(SETUP)} of {lines} lines stored")
+    assert count == len(SETUP), f"{count} rows: a partial import"
     result = store("log", "-O", "json")  # the store opens and reads cleanly after the crash
     assert result.exit_code == 0, result.output
     if backend == "sqlite":
@@ -114,9 +129,8 @@ def test_killed_import_leaves_all_or_nothing(backend: str, store_url: str, big_f
         con = sqlite3.connect(store_url)
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         con.close()
-    if moment == "writing":  # the next import works (locks released) and completes it
-        again = start_import(store_url, big_file)
-        out, err = again.communicate(timeout=300)
-        assert again.returncode == 0, err
-        assert positions(store_url) == list(range(1, len(SETUP) + LINES + 1))
-        assert store("verify").exit_code == 0
+    again = start(store, "import", str(big_file))  # works (locks released), completes it
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    assert positions(store_url) == list(range(1, len(SETUP) + lines + 1))
+    assert store("verify").exit_code == 0
