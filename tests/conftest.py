@@ -1,9 +1,9 @@
 """Shared test helpers: a temporary ledger on each backend and an in-process `outcomes` runner.
 
 Store-level tests take the `backend` fixture (directly or through `store_url`, `outcomes`,
-`scenario`) and run twice: on SQLite (a file in tmp_path) and on PostgreSQL (a fresh
-database per test on the server named by OUTCOMES_TEST_POSTGRES_URL). A test that only
-makes sense on some backends says so with `@pytest.mark.backends("sqlite")`.
+`scenario`) and run twice: on SQLite (a file in tmp_path) and on PostgreSQL (an empty
+database per test, see PostgresServer, on the server named by OUTCOMES_TEST_POSTGRES_URL).
+A test that only makes sense on some backends says so with `@pytest.mark.backends("sqlite")`.
 
 Without OUTCOMES_TEST_POSTGRES_URL the PostgreSQL runs skip, saying how to enable them;
 with it (or with CI=true), a server that cannot be reached fails them.
@@ -60,6 +60,21 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if isinstance(seed, int):
         terminalreporter.write_line(f"test order: random, seed {seed} "
                                     f"(replay it with --randomly-seed={seed})")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (pyproject's addopts) starts one worker process per core, except for the
+    unit tests alone or for given files or tests: they take less time than starting the
+    workers, so they run in this process. (PYTEST_XDIST_AUTO_NUM_WORKERS still decides.)"""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    unit = Path(__file__).parent / "unit"
+    paths = [Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+             for arg in config.args]
+    if paths and all(p.is_file() or p.is_relative_to(unit) for p in paths):
+        return 0
+    return None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
