@@ -39,7 +39,7 @@ from tests.conftest import Outcomes, pg_connect
 WRITERS = 8
 PER_WRITER = 100
 IMPORTED = 500
-RACERS, RACES = 4, 100  # writers racing without turns, and their appends each
+RACERS, RACES = 4, 50  # writers racing without turns, and their appends each
 TIMEOUT = 300  # seconds for a whole run; a hung writer fails the test instead of CI
 
 
@@ -250,7 +250,9 @@ def test_racing_writers_without_the_turn_lock(
 
     Smaller than the main run: without turns, a writer that keeps losing races can run
     out of its 30 s of retries (seen with 8x250 on PostgreSQL: one writer lost 211 races
-    in a row), which is why `outcomes` writers take turns.
+    in a row), which is why `outcomes` writers take turns. 4x100 met about one conflict
+    per append (330 to 470 in 400 appends) on both backends; 4x50 still meets a hundred or
+    more.
     """
     run = run_concurrently(*fresh_url(), writers=RACERS, per_writer=RACES, imported=0,
                            race=True)
