@@ -216,6 +216,9 @@ class PendingEvents(Mapping[int, Event]):
         self.con.execute("DELETE FROM pending")
 
 
+_ABSENT = object()
+
+
 class IndexedEntities(MutableMapping[str, Any]):
     """Programs, ventures, closures (events) or activity (dates) by slug, read on demand;
     changes saved at commit."""
@@ -223,6 +226,9 @@ class IndexedEntities(MutableMapping[str, Any]):
     def __init__(self, con: sqlite3.Connection, kind: str) -> None:
         self.con, self.kind = con, kind
         self.changed: dict[str, Any] = {}  # None: deleted
+        # What was read, decoded once per write (the write holds the index's lock, so the
+        # rows cannot change under it); _ABSENT: no such row.
+        self.read: dict[str, Any] = {}
         self.load: Callable[[str], Any] = json.loads if kind == "activity" else _event_from_json
         self.dump: Callable[[Any], str] = json.dumps if kind == "activity" else \
             (lambda event: json.dumps(event.to_log()))
@@ -233,10 +239,18 @@ class IndexedEntities(MutableMapping[str, Any]):
             if value is None:
                 raise KeyError(slug)
             return value
+        value = self.read.get(slug)
+        if value is None:
+            value = self.read[slug] = self._row(slug)
+        if value is _ABSENT:
+            raise KeyError(slug)
+        return value
+
+    def _row(self, slug: str) -> Any:
         row = self.con.execute("SELECT event, tag FROM ledger_index_entities WHERE kind = ? "
                                "AND slug = ?", (self.kind, slug)).fetchone()
         if row is None:
-            raise KeyError(slug)
+            return _ABSENT
         if row[1] != _tag(self.kind, slug, row[0]):
             raise IndexAltered(f"{self.kind} {slug!r}")
         return self.load(row[0])
@@ -268,6 +282,7 @@ class IndexedEntities(MutableMapping[str, Any]):
                                  "(?, ?, ?, ?)", (self.kind, slug, text,
                                                   _tag(self.kind, slug, text)))
         self.changed.clear()
+        self.read.clear()
 
 
 KINDS = (*ENTITY_EVENTS.values(), "activity")

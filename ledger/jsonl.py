@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, Protocol
 
+from outcomes.ledger.codec import event_object
 from outcomes.ledger.errors import LedgerError
 from outcomes.ledger.inert import json_inert
 from outcomes.ledger.model import Event
@@ -23,7 +24,13 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def loads(text: str) -> Any:
-    """Parse one JSON value; numbers stay exact text (never float), NaN/Infinity refused."""
+    """Parse one JSON value; numbers stay exact text (never float), NaN/Infinity refused.
+
+    An event's line is decoded in C (`codec.event_object`); anything that path cannot vouch
+    for is read here by Python's parser, which also words every error."""
+    value = event_object(text)
+    if value is not None:
+        return value
     try:
         return json.loads(text, parse_float=Number, parse_int=Number, parse_constant=Number,
                           object_pairs_hook=_no_duplicate_keys)

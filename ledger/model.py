@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from outcomes.ledger.clock import format_timestamp
+from outcomes.ledger.codec import canonical_json  # noqa: F401 (the archive imports it here)
 from outcomes.ledger.schema import EVENT_TYPES, EventType, dump_fields, load_fields, plain_wire
 
 
@@ -97,10 +97,3 @@ class Event:
         return cls(position, event_id, type_, recorded_at, recorded_by,
                    load_fields(EVENT_TYPES[type_], wire), wire)
 
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def canonical_json(value: Any) -> bytes:
-    """Deterministic JSON bytes: sorted keys, no spaces, UTF-8."""
-    return _CANONICAL.encode(value).encode()

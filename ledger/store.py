@@ -35,6 +35,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 
 from outcomes.ledger.clock import stored_time
+from outcomes.ledger.codec import compact_json, decode_state
 from outcomes.ledger.errors import ConflictError, LedgerError
 from outcomes.ledger.model import Event
 
@@ -306,7 +307,7 @@ class EventStore(Application[Any]):
         plain = not (self.mapper.cipher or self.mapper.compressor)
         for row in self._stored(after, upto):
             if plain and row.topic == RECORDED_TOPIC:
-                yield from_state(row.originator_version, json.loads(row.state))
+                yield from_state(row.originator_version, decode_state(row.state))
             else:
                 yield to_event(self.mapper.to_domain_event(row))  # type: ignore[arg-type]
 
@@ -436,8 +437,10 @@ class EventStore(Application[Any]):
         state = {"timestamp": timestamp, "type": event.type, "event_id": event.id,
                  "recorded_by": event.recorded_by, "data": event.wire_fields(),
                  "node": node.hex()}
+        # The library's JSON transcoder's bytes (its `json.dumps` with no spaces and
+        # non-ASCII kept), written in C: every value here is plain JSON.
         return StoredEvent(originator_id=LEDGER_STREAM, originator_version=event.position,
-                           topic=RECORDED_TOPIC, state=self.mapper.transcoder.encode(state))
+                           topic=RECORDED_TOPIC, state=compact_json(state))
 
 
 @functools.lru_cache(maxsize=256)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -24,6 +23,7 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from outcomes.ledger import clock
+from outcomes.ledger.codec import decode_state
 from outcomes.ledger.errors import LedgerError
 from outcomes.ledger.integrity import (
     EMPTY_ROOT,
@@ -119,7 +119,7 @@ def verify(store: EventStore, checkpoint: tuple[int, str] | None = None,
 def _state_of(row: Notification) -> dict[str, Any]:
     """A row's stored state as plain JSON: what the hashes bind is exactly these bytes'
     values, so no library decoding (and no object it could build) is involved."""
-    state = json.loads(row.state)
+    state = decode_state(row.state)
     if not isinstance(state, dict):
         raise ValueError("the stored state is not a JSON object")
     return {"originator_id": row.originator_id,
