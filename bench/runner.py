@@ -16,7 +16,11 @@ the command from a small interpreter). The steps, in order:
    `verify`;
 6. each run: import 1,000 more events (untimed, reported for information), then time the
    next `report roi`;
-7. `append` of one event (a new one each run).
+7. `append` of one event (a new one each run);
+8. every report as a table and as JSON (the whole ledger, and one venture);
+9. when `hledger` is installed: the ledger converted to a journal (bench/journal.py), and
+   `hledger balance -Y` and `hledger balance --budget -Y` on it, the peer a user would
+   pick instead. Each figure is also shown as a ratio to raw sqlite3 and to hledger.
 
 A command that does not exist yet (exit 2, "No such command" or "No such option") is shown
 as "n/a (command missing)" and the run goes on.
@@ -43,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import generate as gen
+from bench.journal import JOURNAL_VERSION, write_journal
 
 BENCH_VERSION = 1
 TAIL_CHUNK = 1_000
@@ -53,6 +58,14 @@ RAW_SCRIPT = Path(__file__).resolve().parent / "raw.py"
 PEAK_SCRIPT = Path(__file__).resolve().parent / "peak.py"
 APPEND_VENTURE = gen.OPEN_VENTURE
 MISSING_MARKERS = ("No such command", "No such option")
+VENTURE_REPORTS = ("roi", "targets", "timeline")
+# Measures that time one pass over the whole ledger (or a report of it): compared with raw
+# sqlite3 and hledger over the same events. The others (append, the tail) are not.
+WHOLE_LEDGER = ("import", "rebuild", "report_after_append", "report_roi", "report_targets",
+                "report_roi_table", "report_targets_table", "verify", "report_known_at",
+                "import_first_half", "import_second_half", "hledger_balance",
+                "hledger_budget", *(f"venture_{r}_{f}" for r in VENTURE_REPORTS
+                                    for f in ("table", "json")))
 
 
 @dataclass
@@ -223,6 +236,17 @@ class Bench:
                     lambda v: v < 0.5),
             Measure("report_targets", "report targets, read model up to date", "s", "< 0.5 s",
                     lambda v: v < 0.5),
+            Measure("report_roi_table", "report roi as a table, up to date", "s", "< 0.5 s",
+                    lambda v: v < 0.5),
+            Measure("report_targets_table", "report targets as a table, up to date", "s",
+                    "< 0.5 s", lambda v: v < 0.5),
+            *(Measure(f"venture_{report}_{fmt}", f"report {report} --venture, {fmt}", "s",
+                      "< 0.5 s", lambda v: v < 0.5)
+              for report in VENTURE_REPORTS for fmt in ("table", "json")),
+            Measure("hledger_balance", "hledger balance -Y (the journal)", "s",
+                    memory_goal=False, info=True),
+            Measure("hledger_budget", "hledger balance --budget -Y (the journal)", "s",
+                    memory_goal=False, info=True),
             Measure("append", "append of one event (whole process)", "s", "< 0.25 s",
                     lambda v: v < 0.25),
             Measure("verify", "verify", "events/s", ">= 200,000/s", lambda v: v >= 200_000),
@@ -433,6 +457,38 @@ class Bench:
                 return
             self.size += 1
 
+    def hledger(self) -> None:
+        """hledger on the same ledger as a journal (bench/journal.py), when installed."""
+        keys = ["hledger_balance", "hledger_budget"]
+        program = shutil.which(self.args.hledger)
+        if program is None:
+            for key in keys:
+                m = self.measures[key]
+                m.status, m.note = "missing", f"{self.args.hledger} not installed"
+            self.log("hledger: not installed, skipped")
+            return
+        journal = self.ledger.with_suffix(f".j{JOURNAL_VERSION}.journal")
+        if not journal.exists():
+            start = time.perf_counter()
+            partial = journal.with_name(journal.name + ".partial")
+            with partial.open("w", encoding="utf-8") as out:
+                self.files["journal_transactions"] = write_journal(self.ledger, out)
+            partial.replace(journal)
+            self.log(f"journal written in {time.perf_counter() - start:.1f} s")
+        self.files["journal_bytes"] = journal.stat().st_size
+        self.files["journal"] = str(journal)
+        version = subprocess.run([program, "--version"], capture_output=True, text=True)
+        self.files["hledger_version"] = version.stdout.strip()
+        for key, extra in (("hledger_balance", []), ("hledger_budget", ["--budget"])):
+            m = self.measures[key]
+            m.events = self.n
+            for r in range(self.args.hledger_runs):
+                proc = run_process([program, "-f", str(journal), "balance", *extra, "-Y"],
+                                   stdout=self.scratch / f"{key}.txt", scratch=self.scratch,
+                                   env=self.env, timeout=self.args.timeout)
+                if not self.record(m, proc, f"{key} run {r + 1}/{self.args.hledger_runs}"):
+                    break
+
     def store_sizes(self, prefix: str, db: Path, events: int) -> None:
         """Bytes of the store, and of the local files derived from it (read model, index)."""
         checkpoint(db)
@@ -467,16 +523,45 @@ class Bench:
                        capability="report_roi")
             self.timed("report_targets", ["report", "targets", "-O", "json"], warm=True,
                        capability="report_targets")
+            self.timed("report_roi_table", ["report", "roi"], warm=True,
+                       capability="report_roi")
+            self.timed("report_targets_table", ["report", "targets"], warm=True,
+                       capability="report_targets")
+            for report in VENTURE_REPORTS:
+                for fmt in ("table", "json"):
+                    self.timed(f"venture_{report}_{fmt}",
+                               ["report", report, "--venture", APPEND_VENTURE,
+                                *(["-O", "json"] if fmt == "json" else [])],
+                               warm=True, capability=f"report_{report}")
             self.timed("report_known_at", ["report", "roi", "--known-at", str(self.known_at),
                                            "-O", "json"], capability="known_at")
             self.timed("verify", ["verify"], capability="verify")
             self.after_append()
             self.append()
             self.store_sizes("large", self.large, self.size)
+        self.hledger()
         result = self.document()
         if not self.args.keep:
             shutil.rmtree(self.scratch, ignore_errors=True)
         return result
+
+    def ratios(self, measures: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Each whole-ledger figure's time as a multiple of raw sqlite3's time for the same
+        events (`executemany` of the lines) and of `hledger balance -Y`'s."""
+        raw = self._raw_rate["rate"]
+        peer = self.measures["hledger_balance"]
+        hledger = peer.median_seconds if peer.status == "ok" else None
+        for key, m in measures.items():
+            m["x_raw"] = m["x_hledger"] = None
+            seconds = m["median_seconds"]
+            if key not in WHOLE_LEDGER or m["value"] is None or not seconds:
+                continue
+            events = m["events_per_run"] or self.n
+            if raw:
+                m["x_raw"] = round(seconds / (events / raw), 2)
+            if hledger:
+                m["x_hledger"] = round(seconds / hledger, 3)
+        return measures
 
     def document(self) -> dict[str, Any]:
         return {
@@ -497,7 +582,7 @@ class Bench:
             "capabilities": self.capabilities,
             "files": self.files,
             "memory_goal_mib": MEMORY_GOAL_MIB,
-            "measures": {k: m.as_json() for k, m in self.measures.items()},
+            "measures": self.ratios({k: m.as_json() for k, m in self.measures.items()}),
             "total_seconds": round(time.perf_counter() - self.started, 1),
         }
 
@@ -625,18 +710,23 @@ def format_value(m: dict[str, Any]) -> str:
     return f"{value:.3f} s"
 
 
+def ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.2f}x"
+
+
 def yes_no(flag: bool | None) -> str:
     return "-" if flag is None else ("yes" if flag else "no")
 
 
 def table(doc: dict[str, Any]) -> str:
-    header = ("measure", "value", "goal", "ok", "peak MiB", f"mem < {MEMORY_GOAL_MIB}")
+    header = ("measure", "value", "goal", "ok", "x raw", "x hledger", "peak MiB",
+              f"mem < {MEMORY_GOAL_MIB}")
     rows = []
     for m in doc["measures"].values():
         goal = m["goal"] or ("(information)" if m["info"] else "")
         peak = f"{m['peak_mib']:.0f}" if m["peak_mib"] is not None else "-"
-        rows.append((m["label"], format_value(m), goal, yes_no(m["ok"]), peak,
-                     yes_no(m["mem_ok"])))
+        rows.append((m["label"], format_value(m), goal, yes_no(m["ok"]), ratio(m.get("x_raw")),
+                     ratio(m.get("x_hledger")), peak, yes_no(m["mem_ok"])))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
@@ -695,6 +785,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         "ledgers are cached and stores are built (default: bench/out)")
     parser.add_argument("--keep", action="store_true", help="keep the stores built (in "
                         "WORKDIR/run)")
+    parser.add_argument("--hledger", default="hledger", help="the hledger program to time "
+                        "beside outcomes (default: hledger; skipped if not installed)")
+    parser.add_argument("--hledger-runs", type=int, default=1, help="runs of each hledger "
+                        "command (default: 1; its budget report takes minutes at 1 M)")
     parser.add_argument("--timeout", type=float, help="kill any command after this many "
                         "seconds (default: none)")
     args = parser.parse_args(argv)

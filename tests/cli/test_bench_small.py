@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench import generate as gen
+from bench.journal import write_journal
 from bench.runner import main as bench_main
 from outcomes.ledger.schema import EVENT_TYPES, SLUG_RE
 
@@ -22,7 +24,11 @@ ROOT = Path(__file__).resolve().parents[2]
 N = 3_000
 MEASURES = ("raw_baseline", "raw_baseline_parsed", "import", "rebuild", "report_after_append",
             "report_roi", "report_targets", "append", "verify", "report_known_at",
-            "import_first_half", "import_second_half", "import_tail")
+            "import_first_half", "import_second_half", "import_tail", "report_roi_table",
+            "report_targets_table", "hledger_balance", "hledger_budget",
+            *(f"venture_{r}_{f}" for r in ("roi", "targets", "timeline")
+              for f in ("table", "json")))
+HLEDGER = ("hledger_balance", "hledger_budget")  # timed only where hledger is installed
 # The command (capability) each measure needs.
 NEEDS = {"rebuild": "rebuild", "report_roi": "report_roi", "report_after_append": "report_roi",
          "report_targets": "report_targets", "verify": "verify", "report_known_at": "known_at"}
@@ -96,10 +102,56 @@ def test_runner_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     # fails, a measure reported "missing") is a failure here, not a quiet gap in the table.
     assert doc["capabilities"] == dict.fromkeys(set(NEEDS.values()), True)
     for key, m in measures.items():
+        if key in HLEDGER and not shutil.which("hledger"):
+            assert m["status"] == "missing" and m["note"] == "hledger not installed"
+            continue
         assert m["status"] == "ok", (key, m)
         assert m["value"] > 0 and len(m["seconds"]) >= 1 and m["peak_mib"] > 0, (key, m)
     assert doc["files"]["large_store_bytes"] > 0
+    assert measures["verify"]["x_raw"] > 0 and measures["append"]["x_raw"] is None
     printed = capsys.readouterr().out
     for m in measures.values():
         assert m["label"] in printed
     assert not (tmp_path / "w" / "run").exists()  # stores removed without --keep
+
+
+def test_the_journal_holds_the_flows_as_corrected_and_targets_as_budget_rules(
+        tmp_path: Path) -> None:
+    common = {"occurred_on": "2015-03-01", "source": "s"}
+    events = [
+        {"type": "ProgramRegistered", "id": "p", "program": "p", "currency": "EUR"},
+        {"type": "VentureRegistered", "id": "v", "venture": "v", "program": "p"},
+        {"type": "FundingGranted", "id": "g1", "venture": "v", "amount": "10.00",
+         "funder": "State"},
+        {"type": "FundingGranted", "id": "g2", "venture": "v", "amount": "5.00",
+         "funder": "State"},
+        {"type": "SalesReported", "id": "s1", "venture": "v", "period": "2014-Q3",
+         "revenue": "7.00", "customers": 3},
+        {"type": "SalesReported", "id": "s2", "venture": "v", "period": "2014-Q3",
+         "revenue": "8.00", "customers": 4},
+        {"type": "MetricReported", "id": "m1", "venture": "v", "metric": "jobs", "value": 2},
+        {"type": "MetricReported", "id": "m2", "venture": "v", "metric": "jobs", "value": 5},
+        {"type": "TargetSet", "id": "t1", "venture": "v", "metric": "revenue",
+         "value": "100.00", "due": "2017-12-31"},
+        {"type": "TargetSet", "id": "t2", "venture": "v", "metric": "jobs", "value": "12",
+         "baseline": "2", "due": "2018-06-30"},
+        {"type": "EventCorrected", "id": "c", "event": "g1", "changes": {"amount": "11.00"}},
+        {"type": "EventRetracted", "id": "r", "event": "g2"},
+    ]
+    ledger = tmp_path / "l.jsonl"
+    ledger.write_text("".join(json.dumps({**common, **e}) + "\n" for e in events))
+    out = tmp_path / "l.journal"
+    with out.open("w") as stream:
+        assert write_journal(ledger, stream) == 6  # transactions; the rules are not
+    v = "programs:p:v"
+    assert out.read_text() == (
+        f"2015-03-01 v granted\n    {v}:granted  11.00 EUR\n    funders:State:granted\n\n"
+        f"2015-03-01 v customers\n    {v}:customers  3 CUSTOMERS\n    metrics:reported\n\n"
+        f"2014-07-01 v sales 2014-Q3\n    {v}:revenue  -8.00 EUR\n    customers:sales\n\n"
+        f"2015-03-01 v customers\n    {v}:customers  1 CUSTOMERS\n    metrics:reported\n\n"
+        f"2015-03-01 v jobs\n    {v}:jobs  2 JOBS\n    metrics:reported\n\n"
+        f"2015-03-01 v jobs\n    {v}:jobs  3 JOBS\n    metrics:reported\n\n"
+        f"~ yearly from 2015-01-01 to 2017-12-31  v revenue target\n"
+        f"    {v}:revenue  -100.00 EUR\n    customers:sales\n\n"
+        f"~ yearly from 2018-01-01 to 2019-01-01  v jobs target\n"
+        f"    {v}:jobs  10 JOBS\n    metrics:reported\n\n")
