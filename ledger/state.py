@@ -110,9 +110,13 @@ class Entry:
 
 def restricted(type_name: str) -> bool:
     """Is this an event that a closed venture refuses after its closure date?"""
-    etype = EVENT_TYPES[type_name]
-    return etype.venture_scoped and not etype.allowed_after_close \
-        and type_name != VENTURE_CLOSED
+    return type_name in RESTRICTED
+
+
+# The event types a closed venture refuses after its closure date.
+RESTRICTED = frozenset(name for name, etype in EVENT_TYPES.items()
+                       if etype.venture_scoped and not etype.allowed_after_close
+                       and name != VENTURE_CLOSED)
 
 
 def suggest(word: str, known: Mapping[str, Any] | set[str]) -> str:
