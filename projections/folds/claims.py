@@ -8,14 +8,14 @@ and high values and each claim's grade. In a ledger without grades every claim i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import GRADES, SALES_REPORTED, UNSPECIFIED
-from outcomes.projections.folds.effective import order_key
+from outcomes.projections.folds.effective import Citation, order_key
 
 
 def grade_of(event: Event) -> str:
@@ -72,6 +72,7 @@ class PeriodClaims:
     source: str  # of the chosen claim
     evidence: str = UNSPECIFIED  # of the chosen claim
     each: tuple[Claim, ...] = ()  # every claim, in contract order
+    corrected_by: tuple[Citation, ...] = ()  # the corrections applied to the chosen claim
 
     @property
     def year(self) -> int:
@@ -91,8 +92,10 @@ class PeriodClaims:
         return any(c.evidence != UNSPECIFIED for c in self.each)
 
 
-def choose(events: Iterable[Event]) -> dict[tuple[str, str], PeriodClaims]:
-    """The claims per (venture, period) among effective events, chosen claim first in mind."""
+def choose(events: Iterable[Event], cited: Mapping[str, tuple[Citation, ...]] | None = None
+           ) -> dict[tuple[str, str], PeriodClaims]:
+    """The claims per (venture, period) among effective events, chosen claim first in mind;
+    `cited` gives the corrections applied to each event (Effective.cited)."""
     grouped: dict[tuple[str, str], list[Event]] = {}
     for event in events:
         if event.type == SALES_REPORTED:
@@ -105,5 +108,6 @@ def choose(events: Iterable[Event]) -> dict[tuple[str, str], PeriodClaims]:
             venture, period, best.fields["revenue"], len(claims), min(values), max(values),
             best.position, best.occurred_on, best.source, grade_of(best),
             tuple(Claim(c.id, c.fields["revenue"], grade_of(c), c.occurred_on, c.position)
-                  for c in sorted(claims, key=order_key)))
+                  for c in sorted(claims, key=order_key)),
+            (cited or {}).get(best.id, ()))
     return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from outcomes.ledger.model import Event
-from outcomes.ledger.schema import EVENT_CORRECTED, EVENT_RETRACTED
+from outcomes.ledger.schema import EVENT_CORRECTED, EVENT_RETRACTED, UNSPECIFIED
 
 
 def order_key(event: Event) -> tuple[date, int]:
@@ -39,11 +39,28 @@ def known(event: Event, known_at: datetime | None) -> bool:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """A correction applied to an event, as a report cites it beside the original source."""
+
+    id: str
+    occurred_on: date
+    source: str
+    evidence: str  # the correction's own grade (of its source)
+
+    @classmethod
+    def of(cls, correction: Event) -> Citation:
+        return cls(correction.id, correction.occurred_on, correction.source,
+                   correction.fields.get("evidence", UNSPECIFIED))
+
+
+@dataclass(frozen=True)
 class Effective:
     """The events a report sees: corrected, retracted ones left out, in contract order."""
 
     events: list[Event]
     corrections: dict[str, int] = field(default_factory=dict)  # event id -> applied count
+    # event id -> the corrections applied to it, in order (what a report cites)
+    cited: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
 
 
 def effective(events: Iterable[Event], *, as_of: date | None = None,
@@ -51,6 +68,7 @@ def effective(events: Iterable[Event], *, as_of: date | None = None,
     """Apply the as-of / known-at rule to events given in position order."""
     current: dict[str, Event] = {}
     corrections: dict[str, int] = {}
+    cited: dict[str, tuple[Citation, ...]] = {}
     retracted: set[str] = set()
     for event in sorted(events, key=lambda e: e.position):
         if not known(event, known_at):
@@ -60,6 +78,7 @@ def effective(events: Iterable[Event], *, as_of: date | None = None,
             if target in current and passes(event, as_of, known_at):
                 current[target] = current[target].corrected(event.fields["changes"])
                 corrections[target] = corrections.get(target, 0) + 1
+                cited[target] = (*cited.get(target, ()), Citation.of(event))
         elif event.type == EVENT_RETRACTED:
             if passes(event, as_of, known_at):
                 retracted.add(event.fields["event"])
@@ -69,4 +88,5 @@ def effective(events: Iterable[Event], *, as_of: date | None = None,
             if e.id not in retracted and (as_of is None or e.occurred_on <= as_of)]
     kept.sort(key=order_key)
     kept_ids = {e.id for e in kept}
-    return Effective(kept, {k: v for k, v in corrections.items() if k in kept_ids})
+    return Effective(kept, {k: v for k, v in corrections.items() if k in kept_ids},
+                     {k: v for k, v in cited.items() if k in kept_ids})

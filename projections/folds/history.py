@@ -1,14 +1,15 @@
 """History: every value each reported figure of a venture has had over recording time.
 
 The restatement report ("2014 revenue as known in 2014, as known in 2015"): a pure fold
-over the events in position order. A figure is a period's revenue, a level metric or a
-target; each event that touches it (a claim or report, a correction, a retraction, a
-target or its revision) adds one change: what the event stated and the figure's value
-once the ledger knew it. Values follow the contract's rules: the chosen revenue claim is
-the one with the strongest evidence grade, then the one published last (latest
-occurred_on, then latest position), corrections apply, retracted events drop out; each
-change carries the grade of what it states and of the figure's value. The JSON shape is
-documented in docs/audit.md.
+over the events in position order. A figure is a period's revenue, a level metric, a
+target or a sum of money (committed, paid or returned, public or private; the residual
+value); each event that touches it (a claim or report, a commitment, payment, return or
+valuation, a correction, a retraction, a target or its revision) adds one change: what the
+event stated and the figure's value once the ledger knew it. Values follow the contract's
+rules: the chosen revenue claim is the one with the strongest evidence grade, then the one
+published last (latest occurred_on, then latest position), money sums its live events,
+corrections apply, retracted events drop out; each change carries the grade of its own
+event and of the figure's value. The JSON shape is documented in docs/audit.md.
 """
 
 from __future__ import annotations
@@ -24,23 +25,35 @@ from outcomes.ledger.model import Event
 from outcomes.ledger.schema import (
     EVENT_CORRECTED,
     EVENT_RETRACTED,
+    FUNDING_COMMITTED,
+    FUNDING_GRANTED,
     METRIC_REPORTED,
     METRICS,
     OFFER_LAUNCHED,
     PARTNER_SIGNED,
+    RETURN_RECEIVED,
     SALES_REPORTED,
+    STAKE_VALUED,
     TARGET_SET,
     VENTURE_REGISTERED,
 )
-from outcomes.projections.folds.claims import grade_of, graded, preferred
+from outcomes.projections.folds.claims import grade_of, graded, preferred, weakest
 from outcomes.projections.folds.effective import latest_of, order_key
 from outcomes.projections.folds.levels import history as levels
 from outcomes.projections.folds.levels import latest
 from outcomes.projections.present.render import Column
 
-KINDS = ("revenue", "level", "target")
+KINDS = ("revenue", "level", "target", "money")
 SET_BY = {SALES_REPORTED: "claim", METRIC_REPORTED: "report", PARTNER_SIGNED: "signing",
-          OFFER_LAUNCHED: "launch", TARGET_SET: "target"}
+          OFFER_LAUNCHED: "launch", TARGET_SET: "target", FUNDING_COMMITTED: "commitment",
+          FUNDING_GRANTED: "payment", RETURN_RECEIVED: "return", STAKE_VALUED: "valuation"}
+# The money figures, in the order of the roi report (public, then the private side it does not
+# report); each a sum of its events, but the residual value, which is the latest valuation.
+MONEY = ("public_committed", "private_committed", "public_granted", "private_granted",
+         "returned", "private_returned", "residual_value")
+MONEY_OF = {FUNDING_COMMITTED: ("public_committed", "private_committed"),
+            FUNDING_GRANTED: ("public_granted", "private_granted"),
+            RETURN_RECEIVED: ("returned", "private_returned")}
 
 
 @dataclass(frozen=True, order=True)
@@ -58,7 +71,8 @@ class Figure:
         return f"target {self.metric}" if self.kind == "target" else self.metric
 
     def sort_key(self) -> tuple[int, int, str]:
-        return KINDS.index(self.kind), METRICS.index(self.metric), self.period or ""
+        names = MONEY if self.kind == "money" else METRICS
+        return KINDS.index(self.kind), names.index(self.metric), self.period or ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,7 @@ class Change:
     changes: dict[str, Any] | None = None
     reason: str | None = None
     due: date | None = None
-    evidence: str | None = None  # the grade of the event it states (as corrected)
+    evidence: str | None = None  # the grade of this change's own event (of its source)
     value_evidence: str | None = None  # the grade of the figure's value
 
     def to_json(self) -> dict[str, Any]:
@@ -129,6 +143,11 @@ def contributions(event: Event, venture: str) -> dict[Figure, Any]:
         return {Figure("level", "offers"): 1}
     if event.type == TARGET_SET:
         return {Figure("target", f["metric"]): f["value"]}
+    if event.type in MONEY_OF:
+        public, private = MONEY_OF[event.type]
+        return {Figure("money", public if f.get("public", True) else private): f["amount"]}
+    if event.type == STAKE_VALUED:
+        return {Figure("money", "residual_value"): f["value"]}
     return {}
 
 
@@ -140,7 +159,11 @@ def value_of(figure: Figure, members: dict[str, Event], venture: str
     if figure.kind == "level":  # the level after every live event (the levels' rule)
         observed = levels(members.values(), figure.metric)
         return latest(observed), observed[-1].evidence
-    # revenue: the claim with the strongest grade, then the latest; a target: the latest
+    if figure.kind == "money" and figure.metric != "residual_value":  # a sum, as in roi
+        return (sum(contributions(e, venture)[figure] for e in members.values()),
+                weakest(grade_of(e) for e in members.values()))
+    # revenue: the claim with the strongest grade, then the latest; a target, the residual
+    # value: the latest
     used = preferred(members.values()) if figure.kind == "revenue" else \
         latest_of(members.values())
     return contributions(used, venture)[figure], grade_of(used)
@@ -180,7 +203,7 @@ def history(events: Iterable[Event], venture: str, metric: str | None = None) ->
                 continue
             changed = old is None or before.get(figure) != after.get(figure)
             stated = after.get(figure) if changed else None
-            grade = grade_of(new) if new is not None and figure in after else None
+            grade = grade_of(event)  # of the event of this change: its source's grade
             result.figures.setdefault(figure, []).append(
                 _change(event, figure, stated, grade, members[figure], venture))
     return result
@@ -227,8 +250,8 @@ GRADE_COLUMNS = [Column("evidence", "grade"), Column("value_evidence", "value gr
 
 
 def history_columns(rows: list[dict[str, Any]]) -> list[Column]:
-    """The table's columns: with the grade of what each change states and of the value
-    beside them where any change has a grade (a ledger without grades: as before)."""
+    """The table's columns: with the grade of each change's event (its source) and of the
+    value beside them where any change has a grade (a ledger without grades: as before)."""
     if not any("evidence" in r or "value_evidence" in r for r in rows):
         return HISTORY_COLUMNS
     at = [c.key for c in HISTORY_COLUMNS].index

@@ -7,7 +7,7 @@ lays the initial target's straight-line trajectory over the years up to the as-o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,7 +15,7 @@ from decimal import Decimal
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import METRICS, TARGET_SET
 from outcomes.projections.folds.claims import grade_of
-from outcomes.projections.folds.effective import order_key
+from outcomes.projections.folds.effective import Citation, order_key
 from outcomes.projections.folds.levels import YearRevenue, history, level_at, observed_at
 
 ON_TRACK = Decimal("0.9")
@@ -32,6 +32,7 @@ class Target:
     source: str
     position: int
     evidence: str | None = None  # the TargetSet's grade
+    corrected_by: tuple[Citation, ...] = ()  # the corrections applied to it
 
 
 @dataclass(frozen=True)
@@ -75,15 +76,18 @@ def judged_on(initial: Target, closed_on: date | None) -> date:
     return initial.due
 
 
-def _target(event: Event) -> Target:
+def _target(event: Event, cited: Mapping[str, tuple[Citation, ...]]) -> Target:
     f = event.fields
     return Target(f["value"], f["due"], event.occurred_on, f.get("baseline", Decimal(0)),
-                  event.source, event.position, grade_of(event))
+                  event.source, event.position, grade_of(event), cited.get(event.id, ()))
 
 
 def fold_targets(venture: str, events: list[Event], years: dict[int, YearRevenue],
-                 closed_on: date | None = None) -> list[TargetFacts]:
-    """One TargetFacts per metric with a TargetSet, in the metric order of the schema."""
+                 closed_on: date | None = None,
+                 cited: Mapping[str, tuple[Citation, ...]] | None = None) -> list[TargetFacts]:
+    """One TargetFacts per metric with a TargetSet, in the metric order of the schema;
+    `cited` gives the corrections applied to each event (Effective.cited)."""
+    cited = cited or {}
     by_metric: dict[str, list[Event]] = {}
     for event in sorted(events, key=order_key):
         if event.type == TARGET_SET:
@@ -92,7 +96,8 @@ def fold_targets(venture: str, events: list[Event], years: dict[int, YearRevenue
     for metric in METRICS:
         sets = by_metric.get(metric)
         if sets:
-            out.append(fold_target(venture, metric, _target(sets[0]), _target(sets[-1]),
+            out.append(fold_target(venture, metric, _target(sets[0], cited),
+                                   _target(sets[-1], cited),
                                    len(sets) - 1, events, years, closed_on))
     return out
 

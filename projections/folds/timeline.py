@@ -7,6 +7,7 @@ left out). A revenue claim says whether it is the one used for its period.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,7 +27,7 @@ from outcomes.ledger.schema import (
     VENTURE_REGISTERED,
 )
 from outcomes.projections.folds.claims import PeriodClaims, grade_of
-from outcomes.projections.folds.effective import order_key
+from outcomes.projections.folds.effective import Citation, order_key
 from outcomes.projections.present.render import count, money
 
 
@@ -43,6 +44,7 @@ class TimelineRow:
     corrected: int  # corrections applied
     note: str | None
     evidence: str | None = None  # the event's grade
+    corrected_by: tuple[Citation, ...] = ()  # the corrections applied (`corrected` of them)
 
 
 def _public(f: dict) -> str:
@@ -99,8 +101,10 @@ def summary(event: Event, currency: str, claims: dict[str, PeriodClaims],
 
 
 def fold_timeline(venture: str, events: list[Event], currency: str,
-                  claims: list[PeriodClaims], corrections: dict[str, int]) -> list[TimelineRow]:
-    """The venture's effective events as timeline rows, in contract order."""
+                  claims: list[PeriodClaims], cited: Mapping[str, tuple[Citation, ...]]
+                  ) -> list[TimelineRow]:
+    """The venture's effective events as timeline rows, in contract order; `cited` gives
+    the corrections applied to each event (Effective.cited)."""
     by_period = {c.period: c for c in claims}
     rows = []
     targets_seen: dict[str, int] = {}
@@ -112,6 +116,6 @@ def fold_timeline(venture: str, events: list[Event], currency: str,
         text, figure = summary(event, currency, by_period, rank)
         rows.append(TimelineRow(venture, event.occurred_on, event.position, event.id,
                                 event.type, text, figure, event.source,
-                                corrections.get(event.id, 0), event.get("note"),
-                                grade_of(event)))
+                                len(cited.get(event.id, ())), event.get("note"),
+                                grade_of(event), cited.get(event.id, ())))
     return rows

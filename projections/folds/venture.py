@@ -8,7 +8,7 @@ folds (over all events) in its tables. The as-of date enters only later, in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,7 +22,7 @@ from outcomes.ledger.schema import (
     VENTURE_REGISTERED,
 )
 from outcomes.projections.folds.claims import PeriodClaims, choose, weakest
-from outcomes.projections.folds.effective import effective
+from outcomes.projections.folds.effective import Citation, effective
 from outcomes.projections.folds.levels import YearRevenue, history, latest, revenue_by_year
 from outcomes.projections.folds.roi import Money, fold_money
 from outcomes.projections.folds.targets import TargetFacts, fold_targets
@@ -105,9 +105,11 @@ def registry(events: Iterable[Event], known_at: datetime | None = None) -> Regis
 
 
 def fold_venture(info: VentureInfo, events: list[Event],
-                 corrections: dict[str, int], *, timeline: bool = True) -> VentureFold:
-    """Fold one venture's effective events (registration included, if effective)."""
-    claims = list(choose(events).values())
+                 cited: Mapping[str, tuple[Citation, ...]], *,
+                 timeline: bool = True) -> VentureFold:
+    """Fold one venture's effective events (registration included, if effective); `cited`
+    gives the corrections applied to each (Effective.cited), which reports cite."""
+    claims = list(choose(events, cited).values())
     years = revenue_by_year(claims)
     jobs = history(events, "jobs")
     money = fold_money(events, revenue_to_date=sum((y.revenue for y in years.values()),
@@ -122,8 +124,8 @@ def fold_venture(info: VentureInfo, events: list[Event],
         closed_on,
         closure[-1].fields["outcome"] if closure else None,
         claims, years, money,
-        fold_targets(info.venture, events, years, closed_on),
-        fold_timeline(info.venture, events, info.currency, claims, corrections)
+        fold_targets(info.venture, events, years, closed_on, cited),
+        fold_timeline(info.venture, events, info.currency, claims, cited)
         if timeline else [],
         [c for c in claims if c.disputed and c.period in used],
     )
@@ -148,7 +150,7 @@ def fold_events(events: Iterable[Event], *, as_of: date | None,
         info = who.ventures[slug]
         mine = by_venture.get(slug, [])
         if mine or as_of is None or info.registered_on <= as_of:
-            ventures[slug] = fold_venture(info, mine, eff.corrections, timeline=timeline)
+            ventures[slug] = fold_venture(info, mine, eff.cited, timeline=timeline)
     present = {v.info.program for v in ventures.values()}
     programs = {slug: p for slug, p in sorted(who.programs.items())
                 if slug in present or as_of is None or p.registered_on <= as_of}

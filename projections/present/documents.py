@@ -16,6 +16,7 @@ from outcomes.ledger.errors import LedgerError
 from outcomes.ledger.model import Event
 from outcomes.ledger.state import suggest
 from outcomes.projections.folds.claims import PeriodClaims, graded
+from outcomes.projections.folds.effective import Citation
 from outcomes.projections.folds.numbers import amount_text, ratio_number, to_cents
 from outcomes.projections.folds.roi import GRADED, Money, Rate, Returns, combine, evaluate
 from outcomes.projections.folds.targets import Progress, SeriesRow, Target
@@ -107,7 +108,20 @@ def dispute(c: PeriodClaims) -> dict[str, Any]:
     return graded_dispute(
         dict(zip(DISPUTE_FIELDS, (c.period, c.claims, amount_text(c.chosen),
                                   amount_text(c.low), amount_text(c.high), c.source),
-                 strict=True)), c.evidence, claim_list(c))
+                 strict=True)), c.evidence, claim_list(c), citations(c.corrected_by))
+
+
+def citations(cited: Iterable[Citation]) -> list[dict[str, Any]] | None:
+    """The corrections applied to a figure's event, each with its source (and grade), as a
+    report cites them beside the original source; None when it was not corrected."""
+    out = [{"id": c.id, "occurred_on": c.occurred_on.isoformat(), "source": c.source,
+            **evidence_field(c.evidence)} for c in cited]
+    return out or None
+
+
+def cited_field(cited: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """`corrected_by` beside a corrected figure's source; no key for one not corrected."""
+    return {} if cited is None else {"corrected_by": cited}
 
 
 def claim_list(c: PeriodClaims) -> list[dict[str, Any]] | None:
@@ -119,10 +133,12 @@ def claim_list(c: PeriodClaims) -> list[dict[str, Any]] | None:
              "occurred_on": k.occurred_on.isoformat()} for k in c.each]
 
 
-def graded_dispute(base: dict[str, Any], evidence: str,
-                   each: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """A dispute with the chosen claim's grade and each claim's, where any is graded."""
-    return base if each is None else {**base, "evidence": evidence, "each": each}
+def graded_dispute(base: dict[str, Any], evidence: str, each: list[dict[str, Any]] | None,
+                   cited: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A dispute with the corrections of the chosen claim (if any), and the chosen claim's
+    grade and each claim's, where any is graded."""
+    grading = {} if each is None else {"evidence": evidence, "each": each}
+    return {**base, **cited_field(cited), **grading}
 
 
 def roi_document(folded: Folded, as_of: date, selection: Selection,
@@ -157,7 +173,8 @@ def roi_document(folded: Folded, as_of: date, selection: Selection,
 def target_fields(target: Target) -> dict[str, Any]:
     return {"value": amount_text(target.value), "due": target.due.isoformat(),
             "set_on": target.set_on.isoformat(), "source": target.source,
-            "baseline": amount_text(target.baseline), **evidence_field(target.evidence)}
+            "baseline": amount_text(target.baseline), **evidence_field(target.evidence),
+            **cited_field(citations(target.corrected_by))}
 
 
 def evidence_field(grade: str | None) -> dict[str, Any]:
@@ -207,7 +224,8 @@ def timeline_document(folded: Folded, selection: Selection) -> dict[str, Any]:
         {"venture": r.venture, "program": v.info.program, "date": r.on.isoformat(),
          "position": r.position, "id": r.id, "type": r.type, "summary": r.summary,
          "figure": amount_text(r.figure), "currency": v.info.currency, "source": r.source,
-         **evidence_field(r.evidence), "corrected": r.corrected, "note": r.note}
+         **evidence_field(r.evidence), "corrected": r.corrected,
+         **cited_field(citations(r.corrected_by)), "note": r.note}
         for v in folded.ventures.values() if selection.wants(v) for r in v.timeline]}
 
 

@@ -51,14 +51,25 @@ def grade_counts(each: list[dict[str, Any]]) -> str:
 
 
 def optional_columns(columns: list[Column], rows: Sequence[dict[str, Any]],
-                     *extra: tuple[str, str]) -> list[Column]:
-    """`columns` and each (key, after) column that some row has, placed after `after`
-    (columns no row fills are left out: a ledger without grades prints as before)."""
+                     *extra: tuple[str, str | tuple[str, ...]]) -> list[Column]:
+    """`columns` and each (key, after) column that some row has, placed after `after` (the
+    first of them present); columns no row fills are left out (a ledger without grades or
+    corrections prints as before)."""
     out = list(columns)
     for key, after in extra:
         if any(key in r for r in rows):
-            out.insert([c.key for c in out].index(after) + 1, Column(key, key))
+            keys = [c.key for c in out]
+            anchor = next(a for a in ((after,) if isinstance(after, str) else after)
+                          if a in keys)
+            out.insert(keys.index(anchor) + 1, Column(key, key))
     return out
+
+
+def cited_source(source: str, cited: list[dict[str, Any]] | None) -> str:
+    """A source with the source of each correction applied after it."""
+    return source + "".join(
+        f"; corrected by {c['source']} ({c['occurred_on']}"
+        + (f", {c['evidence']})" if "evidence" in c else ")") for c in cited or ())
 
 
 def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = False) -> str:
@@ -278,7 +289,10 @@ def targets_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]
         rows += [{**flat, **r} for r in t["series"]]
     return optional_columns([Column(k, k) for k in TARGET_FIELDS], rows,
                             ("initial_evidence", "initial_baseline"),
-                            ("current_evidence", "current_set_on"), ("evidence", "high")), rows
+                            ("initial_corrected_by", ("initial_evidence", "initial_baseline")),
+                            ("current_evidence", "current_set_on"),
+                            ("current_corrected_by", ("current_evidence", "current_set_on")),
+                            ("evidence", "high")), rows
 
 
 # -- timeline -----------------------------------------------------------------------------
@@ -296,11 +310,13 @@ def timeline_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column]
     for r in doc["timeline"]:
         text = r["summary"] + (" (corrected)" if r["corrected"] else "")
         rows.append({"venture": r["venture"] if r["venture"] != previous else "",
-                     "date": r["date"], "summary": text, "source": r["source"],
+                     "date": r["date"], "summary": text,
+                     "source": cited_source(r["source"], r.get("corrected_by")),
                      **({"evidence": r["evidence"]} if "evidence" in r else {})})
         previous = r["venture"]
-    notes = ["(corrected): shown with its corrections applied; `outcomes log` keeps every "
-             "version."] if any(r["corrected"] for r in doc["timeline"]) else []
+    notes = ["(corrected): shown with its corrections applied, each one's source after the "
+             "original's; `outcomes log` keeps every version."] \
+        if any(r["corrected"] for r in doc["timeline"]) else []
     columns = TIMELINE_COLUMNS
     if any("evidence" in r for r in rows):  # the grade of each event's source, if any
         columns = [*columns[:3], Column("evidence", "Evidence"), columns[3]]
@@ -309,4 +325,4 @@ def timeline_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column]
 
 def timeline_csv(doc: dict[str, Any]) -> tuple[Sequence[Column], list[dict[str, Any]]]:
     return optional_columns([Column(k, k) for k in TIMELINE_FIELDS], doc["timeline"],
-                            ("evidence", "source")), doc["timeline"]
+                            ("evidence", "source"), ("corrected_by", "corrected")), doc["timeline"]

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from outcomes.ledger.schema import VENTURE_CLOSED
-from outcomes.projections.present.layout import grade_counts
+from outcomes.projections.present.layout import cited_source, grade_counts
 from outcomes.projections.present.render import Column, compact, inert, money, percent
 
 DISPUTE_COLUMNS = [
@@ -33,7 +33,8 @@ def disputed_figures(roi: dict[str, Any]) -> list[dict[str, Any]]:
         for d in v.get("disputes", []):
             rows.append({"venture": v["venture"], "period": d["period"], "claims": d["claims"],
                          "low": money(d["low"], cur), "high": money(d["high"], cur),
-                         "chosen": money(d["chosen"], cur), "source": d["source"],
+                         "chosen": money(d["chosen"], cur),
+                         "source": cited_source(d["source"], d.get("corrected_by")),
                          **({"evidence": d["evidence"], "grades": grade_counts(d["each"])}
                             if "each" in d else {})})
     return rows

@@ -53,6 +53,7 @@ from outcomes.projections.present.documents import (
     ReportError,
     Selection,
     build_report,
+    citations,
     document,
     graded_dispute,
     grades_field,
@@ -69,6 +70,7 @@ from outcomes.projections.readmodel.tables import (
     TABLES,
     VENTURE_TABLES,
     Tampered,
+    cited_from,
     fact_event,
     fact_from,
     fact_row,
@@ -642,7 +644,8 @@ class ReadModel:
         for row in self._checked("claims", "venture", keys):  # the disputes that count
             disputed.setdefault(row["venture"], []).append(graded_dispute(
                 {f: row[f] for f in DISPUTE_FIELDS}, row["evidence"],
-                None if row["each"] is None else json.loads(row["each"])))
+                None if row["each"] is None else json.loads(row["each"]),
+                citations(cited_from(row["corrected_by"]))))
         for kind, rows in (("venture", ventures), ("program", programs)):
             for row in rows:
                 irr, row["irr_note"] = rates[f"{kind}:{row[kind]}"]

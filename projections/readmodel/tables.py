@@ -22,6 +22,7 @@ from typing import Any
 
 from outcomes.ledger.clock import stored_time
 from outcomes.ledger.model import Event
+from outcomes.projections.folds.effective import Citation
 from outcomes.projections.folds.numbers import amount_text, ratio_number, to_cents
 from outcomes.projections.folds.roi import Money, combine, evaluate
 from outcomes.projections.folds.targets import Actual, Target, TargetFacts
@@ -29,7 +30,7 @@ from outcomes.projections.folds.timeline import TimelineRow
 from outcomes.projections.folds.venture import ProgramInfo, VentureFold, VentureInfo
 from outcomes.projections.present.documents import claim_list
 
-SCHEMA_VERSION = "8"  # bump when a table changes: read models rebuild
+SCHEMA_VERSION = "9"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
 
 # The figures of a return-on-investment row, for a venture and for a program alike.
@@ -60,7 +61,8 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "roi_flows": ({"venture": TEXT, "date": TEXT, "amount": TEXT}, ("venture", "date")),
     "claims": ({"venture": TEXT, "period": TEXT, "year": INT, "chosen": TEXT, "claims": INT,
                 "low": TEXT, "high": TEXT, "chosen_position": INT, "chosen_on": TEXT,
-                "source": TEXT, "used": INT, "evidence": TEXT, "each": TEXT},
+                "source": TEXT, "used": INT, "evidence": TEXT, "each": TEXT,
+                "corrected_by": TEXT},
                ("venture", "period")),
     "revenue_years": ({"venture": TEXT, "year": INT, "revenue": TEXT, "basis": TEXT,
                        "periods": TEXT, "claims": INT, "low": TEXT, "high": TEXT,
@@ -68,9 +70,11 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "targets": ({"venture": TEXT, "metric": TEXT, "initial_value": TEXT,
                  "initial_due": TEXT, "initial_set_on": TEXT, "initial_baseline": TEXT,
                  "initial_source": TEXT, "initial_position": INT,
-                 "initial_evidence": TEXT, "current_value": TEXT,
+                 "initial_evidence": TEXT, "initial_corrected_by": TEXT,
+                 "current_value": TEXT,
                  "current_due": TEXT, "current_set_on": TEXT, "current_baseline": TEXT,
                  "current_source": TEXT, "current_position": INT, "current_evidence": TEXT,
+                 "current_corrected_by": TEXT,
                  "revisions": INT, "last_year": INT, "latest": TEXT,
                  "latest_evidence": TEXT, "at_due": TEXT, "closed_on": TEXT},
                 ("venture", "metric")),
@@ -79,7 +83,7 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
                        ("venture", "metric", "year")),
     "timeline": ({"position": INT, "venture": TEXT, "date": TEXT, "id": TEXT, "type": TEXT,
                   "summary": TEXT, "figure": TEXT, "source": TEXT, "evidence": TEXT,
-                  "corrected": INT, "note": TEXT}, ("position",)),
+                  "corrected": INT, "corrected_by": TEXT, "note": TEXT}, ("position",)),
     "tracking": ({"name": TEXT, "position": INT}, ("name",)),
     "meta": ({"key": TEXT, "value": TEXT}, ("key",)),
     "dirty": ({"kind": TEXT, "key": TEXT}, ("kind", "key")),
@@ -202,7 +206,8 @@ def _target_columns(prefix: str, t: Target) -> dict[str, Any]:
     return {f"{prefix}_value": amount_text(t.value), f"{prefix}_due": t.due.isoformat(),
             f"{prefix}_set_on": t.set_on.isoformat(),
             f"{prefix}_baseline": amount_text(t.baseline), f"{prefix}_source": t.source,
-            f"{prefix}_position": t.position, f"{prefix}_evidence": t.evidence}
+            f"{prefix}_position": t.position, f"{prefix}_evidence": t.evidence,
+            f"{prefix}_corrected_by": _cited(t.corrected_by)}
 
 
 def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
@@ -224,7 +229,8 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
                     "chosen_position": c.position, "chosen_on": c.occurred_on.isoformat(),
                     "source": c.source, "used": int(c.period in used),
                     "evidence": c.evidence,
-                    "each": None if (each := claim_list(c)) is None else _KEPT.encode(each)}
+                    "each": None if (each := claim_list(c)) is None else _KEPT.encode(each),
+                    "corrected_by": _cited(c.corrected_by)}
                    for c in fold.claims],
         "revenue_years": [{"venture": v, "year": y.year, "revenue": amount_text(y.revenue),
                            "basis": y.basis, "periods": ",".join(y.periods),
@@ -246,7 +252,8 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
         "timeline": [{"position": r.position, "venture": v, "date": r.on.isoformat(),
                       "id": r.id, "type": r.type, "summary": r.summary,
                       "figure": amount_text(r.figure), "source": r.source,
-                      "evidence": r.evidence, "corrected": r.corrected, "note": r.note}
+                      "evidence": r.evidence, "corrected": r.corrected,
+                      "corrected_by": _cited(r.corrected_by), "note": r.note}
                      for r in fold.timeline],
     }
 
@@ -264,6 +271,19 @@ def program_rows(info: ProgramInfo, ventures: list[Money]) -> dict[str, list[dic
         "roi_programs": [{"program": info.program, "currency": info.currency,
                           "ventures": len(ventures), **columns}],
     }
+
+
+def _cited(cited: tuple[Citation, ...]) -> str | None:
+    """The corrections applied to an event (JSON, in the order applied), or NULL."""
+    return None if not cited else _KEPT.encode(
+        [[c.id, c.occurred_on.isoformat(), c.source, c.evidence] for c in cited])
+
+
+def cited_from(text: str | None) -> tuple[Citation, ...]:
+    if text is None:
+        return ()
+    return tuple(Citation(i, date.fromisoformat(on), source, grade)
+                 for i, on, source, grade in json.loads(text))
 
 
 # -- rows -> one venture's fold -------------------------------------------------------------
@@ -289,7 +309,8 @@ def _target(row: dict[str, Any], prefix: str) -> Target:
     return Target(Decimal(row[f"{prefix}_value"]), date.fromisoformat(row[f"{prefix}_due"]),
                   date.fromisoformat(row[f"{prefix}_set_on"]),
                   Decimal(row[f"{prefix}_baseline"]), row[f"{prefix}_source"],
-                  row[f"{prefix}_position"], row[f"{prefix}_evidence"])
+                  row[f"{prefix}_position"], row[f"{prefix}_evidence"],
+                  cited_from(row[f"{prefix}_corrected_by"]))
 
 
 def target_facts(row: dict[str, Any], actuals: list[dict[str, Any]]) -> TargetFacts:
@@ -306,7 +327,8 @@ def target_facts(row: dict[str, Any], actuals: list[dict[str, Any]]) -> TargetFa
 def timeline_row(row: dict[str, Any]) -> TimelineRow:
     return TimelineRow(row["venture"], date.fromisoformat(row["date"]), row["position"],
                        row["id"], row["type"], row["summary"], _d(row["figure"]),
-                       row["source"], row["corrected"], row["note"], row["evidence"])
+                       row["source"], row["corrected"], row["note"], row["evidence"],
+                       cited_from(row["corrected_by"]))
 
 
 def venture_info(row: dict[str, Any]) -> VentureInfo:

@@ -136,7 +136,14 @@ def test_graded_reports_match_build_report(store, tmp_path):
     model.catch_up(store)
     append(store, [ev("EventCorrected", "2016-01-10", "regrade",
                       event="numergy-revenue-2014-bfmtv", changes={"evidence": "filed"},
-                      reason="hypothetical")])
+                      reason="hypothetical", evidence="press"),
+                   # and corrections of a target and a commitment, which reports cite
+                   ev("EventCorrected", "2016-01-11", "fix-target",
+                      event="numergy-target-revenue-2012", changes={"value": "390000000"},
+                      reason="hypothetical"),
+                   ev("EventCorrected", "2016-01-12", "fix-commit",
+                      event="cloudwatt-commitment-cdc-2012", changes={"amount": "70000000"},
+                      reason="hypothetical", evidence="filed")])
     model.catch_up(store)
     events = list(store.read())
     for as_of in (date(2013, 6, 30), date(2015, 6, 30), date(2015, 12, 31), TODAY):
@@ -150,6 +157,10 @@ def test_graded_reports_match_build_report(store, tmp_path):
     assert (numergy["disputes"][0]["chosen"], numergy["disputes"][0]["evidence"]) == (
         "6000000", "filed")
     assert numergy["evidence"]["revenue_to_date"] == "estimate"  # 2013: Tavernier's
+    assert [c["id"] for c in numergy["disputes"][0]["corrected_by"]] == ["regrade"]
+    [target] = [t for t in model.report("targets", as_of=TODAY, venture="numergy")["targets"]
+                if t["metric"] == "revenue"]
+    assert target["initial"]["corrected_by"][0]["id"] == "fix-target"
 
 
 def test_report_checks_the_slugs(store, tmp_path):

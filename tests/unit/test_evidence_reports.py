@@ -171,8 +171,9 @@ def test_a_correction_regrades_a_claim_and_so_changes_the_choice() -> None:
 
 
 def test_history_follows_the_rule_and_shows_grades_and_their_changes() -> None:
+    # the correction's own source is graded filed; it regrades a to audited
     fix = ev("EventCorrected", "2016-03-01", "fix", event="a",
-             changes={"evidence": "audited"}, reason="audited")
+             changes={"evidence": "audited"}, reason="audited", evidence="filed")
     result = history(admit(REG + [*LEDGER, fix], LATER), "v", "revenue")
     changes = [c.to_json() for f, cs in result.ordered() if f.period == "2014" for c in cs]
     got = [(c["id"], c["stated"], c.get("evidence"), c["value"], c.get("value_evidence"),
@@ -182,8 +183,8 @@ def test_history_follows_the_rule_and_shows_grades_and_their_changes() -> None:
         ("b", D(2000000), "filed", D(2000000), "filed", 2),  # filed beats press
         ("c", D(9000000), None, D(2000000), "filed", 3),  # ungraded: no key, not used
         ("d", D(4000000), "filed", D(4000000), "filed", 4),  # same day as b, later
-        # the regrade states no new value; a is audited now, and used
-        ("fix", None, "audited", D(6000000), "audited", 4)]
+        # the regrade states no new value; its own grade is filed; a is audited now, and used
+        ("fix", None, "filed", D(6000000), "audited", 4)]
     # JSON keys: the grade beside what is stated and beside the value
     assert list(changes[0])[5:9] == ["stated", "evidence", "value", "value_evidence"]
     # the table gains two columns only where a grade is recorded

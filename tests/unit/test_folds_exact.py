@@ -281,8 +281,8 @@ def test_amounts_are_written_without_an_exponent() -> None:
 
 
 def test_history_of_corrections_retractions_and_one_metric() -> None:
-    # s: 2013 revenue 50 with 9 customers (position 3); g: a grant (4), retracted (5, which
-    # touches no figure); s corrected to 60, reason "typo" (6).
+    # s: 2013 revenue 50 with 9 customers (position 3); g: a grant of 10 (4), retracted (5:
+    # no live payment is left, so no value); s corrected to 60, reason "typo" (6).
     from outcomes.projections.folds.history import history, history_document, history_rows
 
     es = admit(REG + [
@@ -294,13 +294,19 @@ def test_history_of_corrections_retractions_and_one_metric() -> None:
            reason="typo")], LATER)
     doc = history_document(history(es, "v"), LATER)
     assert doc["venture"] == "v"
-    [revenue, customers] = doc["figures"]
+    [revenue, customers, paid] = doc["figures"]
     assert [(c["id"], c["set_by"], c["event"], c["stated"], c["value"], c["reason"])
             for c in revenue["changes"]] == [("s", "claim", None, D(50), D(50), None),
                                              ("c", "correction", "s", D(60), D(60), "typo")]
     # The correction leaves the customers as they were: listed, nothing stated.
     assert [(c["id"], c["stated"], c["value"]) for c in customers["changes"]] == [
         ("s", 9, 9), ("c", None, 9)]
+    # Money is a figure too (after the targets): the payment, then its retraction.
+    assert (paid["figure"], paid["kind"], paid["metric"]) == (
+        "public_granted", "money", "public_granted")
+    assert [(c["id"], c["set_by"], c["event"], c["stated"], c["value"], c["reason"])
+            for c in paid["changes"]] == [("g", "payment", None, D(10), D(10), None),
+                                          ("x", "retraction", "g", None, None, "never paid")]
     # One metric: the customers of the sales report are kept, its revenue is not.
     only = history(es, "v", metric="customers")
     assert [f.label for f, _ in only.ordered()] == ["customers"]
@@ -309,7 +315,9 @@ def test_history_of_corrections_retractions_and_one_metric() -> None:
         ("revenue 2013", "2021-01-01T00:00:00Z", ""),
         ("revenue 2013", "2021-01-01T00:00:00Z", "revenue=60; reason: typo"),
         ("customers", "2021-01-01T00:00:00Z", ""),
-        ("customers", "2021-01-01T00:00:00Z", "revenue=60; reason: typo")]
+        ("customers", "2021-01-01T00:00:00Z", "revenue=60; reason: typo"),
+        ("public_granted", "2021-01-01T00:00:00Z", ""),
+        ("public_granted", "2021-01-01T00:00:00Z", "reason: never paid")]
 
 
 def test_history_detail_lists_every_change_of_a_correction() -> None:
