@@ -126,15 +126,36 @@ class IndexedEntries(Mapping[str, Entry]):
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
         self.buffer: dict[str, Entry] = {}
+        # When the table starts empty (a first import, an index built again), it holds only
+        # the rows this write flushes: their ids' hashes are kept, and an id none of them
+        # has is new without asking SQLite (every id of a fresh import).
+        self.written: set[int] | None = set() if con.execute(
+            "SELECT 1 FROM ledger_index_entries LIMIT 1").fetchone() is None else None
+
+    def get(self, key: str, default: Entry | None = None) -> Entry | None:  # type: ignore[override]
+        entry = self.buffer.get(key)
+        if entry is not None:
+            return entry
+        if self.written is not None and hash(key) not in self.written:
+            return default
+        entry = self._row(key)
+        return default if entry is None else entry
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
 
     def __getitem__(self, key: str) -> Entry:
-        if key in self.buffer:
-            return self.buffer[key]
+        entry = self.get(key)
+        if entry is None:
+            raise KeyError(key)
+        return entry
+
+    def _row(self, key: str) -> Entry | None:
         row = self.con.execute("SELECT position, type, digest, retracted, corrections, slug, "
                                "day, tag FROM ledger_index_entries WHERE id = ?",
                                (key,)).fetchone()
         if row is None:
-            raise KeyError(key)
+            return None
         if row[7] != _tag(key, *row[:7]):
             raise IndexAltered(f"entry {key!r}")
         corrections = [int(p) for p in row[4].split(",")] if row[4] else []
@@ -149,6 +170,8 @@ class IndexedEntries(Mapping[str, Entry]):
         self.con.executemany(
             "INSERT OR REPLACE INTO ledger_index_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (_entry_row(key, e) for key, e in self.buffer.items()))
+        if self.written is not None:
+            self.written.update(map(hash, self.buffer))
         self.buffer.clear()
 
     def __iter__(self) -> Iterator[str]:

@@ -47,6 +47,32 @@ def test_a_large_import_can_correct_its_own_early_lines(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_fresh_index_still_finds_an_id_repeated_after_a_flush(tmp_path: Path) -> None:
+    """A first import looks no new id up in SQLite, but an id it already flushed is found:
+    the same event again is skipped, another one with that id refused."""
+    import pytest
+
+    from outcomes.ledger.errors import LedgerError
+
+    db = str(tmp_path / "l.db")
+    store = EventStore(db, create=True)
+    common = {"occurred_on": "2015-01-01", "source": "https://x.org"}
+    lines = [{"type": "ProgramRegistered", "id": "p", "program": "p", "name": "P",
+              "funder": "S", **common},
+             {"type": "VentureRegistered", "id": "v", "venture": "v", "name": "V",
+              "program": "p", **common}]
+    lines += [{"type": "FundingGranted", "id": f"g{n}", "venture": "v", "amount": "1",
+               "funder": "S", **common} for n in range(FLUSH_EVERY + 10)]
+    index = index_path(read_model_path(db))
+    out = record(store, [(None, raw) for raw in [*lines, lines[2]]], actor="t", keep=False,
+                 index_path=index)
+    assert (out.count, out.skipped) == (len(lines), 1)
+    with pytest.raises(LedgerError, match="'g0' is already recorded"):
+        record(store, [(None, raw) for raw in [{**lines[2], "amount": "2"}]], actor="t",
+               index_path=index)
+    store.close()
+
+
 def test_canonical_envelope_is_canonical_json() -> None:
     from datetime import UTC, date, datetime
 
