@@ -194,9 +194,9 @@ class PostgresServer:
                     names = [row[0] for row in conn.execute(query).fetchall()]
                     if names:
                         conn.execute(f"DROP {kind} IF EXISTS {', '.join(names)} CASCADE")
+            return self._catalogs(name) == self._fresh
         except psycopg.Error:
             return False
-        return self._catalogs(name) == self._fresh
 
     def _end_sessions(self, name: str) -> bool:
         """End the sessions still in the database (a killed process's, a leaked pool's);
