@@ -170,9 +170,13 @@ P_FLOWS_AFTER = [("2012-09-05", -20e6), ("2012-10-02", -30e6), ("2013-09-05", -1
 
 def roi_row(committed, granted, private, returned, residual, net, multiple, irr, note,
             revenue, per_euro, leverage, jobs, cost):
+    # Every scenario's flows are payments, then returns (one sign change): the irr is the
+    # only root, and a lower bound exactly when the residual value is unknown.
     return {"public_committed": committed, "public_granted": granted,
             "private_granted": private, "returned": returned, "residual_value": residual,
             "net": net, "multiple": multiple, "irr": irr, "irr_note": note,
+            "irr_roots": [] if irr is None else [irr],
+            "irr_lower_bound": irr is not None and residual is None,
             "revenue_to_date": revenue, "revenue_per_public_euro": per_euro,
             "leverage": leverage, "jobs": jobs, "cost_per_job": cost}
 

@@ -7,19 +7,17 @@ ratios and the XIRR, whose residual-value flow is dated on the as-of date.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
-
-from pyxirr import DayCount, InvalidPaymentsError, xirr
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import FUNDING_COMMITTED, FUNDING_GRANTED, RETURN_RECEIVED, STAKE_VALUED
 from outcomes.projections.folds.claims import grade_of, weakest
 from outcomes.projections.folds.effective import order_key
-from outcomes.projections.folds.numbers import ZERO, divide, to_cents
+from outcomes.projections.folds.numbers import RATIO_PLACES, ZERO, divide, to_cents
+from outcomes.projections.folds.xirr import find_roots, to_rate
 
 Flows = tuple[tuple[date, Decimal], ...]
 
@@ -120,6 +118,22 @@ def combine(ventures: Sequence[Money]) -> Money:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """The irr of some money as of a date, or the reason there is none.
+
+    `roots` are every rate at which the flows' net present value changes sign (the irr
+    alone when there is one); `lower_bound`: the irr is a lower bound, because the
+    residual value is unknown and the flows go from payments to returns in one sign
+    change, so any residual value could only raise it.
+    """
+
+    irr: Decimal | None
+    note: str | None
+    roots: tuple[Decimal, ...] = ()
+    lower_bound: bool = False
+
+
+@dataclass(frozen=True)
 class Returns:
     """The derived figures of `Money` as of a date (ratios exact, in Decimal)."""
 
@@ -127,13 +141,12 @@ class Returns:
     multiple: Decimal | None
     irr: Decimal | None
     irr_note: str | None
+    irr_roots: tuple[Decimal, ...]
+    irr_lower_bound: bool
     revenue_per_public_euro: Decimal | None
     leverage: Decimal | None
     cost_per_job: Decimal | None  # an amount, to the cent
-    lower_bound: bool  # residual value unknown: net, multiple (and irr) are lower bounds
-
-
-Rate = tuple[Decimal | None, str | None]  # (irr, irr_note)
+    lower_bound: bool  # residual value unknown: net and multiple are lower bounds
 
 
 def evaluate(money: Money, as_of: date | None, rate: Rate | None = None) -> Returns:
@@ -143,15 +156,14 @@ def evaluate(money: Money, as_of: date | None, rate: Rate | None = None) -> Retu
     `rate` is the irr already computed for this money and date (the read model's cache).
     """
     inflow = money.returned + (money.residual_value or ZERO)
-    if rate is not None:
-        irr, note = rate
-    else:
-        irr, note = rate_of_return(money, as_of) if as_of is not None else (None, None)
+    if rate is None:
+        rate = rate_of_return(money, as_of) if as_of is not None else Rate(None, None)
     cost = divide(money.public_granted, Decimal(money.jobs)) if money.jobs else None
     return Returns(
         net=inflow - money.public_granted,
         multiple=divide(inflow, money.public_granted),
-        irr=irr, irr_note=note,
+        irr=rate.irr, irr_note=rate.note, irr_roots=rate.roots,
+        irr_lower_bound=rate.lower_bound,
         revenue_per_public_euro=divide(money.revenue_to_date, money.public_granted),
         leverage=divide(money.private_granted, money.public_granted),
         cost_per_job=None if cost is None else to_cents(cost),
@@ -159,25 +171,48 @@ def evaluate(money: Money, as_of: date | None, rate: Rate | None = None) -> Retu
     )
 
 
+# Beyond this log(1 + r), about 1e+300, a rate is no longer a JSON number.
+LARGEST_LOG = 690.0
+WIDE = Context(prec=400)
+
+
 def rate_of_return(money: Money, as_of: date) -> Rate:
-    """XIRR of the public flows (actual/365), or None with the reason it cannot be had."""
+    """XIRR of the public flows (actual/365): the one rate at which their net present
+    value changes sign, or None with the reason (none, or several: listed)."""
     if money.public_granted == 0:
-        return None, "nothing granted"
+        return Rate(None, "nothing granted")
     residual = money.residual_value or ZERO
     if money.returned == 0 and residual == 0:
         if money.residual_unknown:
-            return None, "no inflow: nothing returned and the residual value is unknown"
-        return None, "total loss: nothing returned and the stake is written off"
+            return Rate(None, "no inflow: nothing returned and the residual value is unknown")
+        return Rate(None, "total loss: nothing returned and the stake is written off")
     flows = list(money.flows)
     if residual > 0:
         flows.append((as_of, residual))
     if len({on for on, _ in flows}) < 2:
-        return None, "no solution: all flows fall on one date"
-    try:
-        rate = xirr([on for on, _ in flows], [float(amount) for _, amount in flows],
-                    day_count=DayCount.ACT_365F, silent=True)
-    except InvalidPaymentsError:  # e.g. flows that net to one sign per date
-        rate = None
-    if rate is None or not math.isfinite(rate):
-        return None, "no solution: no rate makes the flows' net present value zero"
-    return Decimal(repr(rate)), None
+        return Rate(None, "no solution: all flows fall on one date")
+    found = find_roots(flows)
+    roots = tuple(to_rate(x) for x in found.logs if x <= LARGEST_LOG)
+    too_large = len(found.logs) - len(roots)
+    if len(found.logs) == 1 and not too_large:
+        return Rate(roots[0], None, roots, money.residual_unknown
+                    and found.sign_changes == 1 and found.outflow_first)
+    if found.logs:
+        at = [percent(r) for r in roots] + (
+            [] if not too_large else ["a rate above 1e+300"] if too_large == 1
+            else [f"{too_large} rates above 1e+300"])
+        if len(at) == 1:
+            return Rate(None, "no solution below 1e+300: the flows' net present value is "
+                              "zero only at a rate above it", roots)
+        return Rate(None, "several solutions: the flows' net present value is zero at "
+                          + ", ".join(at[:-1]) + " and " + at[-1], roots)
+    if found.flows == 0:
+        return Rate(None, "no single solution: the flows net to zero on every date, so "
+                          "every rate makes their net present value zero")
+    return Rate(None, "no solution: no rate makes the flows' net present value zero")
+
+
+def percent(ratio: Decimal) -> str:
+    """A rate as the note gives it: rounded as JSON rounds ratios, as a percentage."""
+    rounded = ratio.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP, context=WIDE)
+    return f"{WIDE.multiply(rounded, 100):.4f}%"

@@ -75,6 +75,8 @@ def money_fields(money: Money, returns: Returns) -> dict[str, Any]:
         "multiple": ratio_number(returns.multiple),
         "irr": ratio_number(returns.irr),
         "irr_note": returns.irr_note,
+        "irr_roots": [ratio_number(r) for r in returns.irr_roots],
+        "irr_lower_bound": returns.irr_lower_bound,
         "revenue_to_date": amount_text(money.revenue_to_date),
         "revenue_per_public_euro": ratio_number(returns.revenue_per_public_euro),
         "leverage": ratio_number(returns.leverage),
@@ -85,6 +87,8 @@ def money_fields(money: Money, returns: Returns) -> dict[str, Any]:
 
 # The key order of a roi row's figures (the read model fills them from its columns).
 ROI_FIELDS = tuple(money_fields(Money(), evaluate(Money(), None)))
+# Those that depend on the as-of date (the read model solves them, or keeps them solved).
+IRR_FIELDS = ("irr", "irr_note", "irr_roots", "irr_lower_bound")
 
 
 def grades_field(grades: Mapping[str, str]) -> dict[str, Any]:

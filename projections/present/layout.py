@@ -132,8 +132,12 @@ def _roi_cells(row: dict[str, Any], notes: list[str], label: str) -> dict[str, A
     if row["irr"] is None:
         notes.append(f"[{len(notes) + 1}] {label}: irr not computed: {row['irr_note']}.")
         irr = f"– [{len(notes)}]"
-    elif bound:
-        irr = bound + irr
+    elif row["irr_lower_bound"]:
+        irr = LOWER + irr
+    elif bound:  # the residual is unknown, and yet the irr is no lower bound
+        notes.append(f"[{len(notes) + 1}] {label}: irr not known to be a lower bound: its "
+                     "flows do not go from payments to returns in one sign change.")
+        irr = f"{irr} [{len(notes)}]"
     # marks go before right-aligned figures, so the figures stay aligned
     revenue = ("* " if row.get("disputes") else "") + graded(
         "revenue_to_date", money(row["revenue_to_date"], cur))
@@ -190,16 +194,18 @@ def roi_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column], lis
 
 
 ROI_FIELDS = ["public_committed", "public_granted", "private_granted", "returned",
-              "residual_value", "net", "multiple", "irr", "irr_note", "revenue_to_date",
+              "residual_value", "net", "multiple", "irr", "irr_note", "irr_roots",
+              "irr_lower_bound", "revenue_to_date",
               "revenue_per_public_euro", "leverage", "jobs", "cost_per_job"]
 
 
 def roi_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]]:
     columns = [Column(k, k) for k in ["scope", "venture", "program", "currency",
                                       *ROI_FIELDS, "disputes"]]
-    rows = [{"scope": "venture", **v, "disputes": v["disputes"] or None}
-            for v in doc["ventures"]]
-    rows += [{"scope": "program", "venture": None, **p} for p in doc["programs"]]
+    rows = [{"scope": "venture", **v, "irr_roots": v["irr_roots"] or None,
+             "disputes": v["disputes"] or None} for v in doc["ventures"]]
+    rows += [{"scope": "program", "venture": None, **p, "irr_roots": p["irr_roots"] or None}
+             for p in doc["programs"]]
     return optional_columns(columns, rows, ("evidence", "cost_per_job")), rows
 
 

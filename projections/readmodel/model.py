@@ -49,6 +49,7 @@ from outcomes.projections.folds.roi import Money, Rate, combine, rate_of_return
 from outcomes.projections.folds.venture import Folded, VentureFold, fold_events, registry
 from outcomes.projections.present.documents import (
     DISPUTE_FIELDS,
+    IRR_FIELDS,
     ROI_FIELDS,
     ReportError,
     Selection,
@@ -618,11 +619,13 @@ class ReadModel:
         day = as_of.isoformat()
         state = self._meta("seal")
         cached: dict[str, Rate] = {}
-        for key, irr, note, digest in self.conn.execute(
-                "SELECT key, irr, irr_note, digest FROM irr_cache WHERE as_of = ?", [day]):
-            if digest != seal("irr_cache", key, day, irr, note):
+        for key, irr, note, roots, bound, digest in self.conn.execute(
+                "SELECT key, irr, irr_note, irr_roots, irr_lower_bound, digest FROM irr_cache "
+                "WHERE as_of = ?", [day]):
+            if digest != seal("irr_cache", key, day, irr, note, roots, bound):
                 raise Tampered(f"table irr_cache, key {key!r},")
-            cached[key] = (None if irr is None else Decimal(irr), note)
+            cached[key] = Rate(None if irr is None else Decimal(irr), note,
+                               tuple(Decimal(r) for r in roots.split()), bool(bound))
         keys = [r["venture"] for r in self._selected_ventures(selection)]
 
         grades: dict[str, str] = {}  # "venture:SLUG" / "program:SLUG" -> evidence (JSON)
@@ -630,7 +633,7 @@ class ReadModel:
         def figures(row: dict[str, Any], kind: str, *names: str) -> dict[str, Any]:
             grades[f"{kind}:{row[kind]}"] = row["evidence"]
             return {**{n: row[n] for n in (kind, *names)},
-                    **{f: None if f in ("irr", "irr_note") else row[f] for f in ROI_FIELDS}}
+                    **{f: None if f in IRR_FIELDS else row[f] for f in ROI_FIELDS}}
 
         ventures = [figures(r, "venture", "program", "currency")
                     for r in self._checked("roi_ventures", "venture", keys)]
@@ -648,8 +651,10 @@ class ReadModel:
                 citations(cited_from(row["corrected_by"]))))
         for kind, rows in (("venture", ventures), ("program", programs)):
             for row in rows:
-                irr, row["irr_note"] = rates[f"{kind}:{row[kind]}"]
-                row["irr"] = ratio_number(irr)
+                rate = rates[f"{kind}:{row[kind]}"]
+                row.update(irr=ratio_number(rate.irr), irr_note=rate.note,
+                           irr_roots=[ratio_number(r) for r in rate.roots],
+                           irr_lower_bound=rate.lower_bound)
                 row.update(grades_field(json.loads(grades[f"{kind}:{row[kind]}"])))
                 if kind == "venture":
                     row["disputes"] = disputed.get(row["venture"], [])
@@ -661,10 +666,13 @@ class ReadModel:
                     return doc
                 self.conn.execute("DELETE FROM irr_cache WHERE as_of != ?", [day])
                 self._insert("irr_cache", [
-                    {"key": k, "as_of": day, "irr": text, "irr_note": note,
-                     "digest": seal("irr_cache", k, day, text, note)}
-                    for k, (irr, note) in sorted(solved.items())
-                    for text in [None if irr is None else str(irr)]], ignore=True)
+                    {"key": k, "as_of": day, "irr": text, "irr_note": r.note,
+                     "irr_roots": roots, "irr_lower_bound": int(r.lower_bound),
+                     "digest": seal("irr_cache", k, day, text, r.note, roots,
+                                    int(r.lower_bound))}
+                    for k, r in sorted(solved.items())
+                    for text in [None if r.irr is None else str(r.irr)]
+                    for roots in [" ".join(str(x) for x in r.roots)]], ignore=True)
         return doc
 
     def _solve(self, ventures: list[dict[str, Any]], programs: list[dict[str, Any]],

@@ -30,7 +30,7 @@ from outcomes.projections.folds.timeline import TimelineRow
 from outcomes.projections.folds.venture import ProgramInfo, VentureFold, VentureInfo
 from outcomes.projections.present.documents import claim_list
 
-SCHEMA_VERSION = "9"  # bump when a table changes: read models rebuild
+SCHEMA_VERSION = "10"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
 
 # The figures of a return-on-investment row, for a venture and for a program alike.
@@ -94,7 +94,7 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
 # for one as-of date, per "venture:SLUG" / "program:SLUG".
 CACHES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "irr_cache": ({"key": TEXT, "as_of": TEXT, "irr": TEXT, "irr_note": TEXT,
-                   "digest": TEXT},
+                   "irr_roots": TEXT, "irr_lower_bound": INT, "digest": TEXT},
                   ("key", "as_of")),
 }
 INDEXES = [("facts", ("id",), True), ("facts", ("venture", "program"), False),

@@ -91,7 +91,7 @@ def ungraded(tmp_path_factory: pytest.TempPathFactory) -> list:
 def money(committed: str, paid: str, private: str) -> dict:
     return {"public_committed": committed, "public_granted": paid, "private_granted": private,
             "returned": "0", "residual_value": None, "net": f"-{paid}", "multiple": 0.0,
-            "irr": None, "irr_note": NO_INFLOW}
+            "irr": None, "irr_note": NO_INFLOW, "irr_roots": [], "irr_lower_bound": False}
 
 
 CW_2013 = [("cloudwatt-revenue-2013-bestpractices", "97500", "press", "2015-01-01"),

@@ -14,7 +14,7 @@ from outcomes.ledger.schema import UNSPECIFIED as U
 from outcomes.projections.folds.claims import Claim, PeriodClaims, choose
 from outcomes.projections.folds.effective import effective
 from outcomes.projections.folds.levels import Observation, YearRevenue, history, revenue_by_year
-from outcomes.projections.folds.roi import Money, evaluate, fold_money
+from outcomes.projections.folds.roi import Money, Rate, evaluate, fold_money
 from outcomes.projections.folds.targets import Target, fold_targets
 from tests.projection_scenario import SRC, admit, ev
 from tests.unit.test_boundaries import LATER, REG, report
@@ -113,9 +113,11 @@ def test_evaluate_uses_a_rate_it_is_given() -> None:
     # The read model passes the irr it cached: evaluate takes it as it is.
     money = Money(public_granted=D(100), returned=D(50),
                   flows=((date(2012, 1, 1), D(-100)), (date(2013, 1, 1), D(50))))
-    r = evaluate(money, date(2014, 1, 1), (D("0.125"), None))
-    assert (r.irr, r.irr_note) == (D("0.125"), None)
-    assert evaluate(money, date(2014, 1, 1), (None, "cached note")).irr_note == "cached note"
+    r = evaluate(money, date(2014, 1, 1), Rate(D("0.125"), None, (D("0.125"),), True))
+    assert (r.irr, r.irr_note, r.irr_roots, r.irr_lower_bound) == (
+        D("0.125"), None, (D("0.125"),), True)
+    r = evaluate(money, date(2014, 1, 1), Rate(None, "cached note", (D(1), D(2))))
+    assert (r.irr_note, r.irr_roots, r.irr_lower_bound) == ("cached note", (D(1), D(2)), False)
 
 
 def test_evaluate_without_a_date_leaves_the_irr_out() -> None:

@@ -156,7 +156,8 @@ def test_program_with_no_ventures_and_roi_json_shape():
     assert p == {"program": "p", "currency": "EUR", "public_committed": "0",
                  "public_granted": "0", "private_granted": "0", "returned": "0",
                  "residual_value": None, "net": "0", "multiple": None, "irr": None,
-                 "irr_note": "nothing granted", "revenue_to_date": "0",
+                 "irr_note": "nothing granted", "irr_roots": [], "irr_lower_bound": False,
+                 "revenue_to_date": "0",
                  "revenue_per_public_euro": None, "leverage": None, "jobs": None,
                  "cost_per_job": None}
     # as of before the program was registered: not there yet
