@@ -455,7 +455,8 @@ def export(ctx: click.Context, output: str | None, archive: bool, iati: bool,
 def _export_iati(ctx: click.Context, output: str | None, as_of: str | None,
                  known_at: str | None) -> None:
     from outcomes.ledger.clock import now, today
-    from outcomes.projections.present.iati import iati_activities, iati_xml
+    from outcomes.projections.present.iati import iati_xml
+    from outcomes.projections.readmodel.replay import iati_from_events
 
     try:
         cutoff = _parse_known_at(known_at)
@@ -463,7 +464,7 @@ def _export_iati(ctx: click.Context, output: str | None, as_of: str | None,
     except ValueError as error:
         fail(str(error))
     with open_store(ctx) as store:
-        root = iati_activities(store.read(), as_of=day, known_at=cutoff, generated_at=now())
+        root = iati_from_events(store.read(), as_of=day, known_at=cutoff, generated_at=now())
     with output_stream(ctx, output, binary=True) as out:
         out.write(iati_xml(root))
     if output and output != "-":
@@ -580,7 +581,8 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
       outcomes log --known-at 2015-03-01 -O json
     """
     from outcomes.ledger.schema import BY_COMMAND, SLUG_RE
-    from outcomes.projections.folds.log import log_document, log_rows
+    from outcomes.projections.folds.log import log_rows
+    from outcomes.projections.present.log import log_document
     from outcomes.projections.present.render import format_for, render
 
     wanted = set()
@@ -635,8 +637,12 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     from outcomes.ledger.clock import now
     from outcomes.ledger.state import suggest
     from outcomes.projections.folds.history import history as fold
-    from outcomes.projections.folds.history import history_columns, history_document, history_rows
     from outcomes.projections.folds.log import known_prefix
+    from outcomes.projections.present.history import (
+        history_columns,
+        history_document,
+        history_rows,
+    )
     from outcomes.projections.present.render import format_for, render
 
     try:
@@ -1281,7 +1287,6 @@ def demo(path: str | None) -> None:
     from outcomes.ledger.service import record
     from outcomes.ledger.store import EventStore, is_postgres
     from outcomes.ledger.verify import checkpoint, format_checkpoint, verify
-    from outcomes.projections.present.documents import build_report
     from outcomes.projections.present.layout import render_report
     from outcomes.projections.present.render import render
     from outcomes.projections.present.story import (
@@ -1290,6 +1295,7 @@ def demo(path: str | None) -> None:
         intro,
         verdicts,
     )
+    from outcomes.projections.readmodel.replay import report_from_events
 
     if path is not None and (is_postgres(path) or os.path.exists(path)):
         fail(f"--db: {'a PostgreSQL ledger' if is_postgres(path) else path + ' already exists'}"
@@ -1311,8 +1317,7 @@ def demo(path: str | None) -> None:
                        actor="outcomes demo", keep=False)
             events = list(store.read())
             as_of = today()
-            docs = {kind: build_report(kind, events, as_of=as_of)
-                    for kind in ("roi", "targets", "timeline")}
+            docs = {kind: report_from_events(kind, events, as_of=as_of) for kind in REPORTS}
             size, root = checkpoint(store)
             checked = verify(store, (size, root))
             published = _demo_publication(store, scratch, size, root)

@@ -1,4 +1,4 @@
-"""Errors of the write side, each one line a user can act on."""
+"""Errors, each one line a user can act on."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ class FieldError(LedgerError):
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+
+
+class ReportError(LedgerError):
+    """A report asked for something the ledger does not know (exit code 2)."""
 
 
 class ConflictError(Exception):

@@ -9,7 +9,8 @@ event stated and the figure's value once the ledger knew it. Values follow the c
 rules: the chosen revenue claim is the one with the strongest evidence grade, then the one
 published last (latest occurred_on, then latest position), money sums its live events,
 corrections apply, retracted events drop out; each change carries the grade of its own
-event and of the figure's value. The JSON shape is documented in docs/audit.md.
+event and of the figure's value. Its JSON and rows: projections/present/history.py
+(docs/audit.md).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from outcomes.ledger.clock import format_timestamp
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import (
     EVENT_CORRECTED,
@@ -37,11 +37,10 @@ from outcomes.ledger.schema import (
     TARGET_SET,
     VENTURE_REGISTERED,
 )
-from outcomes.projections.folds.claims import grade_of, graded, preferred, weakest
+from outcomes.projections.folds.claims import grade_of, preferred, weakest
 from outcomes.projections.folds.effective import latest_of, order_key
 from outcomes.projections.folds.levels import history as levels
 from outcomes.projections.folds.levels import latest
-from outcomes.projections.present.render import Column
 
 KINDS = ("revenue", "level", "target", "money")
 SET_BY = {SALES_REPORTED: "claim", METRIC_REPORTED: "report", PARTNER_SIGNED: "signing",
@@ -94,23 +93,6 @@ class Change:
     due: date | None = None
     evidence: str | None = None  # the grade of this change's own event (of its source)
     value_evidence: str | None = None  # the grade of the figure's value
-
-    def to_json(self) -> dict[str, Any]:
-        """The change in `history -O json`; a grade only where there is one (no key for
-        unspecified, as in the event format)."""
-        return {"position": self.position, "id": self.id,
-                "recorded_at": format_timestamp(self.recorded_at), "set_by": self.set_by,
-                "event": self.event, "stated": self.stated,
-                **_grade("evidence", self.evidence), "value": self.value,
-                **_grade("value_evidence", self.value_evidence),
-                "claims": self.claims, "occurred_on": self.occurred_on.isoformat(),
-                "source": self.source, "changes": self.changes, "reason": self.reason,
-                "due": self.due.isoformat() if self.due else None}
-
-
-def _grade(key: str, grade: str | None) -> dict[str, str]:
-    shown = graded(grade)
-    return {key: shown} if shown else {}
 
 
 @dataclass
@@ -226,65 +208,3 @@ def _change(event: Event, figure: Figure, stated: Any, grade: str | None,
         occurred_on=event.occurred_on, source=event.source,
         changes=event.get("changes"), reason=event.get("reason"), due=due,
         evidence=grade, value_evidence=value_grade)
-
-
-# -- rendering ----------------------------------------------------------------------------
-
-HISTORY_COLUMNS = [
-    Column("figure", "figure"),
-    Column("position", "#", "right"),
-    Column("recorded_at", "recorded"),
-    Column("set_by", "set by"),
-    Column("id", "id"),
-    Column("event", "of"),
-    Column("stated", "stated", "right"),
-    Column("value", "value", "right"),
-    Column("claims", "claims", "right"),
-    Column("occurred_on", "occurred"),
-    Column("source", "source"),
-    Column("detail", "detail"),
-]
-
-
-GRADE_COLUMNS = [Column("evidence", "grade"), Column("value_evidence", "value grade")]
-
-
-def history_columns(rows: list[dict[str, Any]]) -> list[Column]:
-    """The table's columns: with the grade of each change's event (its source) and of the
-    value beside them where any change has a grade (a ledger without grades: as before)."""
-    if not any("evidence" in r or "value_evidence" in r for r in rows):
-        return HISTORY_COLUMNS
-    at = [c.key for c in HISTORY_COLUMNS].index
-    return [*HISTORY_COLUMNS[:at("stated") + 1], GRADE_COLUMNS[0],
-            *HISTORY_COLUMNS[at("value"):at("value") + 1], GRADE_COLUMNS[1],
-            *HISTORY_COLUMNS[at("value") + 1:]]
-
-
-def history_document(result: History, known_at: datetime) -> dict[str, Any]:
-    """The `history -O json` shape (docs/audit.md)."""
-    return {"venture": result.venture, "known_at": format_timestamp(known_at),
-            "figures": [{"figure": f.label, "kind": f.kind, "metric": f.metric,
-                         "period": f.period, "changes": [c.to_json() for c in changes]}
-                        for f, changes in result.ordered()]}
-
-
-def history_rows(result: History) -> list[dict[str, Any]]:
-    """One row per change, grouped by figure, for tables, CSV and Markdown."""
-    rows = []
-    for figure, changes in result.ordered():
-        for c in changes:
-            rows.append({**c.to_json(), "figure": figure.label,
-                         "recorded_at": c.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                         "detail": _detail(c)})
-    return rows
-
-
-def _detail(c: Change) -> str:
-    parts = []
-    if c.changes:
-        parts.append(" ".join(f"{k}={v}" for k, v in c.changes.items()))
-    if c.reason:
-        parts.append(f"reason: {c.reason}")
-    if c.due:
-        parts.append(f"due {c.due.isoformat()}")
-    return "; ".join(parts)

@@ -1,44 +1,23 @@
-"""Exact amounts and ratios at the output edge.
+"""Exact arithmetic for the folds: money stays `Decimal`, rounded only where a formula says.
 
-Money stays `Decimal` through every fold; only here does a figure become the text or
-JSON number the contract asks for: amounts as exact decimal strings, ratios as JSON
-numbers rounded to 6 decimal places (docs/reports.md, "Numbers").
+Amounts that need a division (`cost_per_job`, a target's expected value) are rounded to
+the cent, half up (as people round money by hand); a ratio's denominator may be zero.
+How a figure is written out is presentation's (projections/present/numbers.py).
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
-RATIO_PLACES = Decimal("0.000001")
+RATIO_PLACES = Decimal("0.000001")  # a ratio's places where it is written (present/numbers.py)
 WIDE = Context(prec=60)  # room for any amount's digits when rounding
-
-
-def amount_text(value: Decimal | int | None) -> str | None:
-    """An exact decimal string ("75000000.00"), never with an exponent; None stays None."""
-    if value is None:
-        return None
-    return format(Decimal(value), "f")
 
 
 def to_cents(value: Decimal) -> Decimal:
     """Rounded to the cent, half up (as people round money by hand)."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)
-
-
-def ratio_number(value: Decimal | None) -> float | None:
-    """A ratio as a JSON number: the exact Decimal rounded half up to 6 places, then float.
-
-    Floats appear only here, at the output edge; 6 places keep every figure a reader
-    can check (0.026667) without pretending to more precision than the inputs have.
-    """
-    if value is None:
-        return None
-    try:
-        return float(value.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP, context=WIDE))
-    except InvalidOperation:  # beyond 60 digits: keep the float's own precision
-        return float(value)
 
 
 def divide(numerator: Decimal, denominator: Decimal) -> Decimal | None:

@@ -1,14 +1,16 @@
-"""Everything the reports need about each venture, folded from the effective events.
+"""One venture's fold: everything the reports need about it, from its facts.
 
-This is the stage shared by the two ways of answering a report: `build_report` folds
-the events it is given (any as-of, any known-at), and the read model stores these very
-folds (over all events) in its tables. The as-of date enters only later, in
-`roi.evaluate` and `targets.evaluate`, so both ways give the same document.
+Every report at any as-of date and known-at time is answered by this fold, one venture at
+a time, over the events the fact log files under the venture (its program's registration,
+its own events and their amendments, events a correction moved to it): the read model
+keeps the fold over all events in its tables, and folds again for an earlier date or a
+known-at time (projections/readmodel). The as-of date enters the figures only later, in
+`roi.rate_of_return` and `targets.evaluate`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,11 +24,11 @@ from outcomes.ledger.schema import (
     VENTURE_REGISTERED,
 )
 from outcomes.projections.folds.claims import PeriodClaims, choose, weakest
-from outcomes.projections.folds.effective import Citation, effective
+from outcomes.projections.folds.effective import effective
 from outcomes.projections.folds.levels import YearRevenue, history, latest, revenue_by_year
 from outcomes.projections.folds.roi import Money, fold_money
 from outcomes.projections.folds.targets import TargetFacts, fold_targets
-from outcomes.projections.folds.timeline import TimelineRow, fold_timeline
+from outcomes.projections.folds.timeline import TimelineEntry, fold_timeline
 
 
 @dataclass(frozen=True)
@@ -62,14 +64,8 @@ class VentureFold:
     years: dict[int, YearRevenue]
     money: Money
     targets: list[TargetFacts]
-    timeline: list[TimelineRow]
+    timeline: list[TimelineEntry]
     disputed: list[PeriodClaims]  # disputed periods that count in the yearly revenue
-
-
-@dataclass(frozen=True)
-class Folded:
-    programs: dict[str, ProgramInfo]
-    ventures: dict[str, VentureFold]  # ventures present as of the date, by slug
 
 
 @dataclass(frozen=True)
@@ -85,8 +81,16 @@ class Registry:
 
 
 def registry(events: Iterable[Event], known_at: datetime | None = None) -> Registry:
-    regs = [e for e in effective(events, known_at=known_at).events
-            if e.type in REGISTRATIONS]
+    """The registrations among `events`, as corrected by what was known at `known_at`."""
+    ids: set[str] = set()
+    chosen = []
+    for e in sorted(events, key=lambda e: e.position):  # each before its amendments
+        if e.type in REGISTRATIONS:
+            ids.add(e.id)
+            chosen.append(e)
+        elif e.type in AMENDMENTS and e.fields["event"] in ids:
+            chosen.append(e)
+    regs = effective(chosen, known_at=known_at).events
     programs = {}
     for e in regs:
         if e.type == PROGRAM_REGISTERED:
@@ -104,19 +108,33 @@ def registry(events: Iterable[Event], known_at: datetime | None = None) -> Regis
     return Registry(programs, ventures)
 
 
-def fold_venture(info: VentureInfo, events: list[Event],
-                 cited: Mapping[str, tuple[Citation, ...]], *,
-                 timeline: bool = True) -> VentureFold:
-    """Fold one venture's effective events (registration included, if effective); `cited`
-    gives the corrections applied to each (Effective.cited), which reports cite."""
-    claims = list(choose(events, cited).values())
+def fold_venture(venture: str, events: Iterable[Event], *, as_of: date | None,
+                 known_at: datetime | None = None, timeline: bool = True
+                 ) -> VentureFold | None:
+    """Fold one venture from its facts as of a date, as known at a time (None: no filter).
+
+    `events` are the venture's facts in position order: its program's registration, its
+    own events and their amendments, and events a correction may have moved to it (an
+    event that ends up another venture's is left out). None when the venture is not
+    present: not registered yet (as known at the time), or registered after the as-of
+    date with no effective event by then.
+    """
+    events = list(events)
+    info = registry(events, known_at).ventures.get(venture)
+    if info is None:
+        return None
+    eff = effective(events, as_of=as_of, known_at=known_at)
+    mine = [e for e in eff.events if e.venture == venture and e.type != PROGRAM_REGISTERED]
+    if not (mine or as_of is None or info.registered_on <= as_of):
+        return None
+    claims = list(choose(mine, eff.cited).values())
     years = revenue_by_year(claims)
-    jobs = history(events, "jobs")
-    money = fold_money(events, revenue_to_date=sum((y.revenue for y in years.values()),
-                                                   Decimal(0)), jobs=latest(jobs),
+    jobs = history(mine, "jobs")
+    money = fold_money(mine, revenue_to_date=sum((y.revenue for y in years.values()),
+                                                 Decimal(0)), jobs=latest(jobs),
                        revenue_evidence=weakest(y.evidence for y in years.values()),
                        jobs_evidence=jobs[-1].evidence if jobs else None)
-    closure = [e for e in events if e.type == VENTURE_CLOSED]
+    closure = [e for e in mine if e.type == VENTURE_CLOSED]
     closed_on = closure[-1].occurred_on if closure else None
     used = {p for y in years.values() for p in y.periods}
     return VentureFold(
@@ -124,35 +142,16 @@ def fold_venture(info: VentureInfo, events: list[Event],
         closed_on,
         closure[-1].fields["outcome"] if closure else None,
         claims, years, money,
-        fold_targets(info.venture, events, years, closed_on, cited),
-        fold_timeline(info.venture, events, info.currency, claims, cited)
-        if timeline else [],
+        fold_targets(venture, mine, years, closed_on, eff.cited),
+        fold_timeline(venture, mine, claims, eff.cited) if timeline else [],
         [c for c in claims if c.disputed and c.period in used],
     )
 
 
-def fold_events(events: Iterable[Event], *, as_of: date | None,
-                known_at: datetime | None = None, timeline: bool = True) -> Folded:
-    """Fold a ledger (or a slice holding whole ventures) as of a date, as known at a time.
-
-    A venture is present once it is registered (registration date on or before as_of)
-    or has an effective event; a program once it is registered or has a present venture.
-    """
-    events = list(events)
-    who = registry(events, known_at)
-    eff = effective(events, as_of=as_of, known_at=known_at)
-    by_venture: dict[str, list[Event]] = {}
-    for e in eff.events:
-        if e.type not in AMENDMENTS and e.type != PROGRAM_REGISTERED and e.venture:
-            by_venture.setdefault(e.venture, []).append(e)
-    ventures = {}
-    for slug in sorted(who.ventures):
-        info = who.ventures[slug]
-        mine = by_venture.get(slug, [])
-        if mine or as_of is None or info.registered_on <= as_of:
-            ventures[slug] = fold_venture(info, mine, eff.cited, timeline=timeline)
-    present = {v.info.program for v in ventures.values()}
-    programs = {slug: p for slug, p in sorted(who.programs.items())
-                if slug in present or as_of is None or p.registered_on <= as_of}
-    return Folded(programs, ventures)
-
+def present_programs(programs: dict[str, ProgramInfo], ventures: Iterable[VentureInfo],
+                     as_of: date | None) -> dict[str, ProgramInfo]:
+    """The programs a report shows, by slug: registered on or before the as-of date, or
+    with a venture present then."""
+    present = {v.program for v in ventures}
+    return {slug: p for slug, p in sorted(programs.items())
+            if slug in present or as_of is None or p.registered_on <= as_of}

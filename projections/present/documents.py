@@ -1,60 +1,35 @@
-"""The contract's report documents (what `-O json` prints), built from folded ventures.
+"""The contract's report documents (what `-O json` prints): each row formatted here, once.
 
-`build_report` is the pure entry point: events in, document out, for any as-of date and
-known-at time. The read model calls `document` with the folds it keeps in its tables.
+The folds compute figures (Decimal, dates, counts); this module writes them as the
+contract's JSON values: amounts as exact decimal strings, ratios as numbers rounded to 6
+places, dates ISO, a timeline event's one-line summary. Whoever answers a report (the
+read model's stored folds, or folds made again for another date: projections/readmodel)
+hands its figures to these functions; the tables, CSV and Markdown are laid out from the
+documents (layout.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from outcomes.ledger import schema
 from outcomes.ledger.clock import format_timestamp
-from outcomes.ledger.errors import LedgerError
-from outcomes.ledger.model import Event
-from outcomes.ledger.state import suggest
+from outcomes.ledger.errors import ReportError
 from outcomes.projections.folds.claims import PeriodClaims, graded
 from outcomes.projections.folds.effective import Citation
-from outcomes.projections.folds.numbers import amount_text, ratio_number, to_cents
-from outcomes.projections.folds.roi import GRADED, Money, Rate, Returns, combine, evaluate
-from outcomes.projections.folds.targets import Progress, SeriesRow, Target
+from outcomes.projections.folds.numbers import to_cents
+from outcomes.projections.folds.roi import GRADED, Money, Rate, evaluate
+from outcomes.projections.folds.targets import Progress, SeriesRow, Target, TargetFacts
 from outcomes.projections.folds.targets import evaluate as progress
-from outcomes.projections.folds.venture import Folded, VentureFold, fold_events, registry
+from outcomes.projections.folds.timeline import TimelineEntry
+from outcomes.projections.folds.venture import VentureInfo
+from outcomes.projections.present.numbers import amount_text, ratio_number
+from outcomes.projections.present.render import count, money
 
 KINDS = ("roi", "targets", "timeline")
-# The irr of "venture:SLUG" or "program:SLUG" for this money (as of the report's date).
-Rates = Callable[[str, Money], Rate]
-
-
-class ReportError(LedgerError):
-    """A report asked for something the ledger does not know (exit code 2)."""
-
-
-@dataclass(frozen=True)
-class Selection:
-    """--program / --venture, checked against the registered slugs."""
-
-    program: str | None = None
-    venture: str | None = None
-
-    def check(self, programs: dict[str, Any], venture_programs: dict[str, str]) -> None:
-        if self.program is not None and self.program not in programs:
-            raise ReportError(f"program: unknown program {self.program!r}"
-                              + suggest(self.program, programs))
-        if self.venture is not None:
-            if self.venture not in venture_programs:
-                raise ReportError(f"venture: unknown venture {self.venture!r}"
-                                  + suggest(self.venture, venture_programs))
-            home = venture_programs[self.venture]
-            if self.program is not None and home != self.program:
-                raise ReportError(f"venture: {self.venture!r} belongs to program {home!r}, "
-                                  f"not {self.program!r}")
-
-    def wants(self, fold: VentureFold) -> bool:
-        return ((self.venture is None or fold.info.venture == self.venture)
-                and (self.program is None or fold.info.program == self.program))
 
 
 def header(as_of: date, known_at: datetime | None) -> dict[str, Any]:
@@ -62,33 +37,45 @@ def header(as_of: date, known_at: datetime | None) -> dict[str, Any]:
             "known_at": None if known_at is None else format_timestamp(known_at)}
 
 
+def grade_field(key: str, grade: str | None) -> dict[str, Any]:
+    """`key: grade` beside a figure whose event has a grade; no key where it has none, as
+    in the event format (so a ledger without grades reads as before grades existed)."""
+    shown = graded(grade)
+    return {key: shown} if shown else {}
+
+
+def unknown_kind(kind: str) -> ReportError:
+    return ReportError(f"unknown report {kind!r}; one of {', '.join(KINDS)}")
+
+
 # -- roi ----------------------------------------------------------------------------------
 
-def money_fields(money: Money, returns: Returns) -> dict[str, Any]:
+def roi_figures(money: Money) -> dict[str, Any]:
+    """A roi row's figures that do not depend on the as-of date (all but the irr), as the
+    document writes them. The read model keeps these very values in its roi tables."""
+    r = evaluate(money, None)
     return {
         "public_committed": amount_text(money.public_committed),
         "public_granted": amount_text(money.public_granted),
         "private_granted": amount_text(money.private_granted),
         "returned": amount_text(money.returned),
         "residual_value": None if money.residual_unknown else amount_text(money.residual_value),
-        "net": amount_text(returns.net),
-        "multiple": ratio_number(returns.multiple),
-        "irr": ratio_number(returns.irr),
-        "irr_note": returns.irr_note,
-        "irr_roots": [ratio_number(r) for r in returns.irr_roots],
-        "irr_lower_bound": returns.irr_lower_bound,
+        "net": amount_text(r.net),
+        "multiple": ratio_number(r.multiple),
         "revenue_to_date": amount_text(money.revenue_to_date),
-        "revenue_per_public_euro": ratio_number(returns.revenue_per_public_euro),
-        "leverage": ratio_number(returns.leverage),
+        "revenue_per_public_euro": ratio_number(r.revenue_per_public_euro),
+        "leverage": ratio_number(r.leverage),
         "jobs": money.jobs,
-        "cost_per_job": amount_text(returns.cost_per_job),
+        "cost_per_job": amount_text(r.cost_per_job),
     }
 
 
-# The key order of a roi row's figures (the read model fills them from its columns).
-ROI_FIELDS = tuple(money_fields(Money(), evaluate(Money(), None)))
-# Those that depend on the as-of date (the read model solves them, or keeps them solved).
-IRR_FIELDS = ("irr", "irr_note", "irr_roots", "irr_lower_bound")
+def irr_fields(rate: Rate) -> dict[str, Any]:
+    """A roi row's figures as of its date: the irr (or why there is none), every rate at
+    which the flows' net present value changes sign, and whether the irr is a lower bound."""
+    return {"irr": ratio_number(rate.irr), "irr_note": rate.note,
+            "irr_roots": [ratio_number(r) for r in rate.roots],
+            "irr_lower_bound": rate.lower_bound}
 
 
 def grades_field(grades: Mapping[str, str]) -> dict[str, Any]:
@@ -98,28 +85,60 @@ def grades_field(grades: Mapping[str, str]) -> dict[str, Any]:
     return {"evidence": shown} if shown else {}
 
 
-def disputes(fold: VentureFold) -> list[dict[str, Any]]:
-    """The disputed periods behind revenue_to_date (an extension of the contract's shape)."""
-    return [dispute(c) for c in fold.disputed]
+def roi_row(head: dict[str, Any], figures: dict[str, Any], rate: Rate,
+            grades: Mapping[str, str], disputes: list[dict[str, Any]] | None = None
+            ) -> dict[str, Any]:
+    """One row of the roi document: who (`head`), the figures (`roi_figures`) with the irr
+    after the multiple, their grades (`Money.grades`), and a venture's disputed claims
+    (`dispute`)."""
+    row = dict(head)
+    for name, value in figures.items():
+        row[name] = value
+        if name == "multiple":
+            row.update(irr_fields(rate))
+    row.update(grades_field(grades))
+    if disputes is not None:
+        row["disputes"] = disputes
+    return row
 
 
-# A disputed period's keys, in order: the read model selects these very columns from
-# its `claims` rows, which hold the same texts.
+def venture_head(venture: str, program: str, currency: str) -> dict[str, Any]:
+    return {"venture": venture, "program": program, "currency": currency}
+
+
+def program_head(program: str, currency: str) -> dict[str, Any]:
+    return {"program": program, "currency": currency}
+
+
+# The figures of a roi row, in order, and all its fields (the CSV's columns).
+ROI_FIGURES = tuple(roi_figures(Money()))
+ROI_FIELDS = tuple(roi_row({}, roi_figures(Money()), Rate(None, None), {}))
+
+# A disputed period's keys, in order (an extension of the contract's roi shape): the
+# read model keeps these very values in its `claims` rows.
 DISPUTE_FIELDS = ("period", "claims", "chosen", "low", "high", "source")
 
 
 def dispute(c: PeriodClaims) -> dict[str, Any]:
-    return graded_dispute(
-        dict(zip(DISPUTE_FIELDS, (c.period, c.claims, amount_text(c.chosen),
-                                  amount_text(c.low), amount_text(c.high), c.source),
-                 strict=True)), c.evidence, claim_list(c), citations(c.corrected_by))
+    """A disputed period behind revenue_to_date: its claims, their range, the one used
+    (with the corrections applied to it), and, where any claim is graded, the chosen one's
+    grade and each claim's."""
+    return graded_dispute(dispute_fields(c), c.evidence, claim_list(c),
+                          citations(c.corrected_by))
+
+
+def dispute_fields(c: PeriodClaims) -> dict[str, Any]:
+    """A disputed period's figures, without the grades (DISPUTE_FIELDS)."""
+    return dict(zip(DISPUTE_FIELDS, (c.period, c.claims, amount_text(c.chosen),
+                                     amount_text(c.low), amount_text(c.high), c.source),
+                    strict=True))
 
 
 def citations(cited: Iterable[Citation]) -> list[dict[str, Any]] | None:
     """The corrections applied to a figure's event, each with its source (and grade), as a
     report cites them beside the original source; None when it was not corrected."""
     out = [{"id": c.id, "occurred_on": c.occurred_on.isoformat(), "source": c.source,
-            **evidence_field(c.evidence)} for c in cited]
+            **grade_field("evidence", c.evidence)} for c in cited]
     return out or None
 
 
@@ -145,31 +164,10 @@ def graded_dispute(base: dict[str, Any], evidence: str, each: list[dict[str, Any
     return {**base, **cited_field(cited), **grading}
 
 
-def roi_document(folded: Folded, as_of: date, selection: Selection,
-                 rates: Rates | None = None) -> dict[str, Any]:
-    """Venture rows, then program rows; `rates` may supply already computed irrs."""
-
-    def returns(key: str, money: Money) -> Returns:
-        return evaluate(money, as_of, rates(key, money) if rates is not None else None)
-
-    ventures = [v for v in folded.ventures.values() if selection.wants(v)]
-    rows = [{"venture": v.info.venture, "program": v.info.program,
-             "currency": v.info.currency,
-             **money_fields(v.money, returns(f"venture:{v.info.venture}", v.money)),
-             **grades_field(v.money.grades), "disputes": disputes(v)} for v in ventures]
-    programs = []
-    if selection.venture is None:
-        members: dict[str, list[Money]] = {}  # grouped once: not ventures x programs
-        for v in folded.ventures.values():
-            members.setdefault(v.info.program, []).append(v.money)
-        for slug, info in folded.programs.items():
-            if selection.program is not None and slug != selection.program:
-                continue
-            money = combine(members.get(slug, []))
-            programs.append({"program": slug, "currency": info.currency,
-                             **money_fields(money, returns(f"program:{slug}", money)),
-                             **grades_field(money.grades)})
-    return {"ventures": rows, "programs": programs}
+def roi_document(ventures: list[dict[str, Any]], programs: list[dict[str, Any]]
+                 ) -> dict[str, Any]:
+    """Venture rows, then program rows (`roi_row`)."""
+    return {"ventures": ventures, "programs": programs}
 
 
 # -- targets ------------------------------------------------------------------------------
@@ -177,15 +175,9 @@ def roi_document(folded: Folded, as_of: date, selection: Selection,
 def target_fields(target: Target) -> dict[str, Any]:
     return {"value": amount_text(target.value), "due": target.due.isoformat(),
             "set_on": target.set_on.isoformat(), "source": target.source,
-            "baseline": amount_text(target.baseline), **evidence_field(target.evidence),
+            "baseline": amount_text(target.baseline),
+            **grade_field("evidence", target.evidence),
             **cited_field(citations(target.corrected_by))}
-
-
-def evidence_field(grade: str | None) -> dict[str, Any]:
-    """`evidence` beside a figure whose event has a grade; no key where it has none, as
-    in the event format (so a ledger without grades reads as before grades existed)."""
-    shown = graded(grade)
-    return {"evidence": shown} if shown else {}
 
 
 def series_row(r: SeriesRow) -> dict[str, Any]:
@@ -197,14 +189,14 @@ def series_row(r: SeriesRow) -> dict[str, Any]:
             "claims": None if a is None else a.claims,
             "low": None if a is None else amount_text(a.low),
             "high": None if a is None else amount_text(a.high),
-            **evidence_field(None if a is None else a.evidence)}
+            **grade_field("evidence", None if a is None else a.evidence)}
 
 
-def progress_fields(fold: VentureFold, p: Progress) -> dict[str, Any]:
+def progress_fields(info: VentureInfo, p: Progress) -> dict[str, Any]:
     f = p.facts
     return {
-        "venture": f.venture, "metric": f.metric, "program": fold.info.program,
-        "currency": fold.info.currency,
+        "venture": f.venture, "metric": f.metric, "program": info.program,
+        "currency": info.currency,
         "initial": target_fields(f.initial), "current": target_fields(f.current),
         "revisions": f.revisions,
         "series": [series_row(r) for r in p.series],
@@ -215,50 +207,73 @@ def progress_fields(fold: VentureFold, p: Progress) -> dict[str, Any]:
     }
 
 
-def targets_document(folded: Folded, as_of: date, selection: Selection) -> dict[str, Any]:
-    return {"targets": [progress_fields(v, progress(t, as_of))
-                        for v in folded.ventures.values() if selection.wants(v)
-                        for t in v.targets]}
+def targets_document(ventures: Iterable[tuple[VentureInfo, list[TargetFacts]]],
+                     as_of: date) -> dict[str, Any]:
+    """Each venture's targets (in the schema's metric order), evaluated as of the date."""
+    return {"targets": [progress_fields(info, progress(t, as_of))
+                        for info, targets in ventures for t in targets]}
 
 
 # -- timeline -----------------------------------------------------------------------------
 
-def timeline_document(folded: Folded, selection: Selection) -> dict[str, Any]:
+def _public(f: dict[str, Any]) -> str:
+    return "public" if f.get("public", True) else "private"
+
+
+def summary(entry: TimelineEntry, currency: str) -> str:
+    """A one-line description of a timeline event (from its fields' exact text)."""
+    f = entry.fields
+    t = entry.type
+    if t == schema.VENTURE_REGISTERED:
+        ident = f" ({f['identifier']})" if f.get("identifier") else ""
+        return f"registered: {f['name']}{ident}, program {f['program']}"
+    if t in (schema.FUNDING_COMMITTED, schema.FUNDING_GRANTED):
+        verb = "committed" if t == schema.FUNDING_COMMITTED else "granted"
+        return (f"{verb} {money(f['amount'], currency)} by {f['funder']} "
+                f"({f['instrument']}, {_public(f)})")
+    if t == schema.RETURN_RECEIVED:
+        return (f"returned {money(f['amount'], currency)} "
+                f"({f['kind'].replace('_', ' ')}, {_public(f)})")
+    if t == schema.STAKE_VALUED:
+        off = " (write-off)" if Decimal(f["value"]) == 0 else ""
+        return f"stake valued at {money(f['value'], currency)}{off}"
+    if t == schema.TARGET_SET:
+        word = "target" if entry.rank == 0 else f"revised target ({entry.rank})"
+        shown = money(f["value"], currency) if f["metric"] == "revenue" else count(f["value"])
+        return (f"{word}: {f['metric']} {shown} by {f['due']} "
+                f"(baseline {count(f.get('baseline', 0))})")
+    if t == schema.OFFER_LAUNCHED:
+        segment = f" ({f['segment']})" if f.get("segment") else ""
+        return f"offer launched: {f['offer']}{segment}"
+    if t == schema.PARTNER_SIGNED:
+        kind = f" ({f['kind']})" if f.get("kind") else ""
+        n = f.get("count", 1)
+        head = "partner signed" if n == 1 else f"{n} partners signed"
+        return f"{head}: {f['partner']}{kind}"
+    if t == schema.SALES_REPORTED:
+        text = f"revenue {f['period']}: {money(f['revenue'], currency)}"
+        if "customers" in f:
+            text += f", {count(f['customers'])} customers"
+        d = entry.dispute
+        if d is not None:
+            text += (f" (one of {d.claims} claims, {'used' if d.used else 'not used'}; "
+                     f"low {money(d.low, currency)}, high {money(d.high, currency)})")
+        return text
+    if t == schema.METRIC_REPORTED:
+        return f"{f['metric']} reported: {count(f['value'])}"
+    if t == schema.VENTURE_CLOSED:
+        by = f" by {f['acquirer']}" if f.get("acquirer") else ""
+        return f"closed: {f['outcome'].replace('_', ' ')}{by}"
+    return t
+
+
+def timeline_document(ventures: Iterable[tuple[VentureInfo, list[TimelineEntry]]]
+                      ) -> dict[str, Any]:
+    """Each venture's events in contract order, ventures in slug order."""
     return {"timeline": [
-        {"venture": r.venture, "program": v.info.program, "date": r.on.isoformat(),
-         "position": r.position, "id": r.id, "type": r.type, "summary": r.summary,
-         "figure": amount_text(r.figure), "currency": v.info.currency, "source": r.source,
-         **evidence_field(r.evidence), "corrected": r.corrected,
-         **cited_field(citations(r.corrected_by)), "note": r.note}
-        for v in folded.ventures.values() if selection.wants(v) for r in v.timeline]}
-
-
-# -- entry points -------------------------------------------------------------------------
-
-def document(kind: str, folded: Folded, *, as_of: date, known_at: datetime | None,
-             selection: Selection, rates: Rates | None = None) -> dict[str, Any]:
-    """The JSON document of one report kind over already folded ventures."""
-    if kind == "roi":
-        body = roi_document(folded, as_of, selection, rates)
-    elif kind == "targets":
-        body = targets_document(folded, as_of, selection)
-    elif kind == "timeline":
-        body = timeline_document(folded, selection)
-    else:
-        raise ReportError(f"unknown report {kind!r}; one of {', '.join(KINDS)}")
-    return {**header(as_of, known_at), **body}
-
-
-def build_report(kind: str, events: Iterable[Event], *, as_of: date,
-                 known_at: datetime | None = None, program: str | None = None,
-                 venture: str | None = None) -> dict[str, Any]:
-    """A report computed from the events alone (never from the read model).
-
-    The reference for the read model, and the way `--known-at` is answered.
-    """
-    events = list(events)
-    who = registry(events, known_at)
-    selection = Selection(program, venture)
-    selection.check(who.programs, {v: i.program for v, i in who.ventures.items()})
-    folded = fold_events(events, as_of=as_of, known_at=known_at)
-    return document(kind, folded, as_of=as_of, known_at=known_at, selection=selection)
+        {"venture": r.venture, "program": info.program, "date": r.on.isoformat(),
+         "position": r.position, "id": r.id, "type": r.type,
+         "summary": summary(r, info.currency), "figure": amount_text(r.figure),
+         "currency": info.currency, "source": r.source, **grade_field("evidence", r.evidence),
+         "corrected": r.corrected, **cited_field(citations(r.corrected_by)), "note": r.note}
+        for info, rows in ventures for r in rows]}

@@ -1,11 +1,13 @@
 """The ledger as IATI activities (IATI Activity Standard 2.03): one `iati-activity` per venture.
 
-`iati_activities` is the pure entry point: events in, the `iati-activities` element out,
-as of a date and as known at a time; `iati_xml` writes it. The figures come from the same
-places as the reports: the effective events (corrections applied, retractions left out),
-the folds and the targets report document; nothing here decides anew which claim counts
-or how a year's revenue adds up. Every mapping choice, and every IATI element left out
-because the ledger does not hold it, is in docs/iati.md: change both together.
+`iati_activities` lays out the `iati-activities` element from each present venture's fold
+and facts, as of a date and as known at a time (readmodel.replay.iati_from_events files
+the events and folds them, as for any report); `iati_xml` writes it. The figures come
+from the same places as the reports: the effective events (corrections applied,
+retractions left out), the folds and the targets report document; nothing here decides
+anew which claim counts or how a year's revenue adds up. Every mapping choice, and every
+IATI element left out because the ledger does not hold it, is in docs/iati.md: change both
+together.
 """
 
 from __future__ import annotations
@@ -18,28 +20,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from outcomes.ledger import schema
 from outcomes.ledger.clock import format_timestamp
+from outcomes.ledger.errors import ReportError
 from outcomes.ledger.model import Event
-from outcomes.ledger.schema import (
-    EVENT_CORRECTED,
-    FUNDING_COMMITTED,
-    FUNDING_GRANTED,
-    METRIC_REPORTED,
-    OFFER_LAUNCHED,
-    PARTNER_SIGNED,
-    PROGRAM_REGISTERED,
-    REGISTRATIONS,
-    RETURN_RECEIVED,
-    SALES_REPORTED,
-    STAKE_VALUED,
-    TARGET_SET,
-    VENTURE_CLOSED,
-    VENTURE_REGISTERED,
-)
 from outcomes.projections.folds.effective import effective, passes
-from outcomes.projections.folds.numbers import amount_text
-from outcomes.projections.folds.venture import VentureFold, fold_events
-from outcomes.projections.present.documents import ReportError, build_report
+from outcomes.projections.folds.venture import ProgramInfo, VentureFold
+from outcomes.projections.present.documents import targets_document
+from outcomes.projections.present.numbers import amount_text
 
 IATI_VERSION = "2.03"
 # IATI needs an organisation identifier for the reporting organisation (and an activity
@@ -81,11 +69,12 @@ UNIT = "1"  # IndicatorMeasure: every metric is a number (an amount or a count)
 # DocumentCategory of a source, by the type of the events that cite it.
 OBJECTIVES, BUDGET, REVIEW, RESULTS = "A02", "A05", "A07", "A08"
 CATEGORIES = {
-    PROGRAM_REGISTERED: OBJECTIVES, VENTURE_REGISTERED: OBJECTIVES, TARGET_SET: OBJECTIVES,
-    FUNDING_COMMITTED: BUDGET, FUNDING_GRANTED: BUDGET,
-    RETURN_RECEIVED: REVIEW, STAKE_VALUED: REVIEW, VENTURE_CLOSED: REVIEW,
-    SALES_REPORTED: RESULTS, METRIC_REPORTED: RESULTS, OFFER_LAUNCHED: RESULTS,
-    PARTNER_SIGNED: RESULTS,
+    schema.PROGRAM_REGISTERED: OBJECTIVES, schema.VENTURE_REGISTERED: OBJECTIVES,
+    schema.TARGET_SET: OBJECTIVES, schema.FUNDING_COMMITTED: BUDGET,
+    schema.FUNDING_GRANTED: BUDGET, schema.RETURN_RECEIVED: REVIEW, schema.STAKE_VALUED: REVIEW,
+    schema.VENTURE_CLOSED: REVIEW, schema.SALES_REPORTED: RESULTS,
+    schema.METRIC_REPORTED: RESULTS, schema.OFFER_LAUNCHED: RESULTS,
+    schema.PARTNER_SIGNED: RESULTS,
 }
 METRIC_TITLES = {"revenue": "Revenue", "customers": "Customers", "partners": "Partners",
                  "offers": "Offers on the market", "jobs": "Jobs"}
@@ -204,33 +193,33 @@ class VentureEvents:
     corrections: list[Event] = field(default_factory=list)  # applied to those
 
 
-def _gather(events: list[Event], folded: Mapping[str, VentureFold], *, as_of: date,
-            known_at: datetime | None) -> dict[str, VentureEvents]:
-    """Each present venture's events: registrations as the registry reads them (whatever
-    the date), the rest as the reports see them, and the corrections applied to them, each
-    under the same date rule as what it corrects."""
-    out = {slug: VentureEvents() for slug in folded}
+def _gather(venture: str, events: list[Event], *, as_of: date,
+            known_at: datetime | None) -> tuple[VentureEvents, dict[str, int]]:
+    """A present venture's events, from its facts: registrations as the registry reads
+    them (whatever the date), the rest as the reports see them, and the corrections
+    applied to them, each under the same date rule as what it corrects; and how many
+    corrections each of its effective events has had."""
+    out = VentureEvents()
     registrations = [e for e in effective(events, known_at=known_at).events
-                     if e.type in REGISTRATIONS]
-    programs = {e.fields["program"]: e for e in registrations if e.type == PROGRAM_REGISTERED}
-    users: dict[str, list[str]] = {}  # event id -> the ventures whose activity uses it
+                     if e.type in schema.REGISTRATIONS]
+    programs = {e.fields["program"]: e for e in registrations
+                if e.type == schema.PROGRAM_REGISTERED}
     for e in registrations:
-        if e.type == VENTURE_REGISTERED and e.fields["venture"] in out:
+        if e.type == schema.VENTURE_REGISTERED and e.fields["venture"] == venture:
             program = programs.get(e.fields["program"])
-            out[e.fields["venture"]].registration = [p for p in (program, e) if p is not None]
-            for used in out[e.fields["venture"]].registration:
-                users.setdefault(used.id, []).append(e.fields["venture"])
-    registered = set(users)
-    for e in effective(events, as_of=as_of, known_at=known_at).events:
-        if e.venture in out and e.type not in REGISTRATIONS:
-            out[e.venture].effective.append(e)
-            users[e.id] = [e.venture]
+            out.registration = [p for p in (program, e) if p is not None]
+    registered = {e.id for e in out.registration}
+    used = set(registered)  # the ids of the events the activity is made of
+    eff = effective(events, as_of=as_of, known_at=known_at)
+    for e in eff.events:
+        if e.venture == venture and e.type not in schema.REGISTRATIONS:
+            out.effective.append(e)
+            used.add(e.id)
     for e in sorted(events, key=lambda e: e.position):  # as effective() applies them
-        target = e.fields.get("event") if e.type == EVENT_CORRECTED else None
-        if target in users and passes(e, None if target in registered else as_of, known_at):
-            for slug in users[target]:
-                out[slug].corrections.append(e)
-    return out
+        target = e.fields.get("event") if e.type == schema.EVENT_CORRECTED else None
+        if target in used and passes(e, None if target in registered else as_of, known_at):
+            out.corrections.append(e)
+    return out, eff.corrections
 
 
 # -- one activity -----------------------------------------------------------------------
@@ -254,11 +243,11 @@ def _public(fields: Mapping[str, Any]) -> str:
 def transaction_code(event: Event) -> str:
     """The IATI TransactionType code of a money event (docs/iati.md, "Transactions")."""
     f = event.fields
-    if event.type == FUNDING_COMMITTED:
+    if event.type == schema.FUNDING_COMMITTED:
         return CREDIT_GUARANTEE if f["instrument"] == "guarantee" else OUTGOING_COMMITMENT
-    if event.type == FUNDING_GRANTED:
+    if event.type == schema.FUNDING_GRANTED:
         return PURCHASE_OF_EQUITY if f["instrument"] == "equity" else DISBURSEMENT
-    if event.type == RETURN_RECEIVED:
+    if event.type == schema.RETURN_RECEIVED:
         return RETURN_CODES[f["kind"]]
     raise ValueError(f"no IATI transaction for {event.type}")
 
@@ -272,13 +261,13 @@ def _transaction(activity: ET.Element, event: Event, venture_name: str, program:
     _el(element, "transaction-date", iso_date=on)
     amount = f["amount"]
     _el(element, "value", _amount(amount), value_date=on)
-    if event.type == RETURN_RECEIVED:
+    if event.type == schema.RETURN_RECEIVED:
         words = f"{_public(f)} money returned: {f['kind'].replace('_', ' ')}"
     else:
-        verb = "committed" if event.type == FUNDING_COMMITTED else "paid"
+        verb = "committed" if event.type == schema.FUNDING_COMMITTED else "paid"
         words = f"{_public(f)} money {verb}, as {f['instrument']}"
     _narrative(element, "description", words)
-    if event.type == RETURN_RECEIVED:
+    if event.type == schema.RETURN_RECEIVED:
         _narrative(element, "provider-org", venture_name)
     else:
         ref = reporting_ref(program) if f["funder"] == program_funder else None
@@ -292,7 +281,7 @@ def _activity_links(activity: ET.Element, mine: VentureEvents) -> None:
     corrected_type = {e.id: e.type for e in [*mine.registration, *mine.effective]}
     cited: dict[str, tuple[Link, list[str], set[str]]] = {}
     for event in [*mine.registration, *mine.effective, *mine.corrections]:
-        if event.type == EVENT_CORRECTED:
+        if event.type == schema.EVENT_CORRECTED:
             target = event.fields["event"]
             label, category = f"{event.id} (correction of {target})", \
                 CATEGORIES[corrected_type[target]]
@@ -453,7 +442,8 @@ def _activity(root: ET.Element, fold: VentureFold, mine: VentureEvents,
                f"{program_funder}.", type="1")
     funders = [program_funder]
     for e in mine.effective:
-        if e.type in (FUNDING_COMMITTED, FUNDING_GRANTED) and e.fields["funder"] not in funders:
+        if e.type in (schema.FUNDING_COMMITTED, schema.FUNDING_GRANTED) \
+                and e.fields["funder"] not in funders:
             funders.append(e.fields["funder"])
     for funder in funders:
         ref = reporting_ref(info.program) if funder == program_funder else None
@@ -465,17 +455,18 @@ def _activity(root: ET.Element, fold: VentureFold, mine: VentureEvents,
     _el(activity, "activity-status", code=CLOSED if fold.closed_on else IMPLEMENTATION)
     _el(activity, "activity-date", iso_date=info.registered_on.isoformat(), type=ACTUAL_START)
     if fold.closed_on is not None:
-        closure = [e for e in mine.effective if e.type == VENTURE_CLOSED][-1]
+        closure = [e for e in mine.effective if e.type == schema.VENTURE_CLOSED][-1]
         words = f"Venture closed ({OUTCOME_WORDS[closure.fields['outcome']]})"
         if closure.fields.get("acquirer"):
             words += f", acquirer: {closure.fields['acquirer']}"
         _narrative(activity, "activity-date", words, iso_date=fold.closed_on.isoformat(),
                    type=ACTUAL_END)
     for e in mine.effective:
-        if e.type in (FUNDING_COMMITTED, FUNDING_GRANTED, RETURN_RECEIVED):
+        if e.type in (schema.FUNDING_COMMITTED, schema.FUNDING_GRANTED, schema.RETURN_RECEIVED):
             _transaction(activity, e, info.name, info.program, program_funder)
     _activity_links(activity, mine)
-    claims = [Claim(e, e.id in corrected) for e in mine.effective if e.type == SALES_REPORTED]
+    claims = [Claim(e, e.id in corrected) for e in mine.effective
+              if e.type == schema.SALES_REPORTED]
     by_metric = {t["metric"]: t for t in targets}
     if "revenue" not in by_metric and claims:
         _result(activity, "revenue", info.name, info.currency, as_of, None, claims, fold)
@@ -486,33 +477,31 @@ def _activity(root: ET.Element, fold: VentureFold, mine: VentureEvents,
 
 # -- the document -----------------------------------------------------------------------
 
-def iati_activities(events: Iterable[Event], *, as_of: date, known_at: datetime | None,
-                    generated_at: datetime) -> ET.Element:
-    """The `iati-activities` element: one activity per venture present as of the date."""
-    events = sorted(events, key=lambda e: e.position)
-    folded = fold_events(events, as_of=as_of, known_at=known_at, timeline=False)
-    if not folded.ventures:
-        known = "" if known_at is None else f", as known at {format_timestamp(known_at)}"
-        raise IatiError(f"no venture registered as of {as_of.isoformat()}{known}: an IATI "
-                        "file holds at least one activity")
+def iati_activities(ventures: Iterable[tuple[VentureFold, list[Event]]],
+                    programs: Mapping[str, ProgramInfo], *, as_of: date,
+                    known_at: datetime | None, generated_at: datetime) -> ET.Element:
+    """The `iati-activities` element: one activity per venture present as of the date,
+    from each venture's fold and facts (projections/readmodel/query.py)."""
+    root = ET.Element("iati-activities", {"version": IATI_VERSION,
+                                          "generated-datetime": format_timestamp(generated_at)})
     seen: dict[str, str] = {}
-    for slug, fold in folded.ventures.items():
+    for fold, events in ventures:
+        slug = fold.info.venture
         ident = activity_identifier(fold.info.program, slug)
         if ident in seen:
             raise IatiError(f"ventures {seen[ident]!r} and {slug!r} would both get the IATI "
                             f"identifier {ident!r} (program slug + venture slug): IATI needs "
                             "one per activity")
         seen[ident] = slug
-    targets = build_report("targets", events, as_of=as_of, known_at=known_at)["targets"]
-    corrected = effective(events, as_of=as_of, known_at=known_at).corrections
-    gathered = _gather(events, folded.ventures, as_of=as_of, known_at=known_at)
-    root = ET.Element("iati-activities", {"version": IATI_VERSION,
-                                          "generated-datetime": format_timestamp(generated_at)})
-    for slug, fold in folded.ventures.items():
-        program = folded.programs[fold.info.program]
-        _activity(root, fold, gathered[slug], [t for t in targets if t["venture"] == slug],
-                  program_name=program.name, program_funder=program.funder, as_of=as_of,
-                  corrected=corrected)
+        mine, corrected = _gather(slug, events, as_of=as_of, known_at=known_at)
+        targets = targets_document([(fold.info, fold.targets)], as_of)["targets"]
+        program = programs[fold.info.program]
+        _activity(root, fold, mine, targets, program_name=program.name,
+                  program_funder=program.funder, as_of=as_of, corrected=corrected)
+    if not seen:
+        known = "" if known_at is None else f", as known at {format_timestamp(known_at)}"
+        raise IatiError(f"no venture registered as of {as_of.isoformat()}{known}: an IATI "
+                        "file holds at least one activity")
     return root
 
 

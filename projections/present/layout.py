@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from outcomes.ledger.schema import EVIDENCE, GRADES
+from outcomes.projections.present.documents import ROI_FIELDS
 from outcomes.projections.present.render import (
     Column,
     budget,
@@ -191,12 +192,6 @@ def roi_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column], lis
     notes.append("Multiple = (returned + residual) / public money paid; Revenue / public = "
                  "revenue to date per public euro paid; Leverage = private / public money paid.")
     return sections, notes
-
-
-ROI_FIELDS = ["public_committed", "public_granted", "private_granted", "returned",
-              "residual_value", "net", "multiple", "irr", "irr_note", "irr_roots",
-              "irr_lower_bound", "revenue_to_date",
-              "revenue_per_public_euro", "leverage", "jobs", "cost_per_job"]
 
 
 def roi_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]]:

@@ -1,6 +1,6 @@
 """The demo's story: report documents told in plain words for a newcomer.
 
-Pure functions of the `build_report` documents (roi, targets, timeline); every figure
+Pure functions of the report documents (roi, targets, timeline); every figure
 comes from them, none is written here. Recorded text in the lines is shown inert.
 """
 

@@ -8,9 +8,11 @@ ventures are then refolded from their facts and their rows replaced, again in on
 transaction with the clearing of the dirty marks. Every derived row is a pure function
 of the facts, so `rebuild` (drop everything, catch up from zero) gives identical tables.
 
-Reports as of a date on or after the last recording date (the default: today) are
-answered from the derived tables; earlier dates refold the `facts` rows through
-`build_report`, which is also the reference the tests compare against.
+The facts are filed by the fact log (factlog.py), and the derived rows are the folds of
+`folds.venture.fold_venture` over them (query.py), written by tables.py. Reports as of a
+date on or after the last recording date (the default: today) are answered from the
+derived tables; earlier dates fold the ventures again from the same facts (query.answer),
+as a report from the events alone does from a temporary fact log (replay.py).
 
 Bound to the ledger: the Merkle root at the tracked position is kept (`meta.root`); when
 the store's root at that position differs (another ledger, a re-created one), the read
@@ -26,45 +28,39 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from outcomes.ledger import clock, index
 from outcomes.ledger.clock import format_timestamp
+from outcomes.ledger.errors import ReportError
 from outcomes.ledger.integrity import root_hex
 from outcomes.ledger.model import Event
-from outcomes.ledger.schema import (
-    AMENDMENTS,
-    EVENT_CORRECTED,
-    METRICS,
-    PROGRAM_REGISTERED,
-    VENTURE_REGISTERED,
-)
 from outcomes.ledger.store import is_postgres
-from outcomes.projections.folds.numbers import ratio_number
 from outcomes.projections.folds.roi import Money, Rate, combine, rate_of_return
-from outcomes.projections.folds.venture import Folded, VentureFold, fold_events, registry
+from outcomes.projections.folds.venture import registry
 from outcomes.projections.present.documents import (
     DISPUTE_FIELDS,
-    IRR_FIELDS,
-    ROI_FIELDS,
-    ReportError,
-    Selection,
-    build_report,
+    KINDS,
+    ROI_FIGURES,
     citations,
-    document,
     graded_dispute,
-    grades_field,
     header,
+    program_head,
+    roi_document,
+    roi_row,
+    targets_document,
+    timeline_document,
+    unknown_kind,
+    venture_head,
 )
-from outcomes.projections.readmodel.replay import replay_report
+from outcomes.projections.readmodel.factlog import FactLog, Touched
+from outcomes.projections.readmodel.query import Selection, answer, venture_folds
+from outcomes.projections.readmodel.replay import report_from_events
 from outcomes.projections.readmodel.tables import (
     CACHES,
-    FACT_COLUMNS,
-    INDEXES,
     PROGRAM_TABLES,
     REPORTED_ROWS,
     SCHEMA_VERSION,
@@ -72,15 +68,12 @@ from outcomes.projections.readmodel.tables import (
     VENTURE_TABLES,
     Tampered,
     cited_from,
-    fact_event,
-    fact_from,
-    fact_row,
+    create_tables,
     money_of,
-    program_info,
     program_rows,
     seal,
-    target_facts,
-    timeline_row,
+    targets_of,
+    timeline_entry,
     venture_info,
     venture_rows,
 )
@@ -129,7 +122,7 @@ def read_model_path(store_url: str, override: str | None = None) -> str:
     return index.read_model_path(store_url, override)
 
 
-class ReadModel:
+class ReadModel(AbstractContextManager["ReadModel"]):
     """A read model file: open it, `catch_up` from a store, ask it for `report`s."""
 
     def __init__(self, path: str) -> None:
@@ -215,9 +208,6 @@ class ReadModel:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> ReadModel:
-        return self
-
     def __exit__(self, *exc: object) -> None:
         self.close()
 
@@ -244,10 +234,7 @@ class ReadModel:
             for name in [*TABLES, *CACHES]:
                 if self.db[name].exists():
                     self.db[name].drop()
-            for name, (columns, pk) in [*TABLES.items(), *CACHES.items()]:
-                self.db[name].create(columns, pk=pk[0] if len(pk) == 1 else pk)
-            for table, columns, unique in INDEXES:
-                self.conn.execute(_create_index(table, columns, unique))
+            create_tables(self.db, [*TABLES, *CACHES])
             self.db["tracking"].insert({"name": STREAM, "position": 0})
             self.db["meta"].insert({"key": "schema_version", "value": SCHEMA_VERSION})
             self._reseal()
@@ -293,29 +280,19 @@ class ReadModel:
             self._check_source(store)
             done = 0
             pending: list[Event] = []
-            owners = Owners(self.conn)
+            facts = FactLog(self.conn)
             bulk = self.position() == 0  # a first build: index the facts once they are in
-            self._indexes(keep=not bulk)
+            facts.indexes(keep=not bulk)
             for event in store.read(after=self.position()):
                 pending.append(event)
                 if len(pending) >= batch:
-                    done += self._apply(pending, store, hook, owners)
+                    done += self._apply(pending, store, hook, facts)
                     pending = []
             if pending:
-                done += self._apply(pending, store, hook, owners)
-            self._indexes(keep=True)
-            self._refresh(hook, owners)
+                done += self._apply(pending, store, hook, facts)
+            facts.indexes(keep=True)
+            self._refresh(hook, facts)
             return done
-
-    def _indexes(self, *, keep: bool) -> None:
-        """Create the facts' lookup indexes if missing (keep), or drop them before a first
-        build: maintaining them row by row cost a fifth of a rebuild. The ones the catch-up
-        itself reads (ids, amendments) always stay. A build cut short leaves them missing,
-        so every catch-up starts by creating them again (a no-op when they exist)."""
-        for table, columns, unique in INDEXES:
-            if table in ("facts", "fact_ventures") and columns not in (("id",), ("amends",)):
-                self.conn.execute(_create_index(table, columns, unique) if keep
-                                  else f"DROP INDEX IF EXISTS {_index_name(table, columns)}")
 
     def rebuild(self, store: EventSource, *, batch: int = BATCH) -> int:
         """Drop the read model and build it again from every event."""
@@ -355,31 +332,18 @@ class ReadModel:
             raise Tampered("its bookkeeping (tables meta, tracking, ventures or programs)")
 
     def _apply(self, events: list[Event], store: EventSource, hook: Hook | None = None,
-               owners: Owners | None = None) -> int:
+               facts: FactLog | None = None) -> int:
         """One batch: facts rows, dirty marks and the new position, in one transaction."""
-        owners = owners or Owners(self.conn)
+        facts = facts or FactLog(self.conn)
         with self._transaction():
             position = self.position()  # again, under the write lock
             events = [e for e in events if e.position > position]
             if not events:
                 return 0
-            owners.start_batch()
-            rows, links, dirty = [], [], set()
-            for event in events:
-                route, gained = owners.route(event)
-                rows.append(fact_row(event, route.venture, route.program))
-                links += [{"position": event.position, "venture": v}
-                          for v in sorted(route.ventures)]
-                links += [{"position": p, "venture": v} for p, v in gained]
-                if route.program is not None:
-                    dirty.add(("program", route.program))
-                for venture in route.ventures:
-                    dirty.add(("venture", venture))
-                    dirty.add(("program", owners.program_of(venture)))
-            self._insert("facts", rows)
-            self._insert("fact_ventures", links, ignore=True)
-            self._insert("dirty", [{"kind": k, "key": v} for k, v in sorted(dirty)],
-                         ignore=True)
+            touched: Touched = facts.file(events)
+            dirty = sorted([*(("program", p) for p in touched.programs),
+                            *(("venture", v) for v in touched.ventures)])
+            self._insert("dirty", [{"kind": k, "key": v} for k, v in dirty], ignore=True)
             last = events[-1]
             self.conn.execute("UPDATE tracking SET position = ? WHERE name = ?",
                             [last.position, STREAM])
@@ -394,68 +358,43 @@ class ReadModel:
         self.processed += len(events)
         return len(events)
 
-    def _refresh(self, hook: Hook | None, owners: Owners | None = None) -> None:
+    def _refresh(self, hook: Hook | None, facts: FactLog | None = None) -> None:
         """Refold the dirty ventures and programs, and clear the marks, in one transaction."""
         if not self.conn.execute("SELECT 1 FROM dirty LIMIT 1").fetchone():
             return
-        owners = owners or Owners(self.conn)
+        facts = facts or FactLog(self.conn)
         with self._transaction():
             dirty = self._select("SELECT kind, key FROM dirty ORDER BY kind, key")
             ventures = [row["key"] for row in dirty if row["kind"] == "venture"]
             for start in range(0, len(ventures), REFOLD_BATCH):
-                self._refold_ventures(ventures[start:start + REFOLD_BATCH], owners)
+                self._refold_ventures(ventures[start:start + REFOLD_BATCH], facts)
             for row in dirty:
                 if row["kind"] == "program":
-                    self._refold_program(row["key"])
+                    self._refold_program(row["key"], facts)
             self.conn.execute("DELETE FROM dirty")
             self._reseal()
             if hook is not None:
                 hook("derive", self.position())
 
-    def _facts(self, where: str, params: list[Any]) -> list[Event]:
-        sql = f"SELECT * FROM facts WHERE {where} ORDER BY position"
-        return [fact_event(r) for r in self._select(sql, params)]
-
-    def _program_facts(self, program: str | None) -> list[Event]:
-        """The program's own events: its registration and their amendments."""
-        return self._facts("venture IS NULL AND program = ?", [program])
-
-    def _venture_facts(self, ventures: str, params: list[Any]) -> list[Event]:
-        """Every fact routed to the ventures `ventures` selects (moved events included)."""
-        return self._facts(f"position IN (SELECT position FROM fact_ventures "
-                           f"WHERE venture IN ({ventures}))", params)
-
-    def _refold_ventures(self, ventures: list[str], owners: Owners) -> None:
-        """Refold a batch of ventures: one read of their facts, one delete and one insert
-        per table for the whole batch (a venture at a time costs a statement per table)."""
-        marks = ", ".join("?" for _ in ventures)
-        facts: dict[str, list[Event]] = {v: [] for v in ventures}
-        for owner, *columns in self.conn.execute(
-                f"SELECT fv.venture, {FACT_COLUMNS} FROM fact_ventures fv JOIN facts f "
-                f"ON f.position = fv.position WHERE fv.venture IN ({marks}) "
-                f"ORDER BY fv.venture, f.position", ventures):
-            facts[owner].append(fact_from(*columns))
-        program_facts: dict[str | None, list[Event]] = {}
+    def _refold_ventures(self, ventures: list[str], facts: FactLog) -> None:
+        """Refold a batch of ventures over all their facts: one read of their facts, one
+        delete and one insert per table for the whole batch (a venture at a time costs a
+        statement per table)."""
         rows: dict[str, list[dict[str, Any]]] = {}
-        for venture in ventures:
-            program = owners.program_of(venture)
-            if program not in program_facts:
-                program_facts[program] = self._program_facts(program)
-            events = sorted(program_facts[program] + facts[venture], key=lambda e: e.position)
-            fold = fold_events(events, as_of=None).ventures[venture]
+        for fold, _ in venture_folds(facts, ventures, as_of=None, batch_size=len(ventures)):
             for table, table_rows in venture_rows(fold).items():
                 rows.setdefault(table, []).extend(table_rows)
+        marks = ", ".join("?" for _ in ventures)
         for table in VENTURE_TABLES:
             self.conn.execute(f"DELETE FROM {table} WHERE venture IN ({marks})", ventures)
         self.conn.execute(f"DELETE FROM irr_cache WHERE key IN ({marks})",
-                        [f"venture:{v}" for v in ventures])
+                          [f"venture:{v}" for v in ventures])
         for table, table_rows in rows.items():
             self._insert(table, table_rows)
         self._seal(VENTURE_TABLES, "venture", ventures)
 
-    def _refold_program(self, program: str) -> None:
-        events = self._program_facts(program)
-        info = registry(events).programs[program]
+    def _refold_program(self, program: str, facts: FactLog) -> None:
+        info = registry(facts.program_facts(program)).programs[program]
         members = [v for (v,) in self.conn.execute(
             "SELECT venture FROM ventures WHERE program = ? ORDER BY venture", [program])]
         rows = self._checked("roi_ventures", "venture", members)
@@ -543,36 +482,25 @@ class ReadModel:
             return [r for r in rows if r["program"] == selection.program]
         return rows
 
-    def _folded(self, kind: str, selection: Selection) -> Folded:
-        """The folds kept in the tables, with the parts `kind` needs (targets, timeline)."""
-        programs = {r["program"]: program_info(r)
-                    for r in self._all_checked("programs", "program")}
+    def _targets(self, selection: Selection, as_of: date) -> dict[str, Any]:
+        """The targets report from the stored folds of the selected ventures."""
         infos = self._selected_ventures(selection)
         keys = [r["venture"] for r in infos]
-        targets: dict[str, list[dict[str, Any]]] = {}
-        actuals: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        timeline: dict[str, list[dict[str, Any]]] = {}
-        if kind == "targets":
-            targets = group(self._checked("targets", "venture", keys))
-            for r in self._checked("target_actuals", "venture", keys):
-                actuals.setdefault((r["venture"], r["metric"]), []).append(r)
-        elif kind == "timeline":
-            timeline = group(sorted(self._checked("timeline", "venture", keys),
-                                    key=lambda r: (r["venture"], r["date"], r["position"])))
-        else:
-            raise ReportError(f"unknown report {kind!r}")
-        ventures = {}
-        for r in infos:
-            v = r["venture"]
-            ventures[v] = VentureFold(
-                venture_info(r), None if r["closed_on"] is None else date.fromisoformat(
-                    r["closed_on"]), r["outcome"],
-                [], {},  # claims and yearly revenue: no report reads them from a fold
-                Money(),  # the roi report reads its own rows (`_roi`)
-                sorted((target_facts(t, actuals.get((v, t["metric"]), []))
-                        for t in targets.get(v, [])), key=lambda t: METRICS.index(t.metric)),
-                [timeline_row(t) for t in timeline.get(v, [])], [])
-        return Folded(programs, ventures)
+        targets = _by_venture(self._checked("targets", "venture", keys))
+        actuals = _by_venture(self._checked("target_actuals", "venture", keys))
+        return targets_document(((venture_info(r), targets_of(targets.get(r["venture"], []),
+                                                              actuals.get(r["venture"], [])))
+                                 for r in infos), as_of)
+
+    def _timeline(self, selection: Selection) -> dict[str, Any]:
+        """The timeline report from the stored folds of the selected ventures."""
+        infos = self._selected_ventures(selection)
+        keys = [r["venture"] for r in infos]
+        entries = _by_venture(sorted(self._checked("timeline", "venture", keys),
+                                     key=lambda r: (r["venture"], r["date"], r["position"])))
+        return timeline_document((venture_info(r), [timeline_entry(t) for t in
+                                                    entries.get(r["venture"], [])])
+                                 for r in infos)
 
     def report(self, kind: str, *, as_of: date, program: str | None = None,
                venture: str | None = None) -> dict[str, Any]:
@@ -588,34 +516,29 @@ class ReadModel:
                     self.conn.commit()
 
     def _report(self, kind: str, as_of: date, selection: Selection) -> dict[str, Any]:
-        program, venture = selection.program, selection.venture
-        if program is not None or venture is not None:  # (slugs only: suggestions need all)
+        if selection.program is not None or selection.venture is not None:
+            # (slugs only: suggestions need all)
             selection.check(dict(self.conn.execute("SELECT program, 1 FROM programs")),
                             dict(self.conn.execute("SELECT venture, program FROM ventures")))
+        if kind not in KINDS:
+            raise unknown_kind(kind)
         last = self.last_recorded_on()
-        if last is None or as_of >= last:
+        if last is None or as_of >= last:  # every event is in: the stored folds
             if kind == "roi":
                 return self._roi(selection, as_of)
-            return document(kind, self._folded(kind, selection), as_of=as_of, known_at=None,
-                            selection=selection)
-        (count,) = self.conn.execute("SELECT count(*) FROM facts").fetchone()
-        if count != self.position():
+            body = (self._targets(selection, as_of) if kind == "targets"
+                    else self._timeline(selection))
+            return {**header(as_of, None), **body}
+        facts = FactLog(self.conn)  # an earlier date: the same folds, made again
+        if facts.count() != self.position():
             raise Tampered("table facts (rows missing or added)")
-        if venture is not None or program is not None:
-            home = program or Owners(self.conn).program_of(venture or "")
-            members = self._venture_facts(
-                *(("?", [venture]) if venture is not None else
-                  ("SELECT venture FROM ventures WHERE program = ?", [home])))
-            events = sorted(self._program_facts(home) + members, key=lambda e: e.position)
-        else:
-            events = self._facts("1", [])
-        return build_report(kind, events, as_of=as_of, program=program, venture=venture)
+        return answer(kind, facts, as_of=as_of, known_at=None, selection=selection)
 
     def _roi(self, selection: Selection, as_of: date) -> dict[str, Any]:
-        """The roi report straight from the stored rows: every figure but the irr is kept
-        formatted in `roi_ventures` and `roi_programs`; the irrs solved before for this
-        date are in `irr_cache`, the others are solved now (from the dated flows of only
-        the ventures they need) and kept."""
+        """The roi report from the stored folds: every figure but the irr is kept in
+        `roi_ventures` and `roi_programs` as the document writes it (`roi_figures`); the
+        irrs solved before for this date are in `irr_cache`, the others are solved now
+        (from the dated flows of only the ventures they need) and kept."""
         day = as_of.isoformat()
         state = self._meta("seal")
         cached: dict[str, Rate] = {}
@@ -627,19 +550,9 @@ class ReadModel:
             cached[key] = Rate(None if irr is None else Decimal(irr), note,
                                tuple(Decimal(r) for r in roots.split()), bool(bound))
         keys = [r["venture"] for r in self._selected_ventures(selection)]
-
-        grades: dict[str, str] = {}  # "venture:SLUG" / "program:SLUG" -> evidence (JSON)
-
-        def figures(row: dict[str, Any], kind: str, *names: str) -> dict[str, Any]:
-            grades[f"{kind}:{row[kind]}"] = row["evidence"]
-            return {**{n: row[n] for n in (kind, *names)},
-                    **{f: None if f in IRR_FIELDS else row[f] for f in ROI_FIELDS}}
-
-        ventures = [figures(r, "venture", "program", "currency")
-                    for r in self._checked("roi_ventures", "venture", keys)]
+        ventures = self._checked("roi_ventures", "venture", keys)
         programs = [] if selection.venture is not None else [
-            figures(r, "program", "currency")
-            for r in self._all_checked("roi_programs", "program")
+            r for r in self._all_checked("roi_programs", "program")
             if selection.program in (None, r["program"])]
         solved = self._solve(ventures, programs, cached, as_of)
         rates = cached | solved
@@ -649,16 +562,14 @@ class ReadModel:
                 {f: row[f] for f in DISPUTE_FIELDS}, row["evidence"],
                 None if row["each"] is None else json.loads(row["each"]),
                 citations(cited_from(row["corrected_by"]))))
-        for kind, rows in (("venture", ventures), ("program", programs)):
-            for row in rows:
-                rate = rates[f"{kind}:{row[kind]}"]
-                row.update(irr=ratio_number(rate.irr), irr_note=rate.note,
-                           irr_roots=[ratio_number(r) for r in rate.roots],
-                           irr_lower_bound=rate.lower_bound)
-                row.update(grades_field(json.loads(grades[f"{kind}:{row[kind]}"])))
-                if kind == "venture":
-                    row["disputes"] = disputed.get(row["venture"], [])
-        doc = {**header(as_of, None), "ventures": ventures, "programs": programs}
+        doc = {**header(as_of, None), **roi_document(
+            [roi_row(venture_head(r["venture"], r["program"], r["currency"]),
+                     {f: r[f] for f in ROI_FIGURES}, rates[f"venture:{r['venture']}"],
+                     json.loads(r["evidence"]), disputed.get(r["venture"], []))
+             for r in ventures],
+            [roi_row(program_head(r["program"], r["currency"]), {f: r[f] for f in ROI_FIGURES},
+                     rates[f"program:{r['program']}"], json.loads(r["evidence"]))
+             for r in programs])}
         if solved:
             self.conn.commit()  # everything is read: end the snapshot, then write
             with self._transaction():  # one as-of date kept: today's, usually
@@ -697,97 +608,7 @@ class ReadModel:
         return self._rows(name, ", ".join(pk))
 
 
-@dataclass(frozen=True)
-class Route:
-    """Where a fact belongs: the venture and program it was recorded about (an amendment:
-    its target's), and every venture whose fold needs it (more than one once a correction
-    has moved the event to another venture)."""
-
-    venture: str | None
-    program: str | None
-    ventures: frozenset[str]
-
-
-class Owners:
-    """Routes events to ventures and programs while they are applied.
-
-    Keeps the venture -> program map for the whole run, and the routes of one batch
-    (older ones are read back from `facts` and `fact_ventures`).
-    """
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.programs: dict[str, str] | None = None
-        self.batch: dict[str, tuple[int, Route]] = {}
-        self.amendments: dict[str, set[int]] = {}
-
-    def start_batch(self) -> None:
-        self.batch.clear()
-        self.amendments.clear()
-
-    def program_of(self, venture: str) -> str | None:
-        if self.programs is None:
-            self.programs = {r[0]: r[1] for r in self.conn.execute(
-                "SELECT venture, program FROM facts WHERE type = 'VentureRegistered'")}
-        return self.programs.get(venture)
-
-    def route(self, event: Event) -> tuple[Route, list[tuple[int, str]]]:
-        """The event's route, and (position, venture) links that earlier facts gain."""
-        f = event.fields
-        gained: list[tuple[int, str]] = []
-        if event.type == PROGRAM_REGISTERED:
-            route = Route(None, f["program"], frozenset())
-        elif event.type == VENTURE_REGISTERED:
-            self.program_of(f["venture"])
-            assert self.programs is not None
-            self.programs[f["venture"]] = f["program"]
-            route = Route(f["venture"], f["program"], frozenset([f["venture"]]))
-        elif event.type in AMENDMENTS:
-            target_id = f["event"]
-            position, target = self._target(target_id)
-            moved_to = f["changes"].get("venture") if event.type == EVENT_CORRECTED else None
-            if moved_to and moved_to not in target.ventures:
-                # the target, and every earlier amendment of it, now also concern moved_to
-                gained = [(p, moved_to) for p in sorted({position}
-                                                        | self._amendments(target_id))]
-                target = Route(target.venture, target.program,
-                               target.ventures | {moved_to})
-                self.batch[target_id] = (position, target)
-            self.amendments.setdefault(target_id, set()).add(event.position)
-            route = target
-        else:
-            venture = event.venture or ""
-            route = Route(venture, self.program_of(venture), frozenset([venture]))
-        self.batch[event.id] = (event.position, route)
-        return route, gained
-
-    def _target(self, event_id: str) -> tuple[int, Route]:
-        if event_id in self.batch:
-            return self.batch[event_id]
-        row = self.conn.execute("SELECT position, venture, program FROM facts WHERE id = ?",
-                                   [event_id]).fetchone()
-        if row is None:  # cannot happen for a validated ledger: an amendment's target is older
-            return 0, Route(None, None, frozenset())
-        ventures = frozenset(v for (v,) in self.conn.execute(
-            "SELECT venture FROM fact_ventures WHERE position = ?", [row[0]]))
-        return row[0], Route(row[1], row[2], ventures)
-
-    def _amendments(self, target_id: str) -> set[int]:
-        stored = {p for (p,) in self.conn.execute(
-            "SELECT position FROM facts WHERE amends = ?", [target_id])}
-        return stored | self.amendments.get(target_id, set())
-
-
-def _index_name(table: str, columns: tuple[str, ...]) -> str:
-    return f"idx_{table}_{'_'.join(columns)}"  # as sqlite-utils names them
-
-
-def _create_index(table: str, columns: tuple[str, ...], unique: bool) -> str:
-    return (f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS "
-            f"{_index_name(table, columns)} ON {table} ({', '.join(columns)})")
-
-
-def group(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def _by_venture(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         out.setdefault(r["venture"], []).append(r)
@@ -920,8 +741,8 @@ def report_from(store: EventSource, path: str, kind: str, *, as_of: date,
     """What `outcomes report` prints: with --known-at, from the events alone; otherwise
     from the read model, caught up first."""
     if known_at is not None:  # from the events alone, in bounded memory
-        return replay_report(kind, store.read(), as_of=as_of, known_at=known_at,
-                             program=program, venture=venture)
+        return report_from_events(kind, store.read(), as_of=as_of, known_at=known_at,
+                                  program=program, venture=venture)
     now = clock.now()  # the moment this report reflects: what `--known-at` replays later
 
     def answer(model: ReadModel) -> dict[str, Any]:

@@ -4,8 +4,9 @@ Amounts are TEXT holding exact decimals (as in the JSON), with INTEGER `*_cents`
 beside the main roi amounts for SQL sums and sorting (SUM over TEXT would go through
 float); a `_cents` column is NULL where the amount is beyond SQLite's 64-bit integers
 (over 92 233 720 368 547 758.07), and the TEXT column still holds it exactly. Rows read
-back rebuild exactly the fold that was written, so a report answered from these tables is
-the report `build_report` computes from the events.
+back rebuild exactly the fold that was written (the roi figures and the disputed claims
+are kept as the document writes them, by the document's own functions), so a report
+answered from these tables is the one the same fold gives when made again from the facts.
 
 Every facts row and irr_cache row carries a `digest` of its other columns, and the
 derived rows of each venture and program are sealed table by table (`seals`): see
@@ -16,30 +17,39 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from outcomes.ledger.clock import stored_time
 from outcomes.ledger.model import Event
+from outcomes.ledger.schema import METRICS
 from outcomes.projections.folds.effective import Citation
-from outcomes.projections.folds.numbers import amount_text, ratio_number, to_cents
-from outcomes.projections.folds.roi import Money, combine, evaluate
+from outcomes.projections.folds.numbers import to_cents
+from outcomes.projections.folds.roi import Money, combine
 from outcomes.projections.folds.targets import Actual, Target, TargetFacts
-from outcomes.projections.folds.timeline import TimelineRow
+from outcomes.projections.folds.timeline import Dispute, TimelineEntry
 from outcomes.projections.folds.venture import ProgramInfo, VentureFold, VentureInfo
-from outcomes.projections.present.documents import claim_list
+from outcomes.projections.present.documents import (
+    ROI_FIGURES,
+    claim_list,
+    dispute_fields,
+    roi_figures,
+)
+from outcomes.projections.present.numbers import amount_text
 
-SCHEMA_VERSION = "10"  # bump when a table changes: read models rebuild
+SCHEMA_VERSION = "11"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
 
-# The figures of a return-on-investment row, for a venture and for a program alike.
-ROI_COLUMNS = {"public_committed": TEXT, "public_granted": TEXT, "private_granted": TEXT,
-               "returned": TEXT, "residual_value": TEXT, "net": TEXT, "multiple": REAL,
-               "revenue_to_date": TEXT, "revenue_per_public_euro": REAL, "leverage": REAL,
-               "jobs": INT, "cost_per_job": TEXT, "public_committed_cents": INT,
-               "public_granted_cents": INT, "private_granted_cents": INT,
-               "returned_cents": INT, "revenue_to_date_cents": INT,
+# The figures of a return-on-investment row, for a venture and for a program alike: the
+# document's (present.documents.roi_figures: exact amounts as text, ratios as numbers),
+# whole cents of the main amounts for SQL sums and sorting, and the figures' grades.
+CENTS_OF = ("public_committed", "public_granted", "private_granted", "returned",
+            "revenue_to_date")
+ROI_COLUMNS = {**{name: REAL if name in ("multiple", "revenue_per_public_euro", "leverage")
+                  else INT if name == "jobs" else TEXT for name in ROI_FIGURES},
+               **{f"{name}_cents": INT for name in CENTS_OF},
                # the evidence grade of each figure made of events (JSON: figure -> grade)
                "evidence": TEXT}
 
@@ -81,9 +91,13 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "target_actuals": ({"venture": TEXT, "metric": TEXT, "year": INT, "actual": TEXT,
                         "claims": INT, "low": TEXT, "high": TEXT, "evidence": TEXT},
                        ("venture", "metric", "year")),
+    # one row per timeline entry; `fields`: the event's own fields as corrected (the wire
+    # form's JSON, without occurred_on, source and note, which have their columns);
+    # `claims` to `high`: a revenue claim's place among the claims of a disputed period
     "timeline": ({"position": INT, "venture": TEXT, "date": TEXT, "id": TEXT, "type": TEXT,
-                  "summary": TEXT, "figure": TEXT, "source": TEXT, "evidence": TEXT,
-                  "corrected": INT, "corrected_by": TEXT, "note": TEXT}, ("position",)),
+                  "fields": TEXT, "figure": TEXT, "source": TEXT, "evidence": TEXT,
+                  "corrected": INT, "corrected_by": TEXT, "note": TEXT, "rank": INT,
+                  "claims": INT, "used": INT, "low": TEXT, "high": TEXT}, ("position",)),
     "tracking": ({"name": TEXT, "position": INT}, ("name",)),
     "meta": ({"key": TEXT, "value": TEXT}, ("key",)),
     "dirty": ({"kind": TEXT, "key": TEXT}, ("kind", "key")),
@@ -101,6 +115,28 @@ INDEXES = [("facts", ("id",), True), ("facts", ("venture", "program"), False),
            ("facts", ("program",), False), ("facts", ("type",), False),
            ("facts", ("amends",), False), ("fact_ventures", ("venture",), False),
            ("timeline", ("venture", "date"), False)]
+
+
+def index_name(table: str, columns: tuple[str, ...]) -> str:
+    return f"idx_{table}_{'_'.join(columns)}"  # as sqlite-utils names them
+
+
+def create_index(table: str, columns: tuple[str, ...], unique: bool) -> str:
+    return (f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS "
+            f"{index_name(table, columns)} ON {table} ({', '.join(columns)})")
+
+
+def create_tables(db: Any, names: Iterable[str]) -> None:
+    """Create these tables (in a sqlite_utils.Database) as declared, with their indexes."""
+    names = list(names)
+    for name in names:
+        columns, pk = {**TABLES, **CACHES}[name]
+        db[name].create(columns, pk=pk[0] if len(pk) == 1 else pk)
+    for table, columns, unique in INDEXES:
+        if table in names:
+            db.conn.execute(create_index(table, columns, unique))
+
+
 # Tables holding one venture's fold, replaced whole when the venture changes.
 VENTURE_TABLES = ("ventures", "roi_ventures", "roi_flows", "claims", "revenue_years",
                   "targets", "target_actuals", "timeline")
@@ -144,35 +180,34 @@ def _cents(value: Decimal) -> int | None:
 
 # -- facts --------------------------------------------------------------------------------
 
-def fact_row(event: Event, venture: str | None, program: str | None) -> dict[str, Any]:
+def fact_row(event: Event, venture: str | None, program: str | None, *,
+             sealed: bool = True) -> dict[str, Any]:
+    """The facts row of an event filed under `venture` and `program`; `sealed`: with the
+    digest of its values (the read model's), or none (a private temporary log's)."""
     row = {"position": event.position, "id": event.id, "type": event.type,
            "venture": venture, "program": program, "amends": event.get("event"),
            "occurred_on": event.occurred_on.isoformat(),
            "recorded_at": event.recorded_at.isoformat(), "recorded_by": event.recorded_by,
-           "data": _DATA.encode(event.wire_fields())}
-    row["digest"] = seal("facts", *row.values())
+           "data": _JSON.encode(event.wire_fields())}
+    row["digest"] = seal("facts", *row.values()) if sealed else None
     return row
 
 
-_DATA = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # made once: json.dumps
-# with options builds a new encoder on every call
-_KEPT = json.JSONEncoder(ensure_ascii=False)  # keys in the order a document prints them
-
-
-def fact_event(row: dict[str, Any]) -> Event:
-    return fact_from(*row.values())
+# JSON in the rows (facts' data, timeline fields, grades): compact, keys in the order given;
+# made once (json.dumps with options builds a new encoder on every call)
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 FACT_COLUMNS = ", ".join(f"f.{c}" for c in TABLES["facts"][0])  # fact_from's arguments
 
 
-def fact_from(position: int, event_id: str, type_: str, venture: str | None,
+def fact_from(sealed: bool, position: int, event_id: str, type_: str, venture: str | None,
               program: str | None, amends: str | None, occurred_on: str, recorded_at: str,
-              recorded_by: str, data: str, digest: str) -> Event:
+              recorded_by: str, data: str, digest: str | None) -> Event:
     """The event a facts row holds (a tuple of FACT_COLUMNS: no dict per row), once its
-    digest is checked."""
-    if digest != seal("facts", position, event_id, type_, venture, program, amends,
-                      occurred_on, recorded_at, recorded_by, data):
+    digest is checked (`sealed`)."""
+    if sealed and digest != seal("facts", position, event_id, type_, venture, program,
+                                 amends, occurred_on, recorded_at, recorded_by, data):
         raise Tampered(f"facts row at position {position}")
     return Event.from_wire(position, event_id, type_, stored_time(recorded_at), recorded_by,
                            json.loads(data))
@@ -180,26 +215,12 @@ def fact_from(position: int, event_id: str, type_: str, venture: str | None,
 
 # -- one venture's fold -> rows -------------------------------------------------------------
 
-def money_columns(money: Money) -> dict[str, Any]:
-    r = evaluate(money, None)  # all but the irr, which depends on the as-of date
-    return {
-        "public_committed": amount_text(money.public_committed),
-        "public_granted": amount_text(money.public_granted),
-        "private_granted": amount_text(money.private_granted),
-        "returned": amount_text(money.returned),
-        "residual_value": amount_text(money.residual_value),
-        "net": amount_text(r.net), "multiple": ratio_number(r.multiple),
-        "revenue_to_date": amount_text(money.revenue_to_date),
-        "revenue_per_public_euro": ratio_number(r.revenue_per_public_euro),
-        "leverage": ratio_number(r.leverage), "jobs": money.jobs,
-        "cost_per_job": amount_text(r.cost_per_job),
-        "public_committed_cents": _cents(money.public_committed),
-        "public_granted_cents": _cents(money.public_granted),
-        "private_granted_cents": _cents(money.private_granted),
-        "returned_cents": _cents(money.returned),
-        "revenue_to_date_cents": _cents(money.revenue_to_date),
-        "evidence": _KEPT.encode(money.grades),
-    }
+def roi_columns(money: Money) -> dict[str, Any]:
+    """A roi row's figures (the document's), the cents beside the main amounts, and the
+    grade of each figure (JSON)."""
+    return {**roi_figures(money),
+            **{f"{name}_cents": _cents(getattr(money, name)) for name in CENTS_OF},
+            "evidence": _JSON.encode(money.grades)}
 
 
 def _target_columns(prefix: str, t: Target) -> dict[str, Any]:
@@ -208,6 +229,21 @@ def _target_columns(prefix: str, t: Target) -> dict[str, Any]:
             f"{prefix}_baseline": amount_text(t.baseline), f"{prefix}_source": t.source,
             f"{prefix}_position": t.position, f"{prefix}_evidence": t.evidence,
             f"{prefix}_corrected_by": _cited(t.corrected_by)}
+
+
+
+
+def _timeline_columns(r: TimelineEntry) -> dict[str, Any]:
+    d = r.dispute
+    return {"position": r.position, "venture": r.venture, "date": r.on.isoformat(),
+            "id": r.id, "type": r.type, "fields": _JSON.encode(r.fields),
+            "figure": amount_text(r.figure), "source": r.source, "evidence": r.evidence,
+            "corrected": r.corrected, "corrected_by": _cited(r.corrected_by), "note": r.note,
+            "rank": r.rank,
+            "claims": None if d is None else d.claims,
+            "used": None if d is None else int(d.used),
+            "low": None if d is None else amount_text(d.low),
+            "high": None if d is None else amount_text(d.high)}
 
 
 def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
@@ -220,16 +256,14 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
                       "registered_on": i.registered_on.isoformat(), "source": i.source,
                       "closed_on": _iso(fold.closed_on), "outcome": fold.outcome}],
         "roi_ventures": [{"venture": v, "program": i.program, "currency": i.currency,
-                          **money_columns(fold.money)}],
+                          **roi_columns(fold.money)}],
         "roi_flows": [{"venture": v, "date": on.isoformat(), "amount": amount_text(amount)}
                       for on, amount in fold.money.flows],
-        "claims": [{"venture": v, "period": c.period, "year": c.year,
-                    "chosen": amount_text(c.chosen), "claims": c.claims,
-                    "low": amount_text(c.low), "high": amount_text(c.high),
+        # (the columns a disputed period shows are the document's: `dispute`)
+        "claims": [{**dispute_fields(c), "venture": v, "year": c.year,
                     "chosen_position": c.position, "chosen_on": c.occurred_on.isoformat(),
-                    "source": c.source, "used": int(c.period in used),
-                    "evidence": c.evidence,
-                    "each": None if (each := claim_list(c)) is None else _KEPT.encode(each),
+                    "used": int(c.period in used), "evidence": c.evidence,
+                    "each": None if (each := claim_list(c)) is None else _JSON.encode(each),
                     "corrected_by": _cited(c.corrected_by)}
                    for c in fold.claims],
         "revenue_years": [{"venture": v, "year": y.year, "revenue": amount_text(y.revenue),
@@ -249,33 +283,24 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
                             "low": amount_text(a.low), "high": amount_text(a.high),
                             "evidence": a.evidence}
                            for t in fold.targets for year, a in t.actuals.items()],
-        "timeline": [{"position": r.position, "venture": v, "date": r.on.isoformat(),
-                      "id": r.id, "type": r.type, "summary": r.summary,
-                      "figure": amount_text(r.figure), "source": r.source,
-                      "evidence": r.evidence, "corrected": r.corrected,
-                      "corrected_by": _cited(r.corrected_by), "note": r.note}
-                     for r in fold.timeline],
+        "timeline": [_timeline_columns(r) for r in fold.timeline],
     }
 
 
 def program_rows(info: ProgramInfo, ventures: list[Money]) -> dict[str, list[dict[str, Any]]]:
-    money = combine(ventures)
-    columns = money_columns(money)
-    if money.residual_unknown:
-        columns["residual_value"] = None
     return {
         "programs": [{"program": info.program, "name": info.name, "funder": info.funder,
                       "currency": info.currency, "budget": amount_text(info.budget),
                       "registered_on": info.registered_on.isoformat(),
                       "source": info.source}],
         "roi_programs": [{"program": info.program, "currency": info.currency,
-                          "ventures": len(ventures), **columns}],
+                          "ventures": len(ventures), **roi_columns(combine(ventures))}],
     }
 
 
 def _cited(cited: tuple[Citation, ...]) -> str | None:
     """The corrections applied to an event (JSON, in the order applied), or NULL."""
-    return None if not cited else _KEPT.encode(
+    return None if not cited else _JSON.encode(
         [[c.id, c.occurred_on.isoformat(), c.source, c.evidence] for c in cited])
 
 
@@ -287,12 +312,6 @@ def cited_from(text: str | None) -> tuple[Citation, ...]:
 
 
 # -- rows -> one venture's fold -------------------------------------------------------------
-
-def program_info(row: dict[str, Any]) -> ProgramInfo:
-    return ProgramInfo(row["program"], row["name"], row["funder"], row["currency"],
-                       _d(row["budget"]), date.fromisoformat(row["registered_on"]),
-                       row["source"])
-
 
 def money_of(row: dict[str, Any], flows: list[tuple[str, str]]) -> Money:
     """A venture's Money from its roi_ventures row and its (date, amount) flow rows (or a
@@ -324,11 +343,23 @@ def target_facts(row: dict[str, Any], actuals: list[dict[str, Any]]) -> TargetFa
         _day(row["closed_on"]), row["latest_evidence"])
 
 
-def timeline_row(row: dict[str, Any]) -> TimelineRow:
-    return TimelineRow(row["venture"], date.fromisoformat(row["date"]), row["position"],
-                       row["id"], row["type"], row["summary"], _d(row["figure"]),
-                       row["source"], row["corrected"], row["note"], row["evidence"],
-                       cited_from(row["corrected_by"]))
+def targets_of(rows: list[dict[str, Any]], actuals: list[dict[str, Any]]
+               ) -> list[TargetFacts]:
+    """One venture's targets from its rows, in the schema's metric order (as folded)."""
+    by_metric: dict[str, list[dict[str, Any]]] = {}
+    for a in actuals:
+        by_metric.setdefault(a["metric"], []).append(a)
+    return sorted((target_facts(t, by_metric.get(t["metric"], [])) for t in rows),
+                  key=lambda t: METRICS.index(t.metric))
+
+
+def timeline_entry(row: dict[str, Any]) -> TimelineEntry:
+    dispute = None if row["claims"] is None else Dispute(
+        row["claims"], bool(row["used"]), Decimal(row["low"]), Decimal(row["high"]))
+    return TimelineEntry(row["venture"], date.fromisoformat(row["date"]), row["position"],
+                         row["id"], row["type"], json.loads(row["fields"]),
+                         _d(row["figure"]), row["source"], row["corrected"], row["note"],
+                         row["evidence"], row["rank"], dispute, cited_from(row["corrected_by"]))
 
 
 def venture_info(row: dict[str, Any]) -> VentureInfo:

@@ -15,7 +15,7 @@ from outcomes.cli import main
 from outcomes.fixtures import path as fixture_path
 from outcomes.ledger.service import record
 from outcomes.ledger.store import EventStore
-from outcomes.projections.present.documents import build_report
+from outcomes.projections.readmodel.replay import report_from_events
 
 FIXTURE = fixture_path("cloud-souverain.jsonl")
 LINES = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
@@ -28,7 +28,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     record(store, [(f"fixture:{n}", raw) for n, raw in enumerate(LINES, 1)], actor="test")
     events = list(store.read())
     store.close()
-    return {kind: build_report(kind, events, as_of=AS_OF)
+    return {kind: report_from_events(kind, events, as_of=AS_OF)
             for kind in ("roi", "targets", "timeline")}
 
 

@@ -56,7 +56,7 @@ from outcomes.cli import main
 from outcomes.fixtures import path as fixture_path
 from outcomes.ledger.service import record
 from outcomes.ledger.store import EventStore
-from outcomes.projections.present.documents import build_report
+from outcomes.projections.readmodel.replay import report_from_events
 from tests.cli.test_fixture_demo import LINES
 
 AS_OF = date(2026, 1, 1)
@@ -123,7 +123,7 @@ def each(claims: list[tuple[str, str, str, str]]) -> list[dict]:
 
 
 def test_roi_figures_pinned(events: list) -> None:
-    doc = build_report("roi", events, as_of=AS_OF)
+    doc = report_from_events("roi", events, as_of=AS_OF)
     cloudwatt, numergy = doc["ventures"]
     assert cloudwatt == {
         "venture": "cloudwatt", "program": "pia-cloud-souverain", "currency": "EUR",
@@ -163,7 +163,7 @@ def test_roi_figures_pinned(events: list) -> None:
 
 def test_without_grades_the_figures_are_those_before_grades(ungraded: list) -> None:
     # The same ledger without `evidence`: the latest published claim, no grade anywhere.
-    doc = build_report("roi", ungraded, as_of=AS_OF)
+    doc = report_from_events("roi", ungraded, as_of=AS_OF)
     cloudwatt, numergy = doc["ventures"]
     assert cloudwatt == {
         "venture": "cloudwatt", "program": "pia-cloud-souverain", "currency": "EUR",
@@ -187,7 +187,7 @@ def test_without_grades_the_figures_are_those_before_grades(ungraded: list) -> N
         **money("150000000", "51780000", "104220000"),
         "revenue_to_date": "7100000", "revenue_per_public_euro": 0.137119,
         "leverage": 2.012746, "jobs": 162, "cost_per_job": "319629.63"}]
-    [cw_revenue] = [t for t in build_report("targets", ungraded, as_of=AS_OF)["targets"]
+    [cw_revenue] = [t for t in report_from_events("targets", ungraded, as_of=AS_OF)["targets"]
                     if (t["venture"], t["metric"]) == ("cloudwatt", "revenue")]
     assert [tuple(r.values()) for r in cw_revenue["series"]][1] == row(
         2013, "148966842.86", "100000", 0.000671, (3, "97485", "100000"))
@@ -240,7 +240,7 @@ OUTCOME = {
 
 
 def test_targets_figures_pinned(events: list) -> None:
-    doc = build_report("targets", events, as_of=AS_OF)
+    doc = report_from_events("targets", events, as_of=AS_OF)
     assert [(t["venture"], t["metric"]) for t in doc["targets"]] == list(SERIES)
     for t in doc["targets"]:
         key = (t["venture"], t["metric"])

@@ -17,8 +17,8 @@ import pytest
 from freezegun import freeze_time
 
 from outcomes.ledger.store import EventStore
-from outcomes.projections.present.documents import build_report
 from outcomes.projections.readmodel import ReadModel
+from outcomes.projections.readmodel.replay import report_from_events
 from outcomes.projections.readmodel.tables import TABLES
 from tests.projection_scenario import (
     AFTER,
@@ -65,8 +65,8 @@ def test_reports_default_to_today_and_use_the_read_model(ledger):
     assert doc["as_of"] == "2031-03-04" and doc["known_at"] == "2031-03-04T05:06:07.000000Z"
     with EventStore(ledger.url) as store:
         events = list(store.read())
-    assert doc == build_report("roi", events, as_of=date(2031, 3, 4),
-                               known_at=datetime(2031, 3, 4, 5, 6, 7, tzinfo=UTC))
+    assert doc == report_from_events("roi", events, as_of=date(2031, 3, 4),
+                                     known_at=datetime(2031, 3, 4, 5, 6, 7, tzinfo=UTC))
     model = read_model(ledger)
     assert model.position() == len(SCENARIO) and model.db["roi_ventures"].count == 2
 
@@ -153,8 +153,8 @@ def test_known_at_reports_what_the_ledger_knew(outcomes, tmp_path):
         == "30000000"
     with EventStore(outcomes.url) as store:
         events = list(store.read())
-    assert doc == build_report("roi", events, as_of=date.fromisoformat(AFTER),
-                               known_at=datetime(2016, 6, 30, 23, 59, 59, 999999, tzinfo=UTC))
+    assert doc == report_from_events("roi", events, as_of=date.fromisoformat(AFTER),
+                                     known_at=datetime(2016, 6, 30, 23, 59, 59, 999999, tzinfo=UTC))
     nothing = json_report(outcomes, "roi", "--known-at", "2015-01-01T00:00:00Z")
     assert nothing["ventures"] == [] and nothing["programs"] == []
 

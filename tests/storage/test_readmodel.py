@@ -1,5 +1,5 @@
 """The read model: incremental and exactly once, rebuilt identically, safe after a crash,
-and answering every report exactly as `build_report` does from the events alone."""
+and answering every report exactly as `report_from_events` does from the events alone."""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outcomes.fixtures import path as fixture_path
+from outcomes.ledger.errors import ReportError
 from outcomes.ledger.service import record
 from outcomes.ledger.store import EventStore
-from outcomes.projections.present.documents import ReportError, build_report
 from outcomes.projections.readmodel import ReadModel, read_model_path, report_from
+from outcomes.projections.readmodel.replay import report_from_events
 from outcomes.projections.readmodel.tables import TABLES
 from tests.projection_scenario import AFTER, BEFORE, SCENARIO, ev
 
@@ -100,12 +101,12 @@ def test_appending_updates_the_next_report_without_reprocessing(store, tmp_path)
     assert model.processed == len(SCENARIO) and model.position() == len(SCENARIO)
     after = model.report("roi", as_of=TODAY)
     assert before != after
-    assert after == build_report("roi", store.read(), as_of=TODAY)
+    assert after == report_from_events("roi", store.read(), as_of=TODAY)
     # the duplicate payment is retracted now: 30 M instead of 60 M
     assert after["ventures"][0]["public_granted"] == "30000000"
 
 
-def test_reports_match_build_report_for_every_date_kind_and_selection(store, tmp_path):
+def test_reports_match_the_events_for_every_date_kind_and_selection(store, tmp_path):
     append(store, SCENARIO)
     model = ReadModel(str(tmp_path / "read.db"))
     model.catch_up(store)
@@ -118,13 +119,13 @@ def test_reports_match_build_report_for_every_date_kind_and_selection(store, tmp
             for selection in ({}, {"program": "pia-cloud"}, {"venture": "numergy"},
                               {"venture": "cloudwatt", "program": "pia-cloud"}):
                 got = model.report(kind, as_of=as_of, **selection)
-                want = build_report(kind, events, as_of=as_of, **selection)
+                want = report_from_events(kind, events, as_of=as_of, **selection)
                 assert got == want, (kind, as_of, selection)
                 # the same keys in the same order: the JSON a user reads is the same
                 assert json.dumps(got) == json.dumps(want), (kind, as_of, selection)
 
 
-def test_graded_reports_match_build_report(store, tmp_path):
+def test_graded_reports_match_report_from_events(store, tmp_path):
     # The graded fixture, then a correction that regrades a claim (Numergy's 2014 revenue
     # becomes AFP's 6 M "filed": a hypothetical regrade, to move a choice): the read model
     # carries every grade (figures, disputes and each claim, targets, series, timeline)
@@ -150,7 +151,7 @@ def test_graded_reports_match_build_report(store, tmp_path):
         for kind in ("roi", "targets", "timeline"):
             for selection in ({}, {"venture": "numergy"}):
                 got = model.report(kind, as_of=as_of, **selection)
-                want = build_report(kind, events, as_of=as_of, **selection)
+                want = report_from_events(kind, events, as_of=as_of, **selection)
                 assert json.dumps(got) == json.dumps(want), (kind, as_of, selection)
     roi = model.report("roi", as_of=TODAY)
     numergy = next(v for v in roi["ventures"] if v["venture"] == "numergy")
@@ -337,7 +338,7 @@ def test_rebuild_drops_only_its_own_tables(store, tmp_path):
     model.rebuild(store)
     assert model.db["my_notes"].count == 1
     assert model.catch_up(store) == 0
-    assert model.report("roi", as_of=date.today()) == build_report("roi", store.read(),
+    assert model.report("roi", as_of=date.today()) == report_from_events("roi", store.read(),
                                                                     as_of=date.today())
 
 
@@ -372,7 +373,7 @@ def test_a_correction_can_move_an_event_to_another_venture(store, tmp_path):
         for kind in ("roi", "targets", "timeline"):
             for selection in ({}, {"venture": "x"}, {"venture": "numergy"},
                               {"program": "other"}, {"program": "pia-cloud"}):
-                assert model.report(kind, as_of=as_of, **selection) == build_report(
+                assert model.report(kind, as_of=as_of, **selection) == report_from_events(
                     kind, events, as_of=as_of, **selection), (kind, as_of, selection)
     x = model.report("roi", as_of=TODAY, venture="x")["ventures"][0]
     assert x["public_granted"] == "11000000"
@@ -389,7 +390,7 @@ def test_a_correction_can_move_an_event_to_another_venture(store, tmp_path):
 def test_any_batching_gives_the_same_read_model_and_reports(tmp_path_factory, cuts, batch,
                                                             days):
     """Appending in any steps, caught up in any batch size: the same tables as a rebuild,
-    and reports identical to build_report at any as-of date."""
+    and reports identical to report_from_events at any as-of date."""
     tmp = tmp_path_factory.mktemp("prop")
     store = EventStore(str(tmp / "ledger.db"), create=True)
     model = ReadModel(str(tmp / "read.db"))
@@ -404,7 +405,7 @@ def test_any_batching_gives_the_same_read_model_and_reports(tmp_path_factory, cu
     for n in days:
         as_of = date(2011, 1, 1) + timedelta(days=n)
         for kind in ("roi", "targets"):
-            assert model.report(kind, as_of=as_of) == build_report(kind, events, as_of=as_of)
+            assert model.report(kind, as_of=as_of) == report_from_events(kind, events, as_of=as_of)
     store.close()
 
 
@@ -426,8 +427,8 @@ def test_irrs_are_solved_once_per_date_until_the_venture_changes(store, tmp_path
     today = TODAY
     first = model.report("roi", as_of=today)
     assert len(solved) == 3  # two ventures and their program
-    assert model.report("roi", as_of=today) == first == build_report("roi", store.read(),
-                                                                     as_of=today)
+    assert model.report("roi", as_of=today) == first == report_from_events("roi", store.read(),
+                                                                           as_of=today)
     assert model.report("roi", as_of=today, venture="numergy")["ventures"] == first[
         "ventures"][1:]
     assert len(solved) == 3  # all from the cache
@@ -436,10 +437,10 @@ def test_irrs_are_solved_once_per_date_until_the_venture_changes(store, tmp_path
     model.catch_up(store)
     second = model.report("roi", as_of=today)
     assert len(solved) == 5  # numergy and the program again, not cloudwatt
-    assert second == build_report("roi", store.read(), as_of=today) != first
+    assert second == report_from_events("roi", store.read(), as_of=today) != first
     tomorrow = today + timedelta(days=1)
-    assert model.report("roi", as_of=tomorrow) == build_report("roi", store.read(),
-                                                               as_of=tomorrow)
+    assert model.report("roi", as_of=tomorrow) == report_from_events("roi", store.read(),
+                                                                     as_of=tomorrow)
     assert len(solved) == 8  # another date: solved again (only one date is kept)
     assert {r["as_of"] for r in model.db["irr_cache"].rows} == {tomorrow.isoformat()}
 
@@ -453,7 +454,7 @@ def test_a_report_reads_one_state_while_another_process_catches_up(store, tmp_pa
     path = str(tmp_path / "read.db")
     reader, writer = ReadModel(path), ReadModel(path)
     reader.catch_up(store)
-    want = build_report("roi", store.read(), as_of=date.today())
+    want = report_from_events("roi", store.read(), as_of=date.today())
     append(store, REST)
     grouped = ReadModel._grouped
     calls = []
@@ -467,5 +468,5 @@ def test_a_report_reads_one_state_while_another_process_catches_up(store, tmp_pa
     monkeypatch.setattr(ReadModel, "_grouped", meanwhile)
     assert reader.report("roi", as_of=date.today()) == want
     assert calls == [len(REST)]
-    assert reader.report("roi", as_of=date.today()) == build_report(
+    assert reader.report("roi", as_of=date.today()) == report_from_events(
         "roi", store.read(), as_of=date.today())

@@ -18,9 +18,10 @@ from outcomes.ledger.errors import FieldError
 from outcomes.ledger.service import new_id
 from outcomes.ledger.state import LedgerState
 from outcomes.projections.folds.effective import effective
-from outcomes.projections.folds.numbers import ratio_number, to_cents
+from outcomes.projections.folds.numbers import to_cents
 from outcomes.projections.folds.roi import Money, combine
-from outcomes.projections.present.documents import build_report
+from outcomes.projections.present.numbers import ratio_number
+from outcomes.projections.readmodel.replay import report_from_events
 from tests.projection_scenario import admit, ev
 
 LATER = datetime(2021, 1, 1, tzinfo=UTC)  # recording time of the events below
@@ -29,8 +30,8 @@ REG = [ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P", funder=
 
 
 def report(kind: str, raws: list[dict[str, Any]], as_of: str, **options: Any) -> dict:
-    return build_report(kind, admit(REG + raws, LATER), as_of=date.fromisoformat(as_of),
-                        **options)
+    return report_from_events(kind, admit(REG + raws, LATER), as_of=date.fromisoformat(as_of),
+                              **options)
 
 
 def venture_row(doc: dict, venture: str = "v") -> dict:
@@ -278,7 +279,7 @@ def timed() -> list:
 
 
 def granted(as_of: str, known_at: datetime | None = None) -> str:
-    doc = build_report("roi", timed(), as_of=date.fromisoformat(as_of), known_at=known_at)
+    doc = report_from_events("roi", timed(), as_of=date.fromisoformat(as_of), known_at=known_at)
     return venture_row(doc)["public_granted"]
 
 
@@ -311,7 +312,7 @@ def test_correction_recorded_exactly_at_known_at_applies() -> None:
     events += admit([ev("EventCorrected", "2015-08-01", None, event="g",
                         changes={"amount": "120"}, reason="typo")], t2, state)
     for known_at, expected in ((t2, "120"), (t2 - ONE_MICROSECOND, "100")):
-        doc = build_report("roi", events, as_of=date(2015, 12, 31), known_at=known_at)
+        doc = report_from_events("roi", events, as_of=date(2015, 12, 31), known_at=known_at)
         assert venture_row(doc)["public_granted"] == expected
 
 
@@ -322,7 +323,7 @@ def test_correction_dated_on_the_as_of_date_applies() -> None:
                           ev("EventCorrected", "2015-08-01", None, event="g",
                              changes={"amount": "120"}, reason="typo")], LATER)
     for as_of, expected in (("2015-08-01", "120"), ("2015-07-31", "100")):
-        doc = build_report("roi", events, as_of=date.fromisoformat(as_of))
+        doc = report_from_events("roi", events, as_of=date.fromisoformat(as_of))
         assert venture_row(doc)["public_granted"] == expected
 
 

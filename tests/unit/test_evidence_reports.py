@@ -36,7 +36,8 @@ from typing import Any
 import pytest
 
 from outcomes.ledger.schema import EVIDENCE
-from outcomes.projections.folds.history import history, history_columns, history_rows
+from outcomes.projections.folds.history import history
+from outcomes.projections.present.history import change_json, history_columns, history_rows
 from outcomes.projections.present.layout import GRADE_LEGEND, GRADE_MARKS, render_report
 from tests.projection_scenario import SRC, admit, ev
 from tests.unit.test_boundaries import LATER, REG, report, venture_row
@@ -175,7 +176,7 @@ def test_history_follows_the_rule_and_shows_grades_and_their_changes() -> None:
     fix = ev("EventCorrected", "2016-03-01", "fix", event="a",
              changes={"evidence": "audited"}, reason="audited", evidence="filed")
     result = history(admit(REG + [*LEDGER, fix], LATER), "v", "revenue")
-    changes = [c.to_json() for f, cs in result.ordered() if f.period == "2014" for c in cs]
+    changes = [change_json(c) for f, cs in result.ordered() if f.period == "2014" for c in cs]
     got = [(c["id"], c["stated"], c.get("evidence"), c["value"], c.get("value_evidence"),
             c["claims"]) for c in changes]
     assert got == [

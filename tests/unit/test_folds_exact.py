@@ -194,7 +194,8 @@ def test_history_of_every_kind_of_figure_in_report_order() -> None:
     # Positions from 3: t (revenue target 1000), o1 (offer), p1 (a partner, no count: 1),
     # o2, m (partners total 10), p2 (2 partners), c (customers 7), m2 (partners total 20),
     # s13 (2013 revenue 50, customers 9), s12 (2012 revenue 40), t2 (revision: 500).
-    from outcomes.projections.folds.history import history, history_document
+    from outcomes.projections.folds.history import history
+    from outcomes.projections.present.history import history_document
 
     es = events(
         target("2012-03-01", "revenue", "1000", "2016-12-31", "t"),
@@ -245,21 +246,23 @@ def test_registry_keeps_every_registration_field() -> None:
 
 def test_fold_venture_keeps_closure_claims_years_and_timeline() -> None:
     # v: a 2014 claim of 30 (position 3), closed on 2015-03-20 (acquired, position 4).
-    from outcomes.projections.folds.venture import fold_events, fold_venture
+    from outcomes.projections.folds.venture import fold_venture
 
     es = events(ev("SalesReported", "2015-01-10", "s", venture="v", period="2014",
                    revenue="30"),
                 ev("VentureClosed", "2015-03-20", "x", venture="v", outcome="acquired"))
-    fold = fold_events(es, as_of=date(2016, 1, 1)).ventures["v"]
+    fold = fold_venture("v", es, as_of=date(2016, 1, 1))
+    assert fold is not None
     assert (fold.closed_on, fold.outcome) == (date(2015, 3, 20), "acquired")
     assert [(c.period, c.chosen) for c in fold.claims] == [("2014", D(30))]
     assert [(y, r.revenue) for y, r in fold.years.items()] == [(2014, D(30))]
-    mine = [e for e in es if e.venture == "v"]
-    rows = fold_venture(fold.info, mine, {}).timeline  # a timeline unless asked not to
-    assert [(r.venture, r.summary) for r in rows] == [
-        ("v", "registered: V, program p"), ("v", "revenue 2014: 30 EUR"),
-        ("v", "closed: acquired")]
-    assert fold_venture(fold.info, mine, {}, timeline=False).timeline == []
+    # a timeline unless asked not to: each entry with its type, figure and position
+    assert [(r.venture, r.type, r.figure, r.position) for r in fold.timeline] == [
+        ("v", "VentureRegistered", None, 2), ("v", "SalesReported", D(30), 3),
+        ("v", "VentureClosed", None, 4)]
+    assert fold_venture("v", es, as_of=date(2016, 1, 1), timeline=False).timeline == []
+    # not present before it is registered (2012-01-01) with no event by then
+    assert fold_venture("v", es, as_of=date(2011, 12, 31)) is None
 
 
 def test_a_program_is_present_once_registered_or_once_a_venture_is() -> None:
@@ -285,7 +288,8 @@ def test_amounts_are_written_without_an_exponent() -> None:
 def test_history_of_corrections_retractions_and_one_metric() -> None:
     # s: 2013 revenue 50 with 9 customers (position 3); g: a grant of 10 (4), retracted (5:
     # no live payment is left, so no value); s corrected to 60, reason "typo" (6).
-    from outcomes.projections.folds.history import history, history_document, history_rows
+    from outcomes.projections.folds.history import history
+    from outcomes.projections.present.history import history_document, history_rows
 
     es = admit(REG + [
         ev("SalesReported", "2014-01-01", "s", venture="v", period="2013", revenue="50",
@@ -325,7 +329,8 @@ def test_history_of_corrections_retractions_and_one_metric() -> None:
 def test_history_detail_lists_every_change_of_a_correction() -> None:
     # One correction of two fields: "period=2014 revenue=60; reason: typo" (changes in the
     # order given, then the reason).
-    from outcomes.projections.folds.history import history, history_rows
+    from outcomes.projections.folds.history import history
+    from outcomes.projections.present.history import history_rows
 
     es = admit(REG + [
         ev("SalesReported", "2014-01-01", "s", venture="v", period="2013", revenue="50"),

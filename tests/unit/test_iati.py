@@ -12,13 +12,13 @@ import xmlschema
 from outcomes.projections.present.iati import (
     IatiError,
     Link,
-    iati_activities,
     iati_xml,
     media_type,
     source_links,
     transaction_code,
     xml_text,
 )
+from outcomes.projections.readmodel.replay import iati_from_events
 from tests.conftest import DATA
 from tests.projection_scenario import admit
 
@@ -89,7 +89,7 @@ def test_hostile_names_stay_valid_xml_and_read_back() -> None:
     name = "Evil\x1b[31m <b>&amp;</b> \u202eX\nY"
     events = admit([program(funder="State\x07"), venture(name=name),
                     money("FundingGranted", funder="Other\x01")])
-    xml = iati_xml(iati_activities(events, as_of=date(2016, 1, 1), known_at=None,
+    xml = iati_xml(iati_from_events(events, as_of=date(2016, 1, 1), known_at=None,
                                    generated_at=NOW))
     xmlschema.XMLSchema(str(SCHEMA)).validate(xml.decode())
     root = ET.fromstring(xml)
@@ -102,7 +102,7 @@ def test_a_claim_without_a_url_is_named_in_the_comment() -> None:
     events = admit([program(), venture(), {
         "type": "SalesReported", "id": "claim", "venture": "v", "period": "2015",
         "revenue": "5", "occurred_on": "2016-01-10", "source": "Annual accounts, p. 3"}])
-    root = iati_activities(events, as_of=date(2016, 12, 31), known_at=None, generated_at=NOW)
+    root = iati_from_events(events, as_of=date(2016, 12, 31), known_at=None, generated_at=NOW)
     actual = root.find("iati-activity/result/indicator/period/actual")
     assert actual.get("value") == "5"
     assert actual.find("document-link") is None
@@ -115,7 +115,7 @@ def test_identifiers_that_would_collide_are_refused() -> None:
     events = admit([program("a"), program("a-b"), venture("b-c", "a"), venture("c", "a-b")])
     with pytest.raises(IatiError, match="ventures 'b-c' and 'c' would both get the IATI "
                        "identifier 'OUTCOMES-a-b-c'"):
-        iati_activities(events, as_of=date(2016, 1, 1), known_at=None, generated_at=NOW)
+        iati_from_events(events, as_of=date(2016, 1, 1), known_at=None, generated_at=NOW)
 
 
 def test_a_corrected_registration_is_shown_corrected_with_its_source() -> None:
@@ -123,7 +123,7 @@ def test_a_corrected_registration_is_shown_corrected_with_its_source() -> None:
         "type": "EventCorrected", "id": "fix", "event": "reg", "changes": {"name": "W"},
         "reason": "renamed", "occurred_on": "2017-01-01",
         "source": "https://example.org/rename (Journal, 2017)"}])
-    root = iati_activities(events, as_of=date(2016, 1, 1), known_at=None, generated_at=NOW)
+    root = iati_from_events(events, as_of=date(2016, 1, 1), known_at=None, generated_at=NOW)
     # Registrations are read whatever the date, as the reports read them.
     assert root.findtext("iati-activity/title/narrative") == "W"
     links = {d.get("url"): d for d in root.iter("document-link")}

@@ -22,8 +22,8 @@ from pyxirr import DayCount, InvalidPaymentsError, xirr
 
 from outcomes.projections.folds.roi import Money, Rate, evaluate, percent, rate_of_return
 from outcomes.projections.folds.xirr import find_roots
-from outcomes.projections.present.documents import build_report
 from outcomes.projections.present.layout import roi_sections
+from outcomes.projections.readmodel.replay import report_from_events
 from tests.projection_scenario import admit
 from tests.unit.test_projections_roi import REG, grant, ret, value
 
@@ -160,8 +160,8 @@ def test_percent_rounds_as_json_rounds_ratios():
 
 def report(*raws, as_of: date) -> dict:
     from datetime import UTC, datetime
-    return build_report("roi", admit(REG + list(raws), datetime(2020, 1, 1, tzinfo=UTC)),
-                        as_of=as_of)
+    return report_from_events("roi", admit(REG + list(raws), datetime(2020, 1, 1, tzinfo=UTC)),
+                              as_of=as_of)
 
 
 def test_several_rates_in_json_and_in_the_table():

@@ -1,4 +1,4 @@
-"""The two-venture scenario of issue #3 against the pure `build_report`, at two as-of
+"""The two-venture scenario of issue #3 against `report_from_events`, at two as-of
 dates (before and after the correction, the retraction and the revision); the figures
 computed by hand are in tests/projection_scenario.py. Also: selection, known-at, no data.
 """
@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from outcomes.projections.present.documents import ReportError, build_report
+from outcomes.ledger.errors import ReportError
+from outcomes.projections.readmodel.replay import report_from_events
 from tests.projection_scenario import (
     AFTER,
     BEFORE,
@@ -29,19 +30,19 @@ def events():
 
 @pytest.mark.parametrize("as_of", [BEFORE, AFTER])
 def test_roi_matches_hand_computation(events, as_of):
-    doc = build_report("roi", events, as_of=date.fromisoformat(as_of))
+    doc = report_from_events("roi", events, as_of=date.fromisoformat(as_of))
     assert doc["known_at"] is None
     check_roi(doc, as_of)
 
 
 @pytest.mark.parametrize("as_of", [BEFORE, AFTER])
 def test_targets_match_hand_computation(events, as_of):
-    check_targets(build_report("targets", events, as_of=date.fromisoformat(as_of)), as_of)
+    check_targets(report_from_events("targets", events, as_of=date.fromisoformat(as_of)), as_of)
 
 
 def test_roi_shows_the_dispute_after_the_second_claim(events):
-    before = build_report("roi", events, as_of=date.fromisoformat(BEFORE))
-    after = build_report("roi", events, as_of=date.fromisoformat(AFTER))
+    before = report_from_events("roi", events, as_of=date.fromisoformat(BEFORE))
+    after = report_from_events("roi", events, as_of=date.fromisoformat(AFTER))
     assert [v["disputes"] for v in before["ventures"]] == [[], []]
     assert after["ventures"][1]["disputes"] == [
         {"period": "2014", "claims": 2, "chosen": "2000000", "low": "2000000",
@@ -49,14 +50,14 @@ def test_roi_shows_the_dispute_after_the_second_claim(events):
 
 
 def test_targets_initial_current_and_claims(events):
-    jobs, revenue, partners = build_report("targets", events,
-                                           as_of=date.fromisoformat(BEFORE))["targets"]
+    jobs, revenue, partners = report_from_events("targets", events,
+                                                 as_of=date.fromisoformat(BEFORE))["targets"]
     assert revenue["initial"] == {"value": "400000000", "due": "2016-12-31",
                                   "set_on": "2012-09-05", "source": SRC + "n-target-rev",
                                   "baseline": "0"}
     assert revenue["current"] == revenue["initial"]
-    jobs, revenue, partners = build_report("targets", events,
-                                           as_of=date.fromisoformat(AFTER))["targets"]
+    jobs, revenue, partners = report_from_events("targets", events,
+                                                 as_of=date.fromisoformat(AFTER))["targets"]
     assert revenue["current"] == {"value": "400000000", "due": "2020-12-31",
                                   "set_on": "2015-09-15", "source": SRC + "n-target-rev-2",
                                   "baseline": "0"}
@@ -69,14 +70,14 @@ def test_targets_initial_current_and_claims(events):
 
 def test_selection_and_unknown_slugs(events):
     as_of = date.fromisoformat(AFTER)
-    doc = build_report("roi", events, as_of=as_of, venture="numergy")
+    doc = report_from_events("roi", events, as_of=as_of, venture="numergy")
     assert [v["venture"] for v in doc["ventures"]] == ["numergy"] and doc["programs"] == []
-    doc = build_report("roi", events, as_of=as_of, program="pia-cloud")
+    doc = report_from_events("roi", events, as_of=as_of, program="pia-cloud")
     assert len(doc["ventures"]) == 2 and len(doc["programs"]) == 1
     with pytest.raises(ReportError, match="did you mean 'numergy'"):
-        build_report("roi", events, as_of=as_of, venture="numergie")
+        report_from_events("roi", events, as_of=as_of, venture="numergie")
     with pytest.raises(ReportError, match="unknown program"):
-        build_report("targets", events, as_of=as_of, program="nope")
+        report_from_events("targets", events, as_of=as_of, program="nope")
 
 
 def test_known_at_hides_what_was_recorded_later():
@@ -98,27 +99,29 @@ def test_known_at_hides_what_was_recorded_later():
     ], late, state)
     events = first + second
     as_of = date(2014, 1, 1)
-    old = build_report("roi", events, as_of=as_of, known_at=datetime(2015, 6, 1, tzinfo=UTC))
-    new = build_report("roi", events, as_of=as_of)
+    old = report_from_events("roi", events, as_of=as_of, known_at=datetime(2015, 6, 1, tzinfo=UTC))
+    new = report_from_events("roi", events, as_of=as_of)
     assert old["known_at"] == "2015-06-01T00:00:00.000000Z"
     assert (old["ventures"][0]["public_granted"], old["ventures"][0]["returned"]) == ("100", "0")
     assert (new["ventures"][0]["public_granted"], new["ventures"][0]["returned"]) == ("150", "10")
     # known at a time before the registrations: nothing at all, and the slug is unknown
     with pytest.raises(ReportError):
-        build_report("roi", events, as_of=as_of, known_at=datetime(2014, 1, 1, tzinfo=UTC),
-                     venture="v")
-    empty = build_report("roi", events, as_of=as_of, known_at=datetime(2014, 1, 1, tzinfo=UTC))
+        report_from_events("roi", events, as_of=as_of, known_at=datetime(2014, 1, 1, tzinfo=UTC),
+                           venture="v")
+    empty = report_from_events("roi", events, as_of=as_of,
+                               known_at=datetime(2014, 1, 1, tzinfo=UTC))
     assert empty["ventures"] == [] and empty["programs"] == []
 
 
 def test_no_data_at_all():
     for kind, key in (("roi", "ventures"), ("targets", "targets"), ("timeline", "timeline")):
-        doc = build_report(kind, [], as_of=date(2020, 1, 1))
+        doc = report_from_events(kind, [], as_of=date(2020, 1, 1))
         assert doc[key] == [] and doc["as_of"] == "2020-01-01"
 
 
 def test_timeline_in_date_order_with_sources(events):
-    doc = build_report("timeline", events, as_of=date.fromisoformat(AFTER), venture="cloudwatt")
+    doc = report_from_events("timeline", events, as_of=date.fromisoformat(AFTER),
+                             venture="cloudwatt")
     rows = doc["timeline"]
     assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
     assert all(r["source"].startswith(SRC) for r in rows)
@@ -126,8 +129,8 @@ def test_timeline_in_date_order_with_sources(events):
     assert "c-grant-dup" not in {r["id"] for r in rows}  # retracted
     assert [r["type"] for r in rows[-2:]] == ["StakeValued", "VentureClosed"]
     assert rows[-1]["summary"] == "closed: acquired by Orange"
-    numergy = build_report("timeline", events, as_of=date.fromisoformat(AFTER),
-                           venture="numergy")["timeline"]
+    numergy = report_from_events("timeline", events, as_of=date.fromisoformat(AFTER),
+                                 venture="numergy")["timeline"]
     fixed = next(r for r in numergy if r["id"] == "n-sales-2013")
     assert fixed["corrected"] == 1 and fixed["figure"] == "2500000"
     claim = next(r for r in numergy if r["id"] == "n-sales-2014-a")

@@ -9,7 +9,7 @@ import pytest
 
 from outcomes.projections.folds.effective import effective
 from outcomes.projections.folds.roi import Money, combine, evaluate, fold_money
-from outcomes.projections.present.documents import build_report
+from outcomes.projections.readmodel.replay import report_from_events
 from tests.projection_scenario import admit, ev
 
 REG = [ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P", funder="F"),
@@ -150,7 +150,7 @@ def test_program_sums_residuals_jobs_and_irr_over_all_flows():
 def test_program_with_no_ventures_and_roi_json_shape():
     events = admit([ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P",
                        funder="F")], datetime(2020, 1, 1, tzinfo=UTC))
-    doc = build_report("roi", events, as_of=date(2013, 1, 1))
+    doc = report_from_events("roi", events, as_of=date(2013, 1, 1))
     assert doc["ventures"] == []
     [p] = doc["programs"]
     assert p == {"program": "p", "currency": "EUR", "public_committed": "0",
@@ -161,7 +161,7 @@ def test_program_with_no_ventures_and_roi_json_shape():
                  "revenue_per_public_euro": None, "leverage": None, "jobs": None,
                  "cost_per_job": None}
     # as of before the program was registered: not there yet
-    assert build_report("roi", events, as_of=date(2011, 1, 1))["programs"] == []
+    assert report_from_events("roi", events, as_of=date(2011, 1, 1))["programs"] == []
 
 
 def test_money_registered_before_the_venture_still_counts():
@@ -170,9 +170,9 @@ def test_money_registered_before_the_venture_still_counts():
         ev("VentureRegistered", "2012-09-01", "r", venture="v", name="V", program="p"),
         ev("FundingGranted", "2012-05-01", "g", venture="v", amount="10", funder="F"),
     ], datetime(2020, 1, 1, tzinfo=UTC))
-    [v] = build_report("roi", events, as_of=date(2012, 6, 1))["ventures"]
+    [v] = report_from_events("roi", events, as_of=date(2012, 6, 1))["ventures"]
     assert v["public_granted"] == "10"
-    assert build_report("roi", events, as_of=date(2012, 4, 1))["ventures"] == []
+    assert report_from_events("roi", events, as_of=date(2012, 4, 1))["ventures"] == []
 
 
 def test_revenue_to_date_sums_every_year_partial_years_included():
@@ -185,7 +185,7 @@ def test_revenue_to_date_sums_every_year_partial_years_included():
     ], datetime(2020, 1, 1, tzinfo=UTC))
 
     def revenue(as_of):
-        [v] = build_report("roi", events, as_of=date.fromisoformat(as_of))["ventures"]
+        [v] = report_from_events("roi", events, as_of=date.fromisoformat(as_of))["ventures"]
         return v["revenue_to_date"], v["revenue_per_public_euro"]
 
     assert revenue("2013-01-31") == ("0", 0.0)  # nothing published yet

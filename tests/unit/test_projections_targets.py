@@ -1,4 +1,4 @@
-"""Every formula of "Levels and targets", on the pure folds and through build_report."""
+"""Every formula of "Levels and targets", on the pure folds and through report_from_events."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from outcomes.projections.folds.targets import Target, expected
-from outcomes.projections.present.documents import build_report
+from outcomes.projections.readmodel.replay import report_from_events
 from tests.projection_scenario import admit, ev
 
 REG = [ev("ProgramRegistered", "2012-01-01", "p", program="p", name="P", funder="F"),
@@ -27,7 +27,7 @@ def jobs(on, value):
 
 def report(*raws, as_of):
     events = admit(REG + list(raws), datetime(2020, 1, 1, tzinfo=UTC))
-    return build_report("targets", events, as_of=date.fromisoformat(as_of))["targets"]
+    return report_from_events("targets", events, as_of=date.fromisoformat(as_of))["targets"]
 
 
 def one(*raws, as_of):

@@ -27,7 +27,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 from typing import Any
 
-from outcomes.projections.folds.history import history, history_rows
+from outcomes.projections.folds.history import history
+from outcomes.projections.present.history import history_rows
 from outcomes.projections.present.layout import render_report
 from outcomes.projections.present.story import disputed_figures
 from tests.projection_scenario import SRC, admit, ev
