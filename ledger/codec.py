@@ -88,9 +88,10 @@ def event_object(text: str) -> dict[str, Any] | None:
     return value
 
 
-def _numbers_exact(value: dict[str, Any], text: str) -> int:
+def _numbers_exact(value: dict[str, Any], text: str, depth: int = 0) -> int:
     """Integers as `Number` (their text, since JSON writes an integer one way but for
-    -0); the number of keys; ValueError where the slow path must decide."""
+    -0); the number of keys; ValueError where the slow path must decide (arrays, and
+    objects deeper than a correction's `changes`)."""
     keys = len(value)
     for name, item in value.items():
         kind = type(item)
@@ -98,16 +99,8 @@ def _numbers_exact(value: dict[str, Any], text: str) -> int:
             if not item and _MINUS_ZERO.search(text):
                 raise ValueError("-0")
             value[name] = Number(item)
-        elif kind is dict:
-            keys += len(item)
-            for inner, nested in item.items():
-                kind = type(nested)
-                if kind is int:
-                    if not nested and _MINUS_ZERO.search(text):
-                        raise ValueError("-0")
-                    item[inner] = Number(nested)
-                elif kind is dict or kind is list:
-                    raise ValueError("nested")
-        elif kind is list:
-            raise ValueError("array")
+        elif kind is dict and not depth:
+            keys += _numbers_exact(item, text, 1)
+        elif kind is dict or kind is list:
+            raise ValueError("nested" if depth else "array")
     return keys
