@@ -2,9 +2,10 @@
 
 One router (`Router`) decides where an event belongs: a registration under its program
 (and venture), an amendment (correction, retraction) under its target's place, any other
-event under its venture; a correction that moves an event to another venture links the
-event and its earlier amendments to that venture as well (`fact_ventures`), since either
-venture's fold may need it depending on the dates asked. The read model keeps its fact log
+event under its venture (`facts.venture`); a correction that moves an event to another
+venture links the event and its earlier and later amendments to that venture as well
+(`fact_ventures`, which holds only such links), since either venture's fold may need it
+depending on the dates asked. The read model keeps its fact log
 in its own file (`facts`, `fact_ventures`); a report from the events alone (`--known-at`,
 the demo, the IATI export) files them the same way in a temporary file. Every report is
 then folded one venture at a time from `facts_of` (projections/readmodel/query.py), so no
@@ -119,9 +120,9 @@ class Router:
                                 [event_id]).fetchone()
         if row is None:  # cannot happen for a validated ledger: an amendment's target is older
             return 0, Route(None, None, frozenset())
-        ventures = frozenset(v for (v,) in self.conn.execute(
-            "SELECT venture FROM fact_ventures WHERE position = ?", [row[0]]))
-        return row[0], Route(row[1], row[2], ventures)
+        moved = {v for (v,) in self.conn.execute(
+            "SELECT venture FROM fact_ventures WHERE position = ?", [row[0]])}
+        return row[0], Route(row[1], row[2], frozenset(moved | ({row[1]} if row[1] else set())))
 
     def _amendments(self, target_id: str) -> set[int]:
         stored = {p for (p,) in self.conn.execute(
@@ -153,7 +154,8 @@ class FactLog:
         for event in events:
             route, gained = self.router.route(event)
             rows.append(fact_row(event, route.venture, route.program, sealed=self.sealed))
-            links += [(event.position, v) for v in sorted(route.ventures)]
+            links += [(event.position, v) for v in sorted(route.ventures)
+                      if v != route.venture]  # (its own venture is facts.venture)
             links += gained
             if route.program is not None:
                 touched.programs.add(route.program)
@@ -210,9 +212,10 @@ class FactLog:
         marks = ", ".join("?" for _ in ventures)
         own: dict[str, list[Event]] = {v: [] for v in ventures}
         for owner, *columns in self.conn.execute(
-                f"SELECT fv.venture, {FACT_COLUMNS} FROM fact_ventures fv JOIN facts f "
-                f"ON f.position = fv.position WHERE fv.venture IN ({marks}) "
-                f"ORDER BY fv.venture, f.position", ventures):
+                f"SELECT f.venture, {FACT_COLUMNS} FROM facts f WHERE f.venture IN ({marks}) "
+                f"UNION ALL SELECT fv.venture, {FACT_COLUMNS} FROM fact_ventures fv "
+                f"JOIN facts f ON f.position = fv.position WHERE fv.venture IN ({marks}) "
+                f"ORDER BY 1, 2", ventures + ventures):
             own[owner].append(fact_from(self.sealed, *columns))
         programs: dict[str | None, list[Event]] = {}
         out = {}

@@ -16,13 +16,13 @@ derived rows of each venture and program are sealed table by table (`seals`): se
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from outcomes.ledger.clock import stored_time
+from outcomes.ledger.codec import compact_json, decode_state
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import METRICS
 from outcomes.projections.folds.effective import Citation
@@ -39,7 +39,7 @@ from outcomes.projections.present.documents import (
 )
 from outcomes.projections.present.numbers import amount_text
 
-SCHEMA_VERSION = "11"  # bump when a table changes: read models rebuild
+SCHEMA_VERSION = "12"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
 
 # The figures of a return-on-investment row, for a venture and for a program alike: the
@@ -188,14 +188,16 @@ def fact_row(event: Event, venture: str | None, program: str | None, *,
            "venture": venture, "program": program, "amends": event.get("event"),
            "occurred_on": event.occurred_on.isoformat(),
            "recorded_at": event.recorded_at.isoformat(), "recorded_by": event.recorded_by,
-           "data": _JSON.encode(event.wire_fields())}
+           "data": _json(event.wire_fields())}
     row["digest"] = seal("facts", *row.values()) if sealed else None
     return row
 
 
-# JSON in the rows (facts' data, timeline fields, grades): compact, keys in the order given;
-# made once (json.dumps with options builds a new encoder on every call)
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+def _json(value: Any) -> str:
+    """JSON in the rows (facts' data, timeline fields, grades): compact, keys in the order
+    given, encoded in C; read back by `decode_state`."""
+    return compact_json(value).decode()
+
 
 
 FACT_COLUMNS = ", ".join(f"f.{c}" for c in TABLES["facts"][0])  # fact_from's arguments
@@ -210,7 +212,7 @@ def fact_from(sealed: bool, position: int, event_id: str, type_: str, venture: s
                                  amends, occurred_on, recorded_at, recorded_by, data):
         raise Tampered(f"facts row at position {position}")
     return Event.from_wire(position, event_id, type_, stored_time(recorded_at), recorded_by,
-                           json.loads(data))
+                           decode_state(data))
 
 
 # -- one venture's fold -> rows -------------------------------------------------------------
@@ -220,7 +222,7 @@ def roi_columns(money: Money) -> dict[str, Any]:
     grade of each figure (JSON)."""
     return {**roi_figures(money),
             **{f"{name}_cents": _cents(getattr(money, name)) for name in CENTS_OF},
-            "evidence": _JSON.encode(money.grades)}
+            "evidence": _json(money.grades)}
 
 
 def _target_columns(prefix: str, t: Target) -> dict[str, Any]:
@@ -236,7 +238,7 @@ def _target_columns(prefix: str, t: Target) -> dict[str, Any]:
 def _timeline_columns(r: TimelineEntry) -> dict[str, Any]:
     d = r.dispute
     return {"position": r.position, "venture": r.venture, "date": r.on.isoformat(),
-            "id": r.id, "type": r.type, "fields": _JSON.encode(r.fields),
+            "id": r.id, "type": r.type, "fields": _json(r.fields),
             "figure": amount_text(r.figure), "source": r.source, "evidence": r.evidence,
             "corrected": r.corrected, "corrected_by": _cited(r.corrected_by), "note": r.note,
             "rank": r.rank,
@@ -263,7 +265,7 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
         "claims": [{**dispute_fields(c), "venture": v, "year": c.year,
                     "chosen_position": c.position, "chosen_on": c.occurred_on.isoformat(),
                     "used": int(c.period in used), "evidence": c.evidence,
-                    "each": None if (each := claim_list(c)) is None else _JSON.encode(each),
+                    "each": None if (each := claim_list(c)) is None else _json(each),
                     "corrected_by": _cited(c.corrected_by)}
                    for c in fold.claims],
         "revenue_years": [{"venture": v, "year": y.year, "revenue": amount_text(y.revenue),
@@ -300,7 +302,7 @@ def program_rows(info: ProgramInfo, ventures: list[Money]) -> dict[str, list[dic
 
 def _cited(cited: tuple[Citation, ...]) -> str | None:
     """The corrections applied to an event (JSON, in the order applied), or NULL."""
-    return None if not cited else _JSON.encode(
+    return None if not cited else _json(
         [[c.id, c.occurred_on.isoformat(), c.source, c.evidence] for c in cited])
 
 
@@ -308,7 +310,7 @@ def cited_from(text: str | None) -> tuple[Citation, ...]:
     if text is None:
         return ()
     return tuple(Citation(i, date.fromisoformat(on), source, grade)
-                 for i, on, source, grade in json.loads(text))
+                 for i, on, source, grade in decode_state(text))
 
 
 # -- rows -> one venture's fold -------------------------------------------------------------
@@ -321,7 +323,7 @@ def money_of(row: dict[str, Any], flows: list[tuple[str, str]]) -> Money:
                  _d(row["residual_value"]),
                  tuple((date.fromisoformat(on), Decimal(amount)) for on, amount in flows),
                  Decimal(row["revenue_to_date"]), row["jobs"],
-                 grades=json.loads(row["evidence"]) if "evidence" in row else {})
+                 grades=decode_state(row["evidence"]) if "evidence" in row else {})
 
 
 def _target(row: dict[str, Any], prefix: str) -> Target:
@@ -357,7 +359,7 @@ def timeline_entry(row: dict[str, Any]) -> TimelineEntry:
     dispute = None if row["claims"] is None else Dispute(
         row["claims"], bool(row["used"]), Decimal(row["low"]), Decimal(row["high"]))
     return TimelineEntry(row["venture"], date.fromisoformat(row["date"]), row["position"],
-                         row["id"], row["type"], json.loads(row["fields"]),
+                         row["id"], row["type"], decode_state(row["fields"]),
                          _d(row["figure"]), row["source"], row["corrected"], row["note"],
                          row["evidence"], row["rank"], dispute, cited_from(row["corrected_by"]))
 
