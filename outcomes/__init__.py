@@ -28,7 +28,15 @@ if TYPE_CHECKING:
 
 __all__ = ["Ledger", "REPORTS", "open"]
 
-REPORTS = ("roi", "targets", "timeline")  # the kinds `Ledger.report` answers
+
+def __getattr__(name: str) -> Any:
+    """`REPORTS`, the kinds `Ledger.report` answers, from the presentation's one list
+    (imported on first use, so that `import outcomes` and the CLI start light)."""
+    if name == "REPORTS":
+        from outcomes.projections.present.documents import KINDS
+
+        return KINDS
+    raise AttributeError(f"module 'outcomes' has no attribute {name!r}")
 
 
 class Ledger:
@@ -68,10 +76,11 @@ class Ledger:
         json` prints it. `as_of` defaults to today (or the `known_at` date); a `known_at`
         replays what the ledger knew at that moment."""
         from outcomes.ledger.clock import parse_timestamp, today
+        from outcomes.projections.present.documents import KINDS
         from outcomes.projections.readmodel import report_from
 
-        if kind not in REPORTS:
-            raise ValueError(f"unknown report {kind!r} (one of: {', '.join(REPORTS)})")
+        if kind not in KINDS:
+            raise ValueError(f"unknown report {kind!r} (one of: {', '.join(KINDS)})")
         cutoff = parse_timestamp(known_at) if isinstance(known_at, str) else known_at
         day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
         day = day or (cutoff.date() if cutoff else today())

@@ -20,7 +20,6 @@ from typing import Any
 
 from outcomes.ledger.inert import inert, json_inert
 
-FORMATS = ("table", "json", "csv", "markdown")
 EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
               ".txt": "table"}
 
