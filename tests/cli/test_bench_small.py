@@ -81,6 +81,7 @@ def test_generated_ledger_imports_cleanly(tmp_path: Path, outcomes) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_runner_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                            capsys: pytest.CaptureFixture[str]) -> None:
     # The child processes run this checkout's cli.py, whatever is installed.

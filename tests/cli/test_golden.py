@@ -371,6 +371,7 @@ def test_demo_matches_the_golden_copy(tmp_path: Path) -> None:
                                                  "folder)" for name, argv in DEMOS})
 
 
+@pytest.mark.slow
 def test_generated_ledger_outputs_match_the_golden_digests(
         large_ledger: str, large_lines: tuple[str, ...], tmp_path: Path) -> None:
     outputs = [o for o in LARGE.outputs() if full() or o.name in QUICK]

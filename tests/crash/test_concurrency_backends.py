@@ -36,6 +36,9 @@ from outcomes.ledger.store import to_event
 from tests import workload
 from tests.conftest import Outcomes, pg_connect
 
+# The slow tier (`python -m pytest -m slow`; CI runs it): about 35 s of processes racing.
+pytestmark = pytest.mark.slow
+
 WRITERS = 8
 PER_WRITER = 100
 IMPORTED = 500
