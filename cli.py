@@ -125,9 +125,14 @@ class Main(click.Group):
               "./outcomes-<db>-<tag>.read.db, one per ledger).")
 @click.option("--actor", envvar="OUTCOMES_ACTOR", metavar="NAME",
               help="Who records new events (env OUTCOMES_ACTOR; default: your user name).")
+@click.option("--locale", envvar="OUTCOMES_LOCALE", metavar="LOCALE",
+              help="Write the figures and dates of tables for readers of LOCALE, e.g. fr_FR "
+              "(env OUTCOMES_LOCALE; default: 75,000,000 EUR and ISO dates). JSON and CSV "
+              "stay locale-free.")
 @click.version_option(package_name="outcomes")
 @click.pass_context
-def main(ctx: click.Context, db: str, read_model: str | None, actor: str | None) -> None:
+def main(ctx: click.Context, db: str, read_model: str | None, actor: str | None,
+         locale: str | None) -> None:
     """An append-only, sourced ledger of public investment outcomes.
 
     Record what was promised, paid, returned and reported about publicly funded
@@ -140,7 +145,18 @@ def main(ctx: click.Context, db: str, read_model: str | None, actor: str | None)
       outcomes init && outcomes import fixtures/cloud-souverain.jsonl
       outcomes log -O json
     """
-    ctx.obj = {"db": db, "actor": actor, "read_model": read_model}
+    ctx.obj = {"db": db, "actor": actor, "read_model": read_model,
+               "locale": _checked_locale(locale)}
+
+
+def _checked_locale(locale: str | None) -> str | None:
+    """The locale asked for, refused at once (exit 2) if babel does not know it."""
+    if not locale:
+        return None
+    from outcomes.projections.present.localize import figures
+
+    figures(locale)  # raises UnknownLocale, a one-line refusal
+    return locale
 
 
 @contextmanager
@@ -1186,8 +1202,8 @@ def _report_command(kind: str) -> click.Command:
     short, long, example = REPORTS[kind]
 
     def callback(program: str | None, venture: str | None, as_of: str | None,
-                 known_at: str | None, fmt: str | None, output: str | None,
-                 csv_raw_formulas: bool) -> None:
+                 known_at: str | None, locale: str | None, fmt: str | None,
+                 output: str | None, csv_raw_formulas: bool) -> None:
         from outcomes.ledger.clock import today
         from outcomes.ledger.schema import SLUG_RE
         from outcomes.projections.present.layout import render_report
@@ -1203,11 +1219,12 @@ def _report_command(kind: str) -> click.Command:
         except ValueError as error:
             fail(str(error))
         ctx = click.get_current_context().find_root()
+        locale = _checked_locale(locale) or ctx.obj["locale"]
         with open_ledger(ctx) as ledger:
             doc = ledger.report(kind, as_of=day, known_at=cutoff, program=program,
                                 venture=venture)
         write_output(render_report(kind, doc, format_for(output, fmt),
-                                   formulas=csv_raw_formulas), output)
+                                   formulas=csv_raw_formulas, locale=locale), output)
 
     params = [
         click.Option(["--program"], metavar="SLUG", help="Only this program's ventures."),
@@ -1219,6 +1236,10 @@ def _report_command(kind: str) -> click.Command:
         click.Option(["--known-at", "known_at"], metavar="TIMESTAMP",
                      help="Only what was recorded at or before TIMESTAMP (a date means its "
                      "end); computed from the event store, not the read model."),
+        click.Option(["--locale"], metavar="LOCALE",
+                     help="Figures and dates of the table (and Markdown) for readers of "
+                     "LOCALE, e.g. fr_FR (as the global --locale, or OUTCOMES_LOCALE); JSON "
+                     "and CSV stay locale-free."),
         *output_params(),
     ]
     return click.Command(kind, callback=callback, params=params, short_help=short,
@@ -1266,7 +1287,8 @@ def rebuild(ctx: click.Context, check: bool) -> None:
 @main.command()
 @click.option("--db", "path", metavar="PATH", help="Keep the demo ledger at PATH (a new "
               "file) to explore it afterwards; default: a temporary ledger.")
-def demo(path: str | None) -> None:
+@click.pass_context
+def demo(ctx: click.Context, path: str | None) -> None:
     """Load the French sovereign cloud case into a fresh ledger and tell its story.
 
     Numergy and Cloudwatt, 2012-2016: 150 M EUR of public money committed, revenue
@@ -1330,8 +1352,9 @@ def demo(path: str | None) -> None:
     click.echo("\nHow far the sales stayed from the initial revenue targets:")
     for line in verdicts(docs["roi"], docs["targets"], docs["timeline"]):
         click.echo(f"  - {line}")
-    click.echo("\n" + render_report("roi", docs["roi"], "table"))
-    click.echo(render_report("targets", docs["targets"], "table"))
+    locale = ctx.find_root().obj["locale"]
+    click.echo("\n" + render_report("roi", docs["roi"], "table", locale=locale))
+    click.echo(render_report("targets", docs["targets"], "table", locale=locale))
     click.echo("Disputed figures: the press and the companies published conflicting revenue; "
                "the ledger keeps every claim, each graded by its source, and uses the one "
                "with the strongest evidence, then the one published last.")

@@ -13,19 +13,17 @@ from typing import Any
 
 from outcomes.ledger.schema import EVIDENCE, GRADES
 from outcomes.projections.present.documents import ROI_FIELDS
+from outcomes.projections.present.localize import DEFAULT, Figures, figures
 from outcomes.projections.present.render import (
     Column,
-    budget,
-    compact,
-    count,
     inert,
     markdown_text,
-    money,
-    percent,
     render,
-    times,
     to_json,
 )
+
+# A report's tables (title, columns, rows) and the notes printed under them.
+Sections = tuple[list[tuple[str, list[Column], list[dict]]], list[str]]
 
 LOWER = ">= "
 UNKNOWN = "unknown"
@@ -73,8 +71,11 @@ def cited_source(source: str, cited: list[dict[str, Any]] | None) -> str:
         + (f", {c['evidence']})" if "evidence" in c else ")") for c in cited or ())
 
 
-def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = False) -> str:
-    """The report in `fmt` (table, json, csv or markdown); `formulas` as in `render`."""
+def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = False,
+                  locale: str | None = None) -> str:
+    """The report in `fmt` (table, json, csv or markdown); `formulas` as in `render`;
+    `locale` (e.g. "fr_FR") writes the figures and dates of tables and Markdown for its
+    readers (JSON and CSV stay locale-free)."""
     if fmt == "json":
         return to_json(doc)
     layout = {"roi": roi_sections, "targets": targets_sections,
@@ -83,7 +84,7 @@ def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = 
         columns, rows = {"roi": roi_csv, "targets": targets_csv,
                          "timeline": timeline_csv}[kind](doc)
         return render(columns, rows, "csv", formulas=formulas)
-    sections, notes = layout(doc)
+    sections, notes = layout(doc, figures(locale))
     parts = []
     for title, columns, rows in sections:
         if fmt == "markdown":
@@ -97,9 +98,10 @@ def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = 
     return text
 
 
-def when(doc: dict[str, Any]) -> str:
-    text = f"as of {doc['as_of']}"
-    return text + (f", as known at {doc['known_at']}" if doc.get("known_at") else "")
+def when(doc: dict[str, Any], f: Figures = DEFAULT) -> str:
+    text = f"as of {f.date(doc['as_of'])}"
+    return text + (f", as known at {f.timestamp(doc['known_at'])}" if doc.get("known_at")
+                   else "")
 
 
 # -- roi ----------------------------------------------------------------------------------
@@ -121,7 +123,8 @@ OUTCOME_COLUMNS = [
 ]
 
 
-def _roi_cells(row: dict[str, Any], notes: list[str], label: str) -> dict[str, Any]:
+def _roi_cells(row: dict[str, Any], notes: list[str], label: str, f: Figures
+               ) -> dict[str, Any]:
     cur = row["currency"]
     grades = row.get("evidence", {})
 
@@ -129,7 +132,7 @@ def _roi_cells(row: dict[str, Any], notes: list[str], label: str) -> dict[str, A
         return graded_mark(text, grades.get(name))
 
     bound = LOWER if row["residual_value"] is None else ""
-    irr = percent(row["irr"], places=1)
+    irr = f.percent(row["irr"], places=1)
     if row["irr"] is None:
         notes.append(f"[{len(notes) + 1}] {label}: irr not computed: {row['irr_note']}.")
         irr = f"– [{len(notes)}]"
@@ -141,34 +144,33 @@ def _roi_cells(row: dict[str, Any], notes: list[str], label: str) -> dict[str, A
         irr = f"{irr} [{len(notes)}]"
     # marks go before right-aligned figures, so the figures stay aligned
     revenue = ("* " if row.get("disputes") else "") + graded(
-        "revenue_to_date", money(row["revenue_to_date"], cur))
+        "revenue_to_date", f.money(row["revenue_to_date"], cur))
     return {
-        "public_committed": graded("public_committed", money(row["public_committed"], cur)),
-        "public_granted": graded("public_granted", money(row["public_granted"], cur)),
-        "private_granted": graded("private_granted", money(row["private_granted"], cur)),
-        "returned": graded("returned", money(row["returned"], cur)),
+        "public_committed": graded("public_committed", f.money(row["public_committed"], cur)),
+        "public_granted": graded("public_granted", f.money(row["public_granted"], cur)),
+        "private_granted": graded("private_granted", f.money(row["private_granted"], cur)),
+        "returned": graded("returned", f.money(row["returned"], cur)),
         "residual_value": graded("residual_value",
-                                 money(row["residual_value"], cur, unknown=UNKNOWN)),
-        "net": bound + money(row["net"], cur),
-        "multiple": bound + times(row["multiple"]) if row["multiple"] is not None else "–",
+                                 f.money(row["residual_value"], cur, unknown=UNKNOWN)),
+        "net": bound + f.money(row["net"], cur),
+        "multiple": bound + f.times(row["multiple"]) if row["multiple"] is not None else "–",
         "irr": irr, "revenue_to_date": revenue,
-        "revenue_per_public_euro": percent(row["revenue_per_public_euro"], places=1),
-        "leverage": percent(row["leverage"], places=1),
-        "jobs": graded("jobs", count(row["jobs"], unknown="–")),
-        "cost_per_job": money(row["cost_per_job"], cur, places=0, unknown="–"),
+        "revenue_per_public_euro": f.percent(row["revenue_per_public_euro"], places=1),
+        "leverage": f.percent(row["leverage"], places=1),
+        "jobs": graded("jobs", f.count(row["jobs"], unknown="–")),
+        "cost_per_job": f.money(row["cost_per_job"], cur, places=0, unknown="–"),
     }
 
 
-def roi_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column], list[dict]]],
-                                               list[str]]:
+def roi_sections(doc: dict[str, Any], f: Figures = DEFAULT) -> Sections:
     """Two tables (money, then what it bought), ventures first, then their programs."""
     irr_notes: list[str] = []
     rows = [{"name": v["venture"], "program": v["program"],
-             **_roi_cells(v, irr_notes, v["venture"])} for v in doc["ventures"]]
+             **_roi_cells(v, irr_notes, v["venture"], f)} for v in doc["ventures"]]
     rows += [{"name": f"all of {p['program']}", "program": p["program"],
-              **_roi_cells(p, irr_notes, f"program {p['program']}")} for p in doc["programs"]]
-    sections = [(f"Return on public investment, {when(doc)}", MONEY_COLUMNS, rows),
-                (f"Outcomes for the public money, {when(doc)}", OUTCOME_COLUMNS, rows)]
+              **_roi_cells(p, irr_notes, f"program {p['program']}", f)} for p in doc["programs"]]
+    sections = [(f"Return on public investment, {when(doc, f)}", MONEY_COLUMNS, rows),
+                (f"Outcomes for the public money, {when(doc, f)}", OUTCOME_COLUMNS, rows)]
     notes = []
     if any(r["residual_value"] is None for r in doc["ventures"] + doc["programs"]):
         notes.append(">= a lower bound: the residual value of the public stake is unknown "
@@ -178,13 +180,13 @@ def roi_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column], lis
             cur = v["currency"]
             if "each" not in d:
                 notes.append(f"* {v['venture']}, {d['period']}: {d['claims']} claims from "
-                             f"{money(d['low'], cur)} to {money(d['high'], cur)}; the latest "
-                             f"published ({money(d['chosen'], cur)}) is used.")
+                             f"{f.money(d['low'], cur)} to {f.money(d['high'], cur)}; the latest "
+                             f"published ({f.money(d['chosen'], cur)}) is used.")
             else:
                 notes.append(f"* {v['venture']}, {d['period']}: {d['claims']} claims "
-                             f"({grade_counts(d['each'])}) from {money(d['low'], cur)} to "
-                             f"{money(d['high'], cur)}; the strongest evidence, then the "
-                             f"latest published, is used: {money(d['chosen'], cur)} "
+                             f"({grade_counts(d['each'])}) from {f.money(d['low'], cur)} to "
+                             f"{f.money(d['high'], cur)}; the strongest evidence, then the "
+                             f"latest published, is used: {f.money(d['chosen'], cur)} "
                              f"({d['evidence']}).")
     if any(r.get("evidence") for r in doc["ventures"] + doc["programs"]):
         notes.append(GRADE_LEGEND)
@@ -219,14 +221,13 @@ def _scale(t: dict[str, Any]) -> tuple[bool, str]:
     return Decimal(t["initial"]["value"]) >= 1_000_000, t["currency"]
 
 
-def _goal(t: dict[str, Any], which: str) -> str:
+def _goal(t: dict[str, Any], which: str, f: Figures) -> str:
     millions, cur = _scale(t)
     g = t[which]
-    return f"{compact(g['value'], cur, millions=millions)} by {g['due']}"
+    return f"{f.compact(g['value'], cur, millions=millions)} by {f.date(g['due'])}"
 
 
-def targets_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column], list[dict]]],
-                                                   list[str]]:
+def targets_sections(doc: dict[str, Any], f: Figures = DEFAULT) -> Sections:
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     marked = False
@@ -234,14 +235,14 @@ def targets_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column],
         millions, cur = _scale(t)
         initial, current = t["initial"], t["current"]
         graded = ", " + initial["evidence"] if "evidence" in initial else ""
-        labels = [f"{_goal(t, 'initial')} (set {initial['set_on']}{graded})"]
+        labels = [f"{_goal(t, 'initial', f)} (set {f.date(initial['set_on'])}{graded})"]
         if t["revisions"]:
             times = "once" if t["revisions"] == 1 else f"{t['revisions']} times"
             graded = f" ({current['evidence']})" if "evidence" in current else ""
-            labels.append(f"revised {times}, now {_goal(t, 'current')}{graded}")
+            labels.append(f"revised {times}, now {_goal(t, 'current', f)}{graded}")
         last = len(t["series"]) - 1
         for i, r in enumerate(t["series"]):
-            cell = graded_mark(budget(r["actual"], r["expected"], r["attainment"], cur,
+            cell = graded_mark(f.budget(r["actual"], r["expected"], r["attainment"], cur,
                                       millions=millions), r.get("evidence"))
             marked = marked or "evidence" in r
             if r.get("claims") and r["low"] != r["high"]:
@@ -250,15 +251,15 @@ def targets_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column],
                         else "per period, the strongest evidence, then the latest "
                         "published, is used")
                 notes.append(f"* {t['venture']} {t['metric']} {r['year']}: {r['claims']} "
-                             f"claims, {money(r['low'], cur)} to {money(r['high'], cur)}; "
+                             f"claims, {f.money(r['low'], cur)} to {f.money(r['high'], cur)}; "
                              f"{rule}.")
             status = ""
             if i == last:
                 status = t["status"]
                 if t["final_attainment"] is not None:
-                    status += f" (final {percent(t['final_attainment'], places=1)})"
+                    status += f" (final {f.percent(t['final_attainment'], places=1)})"
                 if t["closed_on"] is not None and t["judged_on"] == t["closed_on"]:
-                    status += f", closed {t['closed_on']} before due"
+                    status += f", closed {f.date(t['closed_on'])} before due"
             rows.append({"venture": t["venture"] if i == 0 else "",
                          "metric": t["metric"] if i == 0 else "", "year": r["year"],
                          "progress": cell, "target": labels[i] if i < len(labels) else "",
@@ -270,7 +271,7 @@ def targets_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column],
                  "the report date.")
     if marked:
         notes.append(GRADE_LEGEND)
-    return [(f"Progress against the initial targets, {when(doc)}", TARGET_COLUMNS, rows)], notes
+    return [(f"Progress against the initial targets, {when(doc, f)}", TARGET_COLUMNS, rows)], notes
 
 
 TARGET_FIELDS = ["venture", "metric", "program", "currency", "initial_value", "initial_due",
@@ -304,14 +305,13 @@ TIMELINE_FIELDS = ["venture", "program", "date", "position", "id", "type", "summ
                    "figure", "currency", "source", "corrected", "note"]
 
 
-def timeline_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column], list[dict]]],
-                                                    list[str]]:
+def timeline_sections(doc: dict[str, Any], f: Figures = DEFAULT) -> Sections:
     rows = []
     previous = None
     for r in doc["timeline"]:
         text = r["summary"] + (" (corrected)" if r["corrected"] else "")
         rows.append({"venture": r["venture"] if r["venture"] != previous else "",
-                     "date": r["date"], "summary": text,
+                     "date": f.date(r["date"]), "summary": text,
                      "source": cited_source(r["source"], r.get("corrected_by")),
                      **({"evidence": r["evidence"]} if "evidence" in r else {})})
         previous = r["venture"]
@@ -321,7 +321,7 @@ def timeline_sections(doc: dict[str, Any]) -> tuple[list[tuple[str, list[Column]
     columns = TIMELINE_COLUMNS
     if any("evidence" in r for r in rows):  # the grade of each event's source, if any
         columns = [*columns[:3], Column("evidence", "Evidence"), columns[3]]
-    return [(f"Timeline, {when(doc)}", columns, rows)], notes
+    return [(f"Timeline, {when(doc, f)}", columns, rows)], notes
 
 
 def timeline_csv(doc: dict[str, Any]) -> tuple[Sequence[Column], list[dict[str, Any]]]:

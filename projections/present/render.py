@@ -15,10 +15,11 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from outcomes.ledger.inert import inert, json_inert
+from outcomes.projections.present.localize import DEFAULT
 
 EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
               ".txt": "table"}
@@ -210,64 +211,12 @@ def render(columns: Sequence[Column], rows: Sequence[dict[str, Any]], fmt: str, 
 
 
 # -- figures for people ----------------------------------------------------------------------
+# In the tool's own, locale-free style; projections/present/localize.py (`figures(locale)`)
+# writes the same figures for a reader's locale.
 
-MILLION = Decimal(1_000_000)
-
-
-def _decimal(value: Decimal | str | int | float) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def _fixed(d: Decimal, places: int) -> str:
-    """`d` with thousands separators and `places` decimals, a tie rounded half up like the
-    JSON's figures (docs/reports.md), not by Python's default (half even)."""
-    with localcontext(rounding=ROUND_HALF_UP):
-        return f"{d:,.{places}f}"
-
-
-def money(value: Decimal | str | int | None, currency: str = "", *, places: int | None = None,
-          unknown: str = "") -> str:
-    """`75,000,000 EUR`: thousands separators, the decimals as recorded (or `places`)."""
-    if value is None:
-        return unknown
-    d = _decimal(value)
-    text = _fixed(d, places) if places is not None else f"{d:,f}"
-    return f"{text} {currency}".rstrip()
-
-
-def count(value: Decimal | str | int | None, unknown: str = "") -> str:
-    """A count or level with thousands separators (`1,200`)."""
-    return unknown if value is None else f"{_decimal(value):,f}"
-
-
-def compact(value: Decimal | str | int | None, currency: str = "", *,
-            millions: bool = True, unknown: str = "–") -> str:
-    """`8.0 M EUR` (millions, one decimal) or, for counts, `72`."""
-    if value is None:
-        return unknown
-    d = _decimal(value)
-    if millions:
-        return f"{_fixed(d / MILLION, 1)} M {currency}".rstrip()
-    text = _fixed(d, 0) if d == d.to_integral_value() else _fixed(d, 2)
-    return f"{text} {currency}".rstrip()
-
-
-def percent(ratio: float | Decimal | None, *, places: int = 0, unknown: str = "–") -> str:
-    """A ratio as a percentage: 0.0667 -> `7%` (places=1: `6.7%`)."""
-    if ratio is None:
-        return unknown
-    return f"{_fixed(_decimal(ratio) * 100, places)}%"
-
-
-def times(ratio: float | Decimal | None, *, unknown: str = "–") -> str:
-    """A multiple as investors write it: 1.5 -> `1.50x`."""
-    if ratio is None:
-        return unknown
-    return f"{_fixed(_decimal(ratio), 2)}x"
-
-
-def budget(actual: Decimal | str | None, expected: Decimal | str | None,
-           attainment: float | None, currency: str = "", *, millions: bool = True) -> str:
-    """The budget-report cell: `8.0 M EUR [7% of 120.0 M EUR]`."""
-    return (f"{compact(actual, currency, millions=millions)} "
-            f"[{percent(attainment)} of {compact(expected, currency, millions=millions)}]")
+money = DEFAULT.money
+count = DEFAULT.count
+compact = DEFAULT.compact
+percent = DEFAULT.percent
+times = DEFAULT.times
+budget = DEFAULT.budget
