@@ -1260,7 +1260,7 @@ def rebuild(ctx: click.Context, check: bool) -> None:
     Reports catch up by themselves, start over when the ledger was replaced, and stop
     when a row they read was changed outside outcomes: rebuild then. --check compares
     the read model with a fresh fold of the events, row by row (as slow as a rebuild).
-    The read model is a SQLite file: browse it with `datasette outcomes.read.db`.
+    The read model is a SQLite file: browse it with `outcomes serve` (Datasette).
 
     \b
     Example:
@@ -1282,6 +1282,54 @@ def rebuild(ctx: click.Context, check: bool) -> None:
                             f"{difference} (run `outcomes rebuild`)"), err=True)
         sys.exit(EXIT_CHECK_FAILED)
     click.echo(one_line(f"read model {path} follows from the {count} events"))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface, for others to see).")
+@click.option("--port", "-p", default=8001, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.option("--metadata", "metadata_file", metavar="FILE", type=click.Path(dir_okay=False),
+              help="A JSON file of Datasette metadata merged over the shipped one (title, "
+              "license, license_url, source, source_url, descriptions).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, metadata_file: str | None) -> None:
+    """Browse the read model in Datasette, with descriptions and canned queries.
+
+    Brings the read model up to date with the ledger, then serves it read-only at
+    http://HOST:PORT/NAME, NAME being the ledger's file name without .db (`cloud.db`:
+    /cloud). Needs the optional extra: pip install "outcomes[web]" (docs/opendata.md).
+
+    \b
+    Example:
+      outcomes --db cloud.db serve            # then open http://127.0.0.1:8001/cloud
+      outcomes serve --port 8080 --metadata license.json
+    """
+    import json
+    from importlib.util import find_spec
+
+    from outcomes.projections import readmodel
+    from outcomes.projections.readmodel.serve import INSTALL, database_name
+
+    if find_spec("datasette") is None:
+        fail(INSTALL)
+    extra = None
+    if metadata_file is not None:
+        try:
+            with open(metadata_file, encoding="utf-8") as f:
+                extra = json.load(f)
+        except (OSError, ValueError) as error:
+            fail(one_line(f"--metadata {metadata_file}: {error}"))
+        if not isinstance(extra, dict):
+            fail(f"--metadata {metadata_file}: a JSON object is needed")
+    path = read_model_file(ctx)
+    with open_store(ctx) as store:
+        readmodel.using(store, path, lambda model: model.catch_up(store))
+    from outcomes.projections.readmodel.serve import serve as run
+
+    click.echo(one_line(f"serving {path} at http://{host}:{port}/{database_name(path)} "
+                        "(Ctrl-C to stop)"))
+    run(path, host=host, port=port, extra=extra)
 
 
 @main.command()

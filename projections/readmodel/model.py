@@ -66,6 +66,7 @@ from outcomes.projections.readmodel.tables import (
     SCHEMA_VERSION,
     TABLES,
     VENTURE_TABLES,
+    VIEWS,
     Tampered,
     cited_from,
     create_tables,
@@ -227,10 +228,13 @@ class ReadModel(AbstractContextManager["ReadModel"]):
     def reset(self) -> None:
         """Drop the read model's tables and create them empty (position 0).
 
-        Only the tables of `TABLES` and `CACHES`: whatever else the file holds stays.
+        Only the tables of `TABLES` and `CACHES` (and the `VIEWS`): whatever else the file
+        holds stays.
         """
         with self._transaction():
             self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            for view in VIEWS:
+                self.conn.execute(f"DROP VIEW IF EXISTS {view}")
             for name in [*TABLES, *CACHES]:
                 if self.db[name].exists():
                     self.db[name].drop()

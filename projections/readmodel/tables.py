@@ -1,9 +1,12 @@
 """The read model's tables: their columns, and the folds written to rows and read back.
 
-Amounts are TEXT holding exact decimals (as in the JSON), with INTEGER `*_cents` columns
-beside the main roi amounts for SQL sums and sorting (SUM over TEXT would go through
-float); a `_cents` column is NULL where the amount is beyond SQLite's 64-bit integers
-(over 92 233 720 368 547 758.07), and the TEXT column still holds it exactly. Rows read
+Amounts are TEXT holding exact decimals (as in the JSON), with a number beside each that
+sorts right and sums in SQL (SUM over TEXT would go through float): an INTEGER `X_cents`
+beside a sum of money (whole cents, NULL where the amount is beyond SQLite's 64-bit
+integers, over 92 233 720 368 547 758.07), a NUMERIC `X_number` beside a metric's value
+(a count, or revenue in the currency: SQLite keeps a whole value as an exact INTEGER); the
+TEXT column still holds every amount exactly (`numbered`). Browsing tables (Datasette,
+metadata.py) get one row per revenue claim (`revenue_claims`) and a `disputes` view. Rows read
 back rebuild exactly the fold that was written (the roi figures and the disputed claims
 are kept as the document writes them, by the document's own functions), so a report
 answered from these tables is the one the same fold gives when made again from the facts.
@@ -39,22 +42,47 @@ from outcomes.projections.present.documents import (
 )
 from outcomes.projections.present.numbers import amount_text
 
-SCHEMA_VERSION = "12"  # bump when a table changes: read models rebuild
+SCHEMA_VERSION = "13"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
+NUMERIC = "NUMERIC"  # a column of NUMERIC affinity (exact text in, a number where exact)
 
 # The figures of a return-on-investment row, for a venture and for a program alike: the
 # document's (present.documents.roi_figures: exact amounts as text, ratios as numbers),
-# whole cents of the main amounts for SQL sums and sorting, and the figures' grades.
-CENTS_OF = ("public_committed", "public_granted", "private_granted", "returned",
-            "revenue_to_date")
-ROI_COLUMNS = {**{name: REAL if name in ("multiple", "revenue_per_public_euro", "leverage")
-                  else INT if name == "jobs" else TEXT for name in ROI_FIGURES},
-               **{f"{name}_cents": INT for name in CENTS_OF},
+# whole cents beside every amount (`numbered`), and the figures' grades.
+RATIOS = ("multiple", "revenue_per_public_euro", "leverage")
+ROI_MONEY = tuple(name for name in ROI_FIGURES if name not in (*RATIOS, "jobs"))
+ROI_COLUMNS = {**{name: REAL if name in RATIOS else INT if name == "jobs" else TEXT
+                  for name in ROI_FIGURES},
                # the evidence grade of each figure made of events (JSON: figure -> grade)
                "evidence": TEXT}
 
+# The exact amounts (TEXT) of each table that get a number beside them (`numbered`):
+# sums of money (`X_cents`), and values of a metric, revenue or a count (`X_number`).
+MONEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "programs": ("budget",), "roi_ventures": ROI_MONEY, "roi_programs": ROI_MONEY,
+    "roi_flows": ("amount",), "claims": ("chosen", "low", "high"),
+    "revenue_years": ("revenue", "low", "high"), "revenue_claims": ("revenue",),
+    "timeline": ("low", "high")}
+METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
+    "targets": ("initial_value", "initial_baseline", "current_value", "current_baseline",
+                "latest", "at_due"),
+    "target_actuals": ("actual", "low", "high"), "timeline": ("figure",)}
+
+
+def _with_numbers(name: str, columns: dict[str, Any]) -> dict[str, Any]:
+    """A table's columns with `X_cents` / `X_number` right after each amount `X`."""
+    out: dict[str, Any] = {}
+    for column, kind in columns.items():
+        out[column] = kind
+        if column in MONEY_COLUMNS.get(name, ()):
+            out[f"{column}_cents"] = INT
+        if column in METRIC_COLUMNS.get(name, ()):
+            out[f"{column}_number"] = NUMERIC
+    return out
+
+
 # name -> (columns, primary key); column order is the order Datasette shows.
-TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
+_DECLARED: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     "facts": ({"position": INT, "id": TEXT, "type": TEXT, "venture": TEXT, "program": TEXT,
                "amends": TEXT, "occurred_on": TEXT, "recorded_at": TEXT,
                "recorded_by": TEXT, "data": TEXT, "digest": TEXT}, ("position",)),
@@ -74,6 +102,13 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
                 "source": TEXT, "used": INT, "evidence": TEXT, "each": TEXT,
                 "corrected_by": TEXT},
                ("venture", "period")),
+    # one row per revenue claim (SalesReported) of every period, disputed or not: `chosen`
+    # is the claim the reports use for its period (strongest evidence, then latest)
+    "revenue_claims": ({"venture": TEXT, "period": TEXT, "year": INT, "position": INT,
+                        "id": TEXT, "published_on": TEXT, "revenue": TEXT,
+                        "evidence": TEXT, "chosen": INT, "claims": INT, "used": INT,
+                        "source": TEXT, "corrected": INT},
+                       ("venture", "position")),
     "revenue_years": ({"venture": TEXT, "year": INT, "revenue": TEXT, "basis": TEXT,
                        "periods": TEXT, "claims": INT, "low": TEXT, "high": TEXT,
                        "evidence": TEXT}, ("venture", "year")),
@@ -104,6 +139,15 @@ TABLES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     # one digest per (table, venture or program): `seal` of the key's rows in that table
     "seals": ({"tbl": TEXT, "key": TEXT, "digest": TEXT}, ("tbl", "key")),
 }
+TABLES: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
+    name: (_with_numbers(name, columns), pk) for name, (columns, pk) in _DECLARED.items()}
+# Views for browsing (not read by reports): name -> SELECT
+VIEWS = {
+    # the periods with more than one claim (one row each; their claims: revenue_claims)
+    "disputes": "SELECT venture, period, year, claims, chosen, chosen_cents, low, low_cents, "
+                "high, high_cents, evidence, source, chosen_on, used FROM claims "
+                "WHERE claims > 1",
+}
 # Not part of the read model's content (a rebuild starts it empty): XIRRs already solved,
 # for one as-of date, per "venture:SLUG" / "program:SLUG".
 CACHES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
@@ -127,19 +171,37 @@ def create_index(table: str, columns: tuple[str, ...], unique: bool) -> str:
 
 
 def create_tables(db: Any, names: Iterable[str]) -> None:
-    """Create these tables (in a sqlite_utils.Database) as declared, with their indexes."""
+    """Create these tables (in a sqlite_utils.Database) as declared, with their indexes,
+    and the views whose tables are all there."""
     names = list(names)
     for name in names:
         columns, pk = {**TABLES, **CACHES}[name]
-        db[name].create(columns, pk=pk[0] if len(pk) == 1 else pk)
+        if NUMERIC in columns.values():  # (a type sqlite-utils does not declare)
+            db.conn.execute(_create_table(name, columns, pk))
+        else:
+            db[name].create(columns, pk=pk[0] if len(pk) == 1 else pk)
     for table, columns, unique in INDEXES:
         if table in names:
             db.conn.execute(create_index(table, columns, unique))
+    if "claims" in names:
+        for view, select in VIEWS.items():
+            db.conn.execute(f"CREATE VIEW IF NOT EXISTS {view} AS {select}")
+
+
+def _create_table(name: str, columns: dict[str, Any], pk: tuple[str, ...]) -> str:
+    """CREATE TABLE as sqlite-utils writes it (an INTEGER key alone: the rowid)."""
+    types = {TEXT: "TEXT", INT: "INTEGER", REAL: "FLOAT", NUMERIC: "NUMERIC"}
+    alone = len(pk) == 1 and columns[pk[0]] is INT
+    lines = [f"[{c}] {types[t]}{' PRIMARY KEY' if alone and c == pk[0] else ''}"
+             for c, t in columns.items()]
+    if not alone:
+        lines.append(f"PRIMARY KEY ({', '.join(f'[{c}]' for c in pk)})")
+    return f"CREATE TABLE [{name}] (\n   " + ",\n   ".join(lines) + "\n)"
 
 
 # Tables holding one venture's fold, replaced whole when the venture changes.
 VENTURE_TABLES = ("ventures", "roi_ventures", "roi_flows", "claims", "revenue_years",
-                  "targets", "target_actuals", "timeline")
+                  "targets", "target_actuals", "timeline", "revenue_claims")
 PROGRAM_TABLES = ("programs", "roi_programs")
 # The rows of a table that reports read, where not all (the roi report shows the disputed
 # claims only): what a seal covers, so a report checks no more than it reads.
@@ -176,6 +238,22 @@ def _cents(value: Decimal) -> int | None:
     exact amount is in the TEXT column beside it)."""
     cents = int(to_cents(value) * 100)
     return cents if cents in CENTS_RANGE else None
+
+
+def numbered(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with the number beside each amount (MONEY_COLUMNS, METRIC_COLUMNS): whole
+    cents of a sum of money, or a metric's exact text for its NUMERIC column (SQLite
+    stores it as a number: an exact INTEGER where whole)."""
+    money, metric = MONEY_COLUMNS.get(table, ()), METRIC_COLUMNS.get(table, ())
+    if not (money or metric):
+        return rows
+    for row in rows:
+        for name in money:
+            text = row[name]
+            row[f"{name}_cents"] = None if text is None else _cents(Decimal(text))
+        for name in metric:
+            row[f"{name}_number"] = row[name]
+    return rows
 
 
 # -- facts --------------------------------------------------------------------------------
@@ -218,11 +296,9 @@ def fact_from(sealed: bool, position: int, event_id: str, type_: str, venture: s
 # -- one venture's fold -> rows -------------------------------------------------------------
 
 def roi_columns(money: Money) -> dict[str, Any]:
-    """A roi row's figures (the document's), the cents beside the main amounts, and the
-    grade of each figure (JSON)."""
-    return {**roi_figures(money),
-            **{f"{name}_cents": _cents(getattr(money, name)) for name in CENTS_OF},
-            "evidence": _json(money.grades)}
+    """A roi row's figures (the document's) and the grade of each figure (JSON); the cents
+    beside the amounts: `numbered`."""
+    return {**roi_figures(money), "evidence": _json(money.grades)}
 
 
 def _target_columns(prefix: str, t: Target) -> dict[str, Any]:
@@ -252,7 +328,8 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
     """The rows of every per-venture table for one venture's fold."""
     i, v = fold.info, fold.info.venture
     used = {p for y in fold.years.values() for p in y.periods}
-    return {
+    entries = {r.id: r for r in fold.timeline}
+    rows = {
         "ventures": [{"venture": v, "name": i.name, "program": i.program,
                       "currency": i.currency, "identifier": i.identifier,
                       "registered_on": i.registered_on.isoformat(), "source": i.source,
@@ -286,11 +363,21 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
                             "evidence": a.evidence}
                            for t in fold.targets for year, a in t.actuals.items()],
         "timeline": [_timeline_columns(r) for r in fold.timeline],
+        "revenue_claims": [
+            {"venture": v, "period": c.period, "year": c.year, "position": k.position,
+             "id": k.id, "published_on": k.occurred_on.isoformat(),
+             "revenue": amount_text(k.revenue), "evidence": k.evidence,
+             "chosen": int(k.position == c.position), "claims": c.claims,
+             "used": int(c.period in used),
+             "source": None if (e := entries.get(k.id)) is None else e.source,
+             "corrected": None if e is None else e.corrected}
+            for c in fold.claims for k in c.each],
     }
+    return {table: numbered(table, table_rows) for table, table_rows in rows.items()}
 
 
 def program_rows(info: ProgramInfo, ventures: list[Money]) -> dict[str, list[dict[str, Any]]]:
-    return {
+    rows = {
         "programs": [{"program": info.program, "name": info.name, "funder": info.funder,
                       "currency": info.currency, "budget": amount_text(info.budget),
                       "registered_on": info.registered_on.isoformat(),
@@ -298,6 +385,7 @@ def program_rows(info: ProgramInfo, ventures: list[Money]) -> dict[str, list[dic
         "roi_programs": [{"program": info.program, "currency": info.currency,
                           "ventures": len(ventures), **roi_columns(combine(ventures))}],
     }
+    return {table: numbered(table, table_rows) for table, table_rows in rows.items()}
 
 
 def _cited(cited: tuple[Citation, ...]) -> str | None:
