@@ -64,6 +64,18 @@ def own_fields(event: Event) -> dict[str, Any]:
     return {k: v for k, v in event.wire_fields().items() if k not in COMMON}
 
 
+# The types whose main figure is money (a TargetSet's, when its metric is revenue).
+MONEY_FIGURES = frozenset({schema.FUNDING_COMMITTED, schema.FUNDING_GRANTED,
+                           schema.RETURN_RECEIVED, schema.STAKE_VALUED, schema.SALES_REPORTED})
+
+
+def figure_is_money(entry: TimelineEntry) -> bool:
+    """Whether the entry's figure is an amount of the venture's currency (not a count)."""
+    return entry.figure is not None and (
+        entry.type in MONEY_FIGURES
+        or (entry.type == schema.TARGET_SET and entry.fields.get("metric") == "revenue"))
+
+
 def figure_of(event: Event) -> Decimal | None:
     """The event's main figure: an amount, a value or a count (an offer counts 1)."""
     if event.type == schema.OFFER_LAUNCHED:

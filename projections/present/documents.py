@@ -24,7 +24,7 @@ from outcomes.projections.folds.numbers import to_cents
 from outcomes.projections.folds.roi import GRADED, Money, Rate, evaluate
 from outcomes.projections.folds.targets import Progress, SeriesRow, Target, TargetFacts
 from outcomes.projections.folds.targets import evaluate as progress
-from outcomes.projections.folds.timeline import TimelineEntry
+from outcomes.projections.folds.timeline import TimelineEntry, figure_is_money
 from outcomes.projections.folds.venture import VentureInfo
 from outcomes.projections.present.numbers import amount_text, ratio_number
 from outcomes.projections.present.render import count, money
@@ -274,6 +274,7 @@ def timeline_document(ventures: Iterable[tuple[VentureInfo, list[TimelineEntry]]
         {"venture": r.venture, "program": info.program, "date": r.on.isoformat(),
          "position": r.position, "id": r.id, "type": r.type,
          "summary": summary(r, info.currency), "figure": amount_text(r.figure),
-         "currency": info.currency, "source": r.source, **grade_field("evidence", r.evidence),
+         "currency": info.currency if figure_is_money(r) else None,
+         "source": r.source, **grade_field("evidence", r.evidence),
          "corrected": r.corrected, **cited_field(citations(r.corrected_by)), "note": r.note}
         for info, rows in ventures for r in rows]}

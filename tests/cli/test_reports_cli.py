@@ -182,3 +182,21 @@ def test_help_has_examples(outcomes):
 def test_a_fresh_ledger_reports_nothing(outcomes):
     assert json_report(outcomes, "targets")["targets"] == []
     assert "Timeline" in outcomes("report", "timeline").output
+
+
+def test_timeline_gives_a_currency_only_to_money_figures(ledger):
+    # A jobs target, a metric, an offer and a partner count are no amounts of EUR; a revenue
+    # target, a grant and a sale are (the scenario's currency, tests/projection_scenario.py).
+    rows = {r["id"]: r for r in json_report(ledger, "timeline")["timeline"]}
+    money = {"n-target-rev": "400000000", "n-grant-1": "20000000", "n-value": "5000000"}
+    counts = {"n-target-partners": "200", "c-target-jobs": "1000", "n-jobs-2": "72",
+              "n-partners-total-1": "130", "n-offer": "1", "n-partners-1": "10"}
+    for event_id, figure in money.items():
+        assert (rows[event_id]["figure"], rows[event_id]["currency"]) == (figure, "EUR")
+    for event_id, figure in counts.items():
+        assert (rows[event_id]["figure"], rows[event_id]["currency"]) == (figure, None)
+    assert all(r["currency"] == "EUR" for r in rows.values()
+               if r["type"] in ("FundingGranted", "SalesReported", "ReturnReceived"))
+    assert all(r["currency"] is None for r in rows.values() if r["figure"] is None)
+    csv_rows = list(csv.DictReader(io.StringIO(ledger("report", "timeline", "-O", "csv").output)))
+    assert {r["id"]: r["currency"] for r in csv_rows}["c-target-jobs"] == ""
