@@ -1220,11 +1220,19 @@ def _report_command(kind: str) -> click.Command:
             fail(str(error))
         ctx = click.get_current_context().find_root()
         locale = _checked_locale(locale) or ctx.obj["locale"]
+        fmt = format_for(output, fmt)
+        if fmt == "json":  # written as it is read: constant memory for any ledger
+            from outcomes.projections.present.stream import write_json
+
+            with output_stream(ctx, output) as out, open_ledger(ctx) as ledger:
+                ledger.report(kind, as_of=day, known_at=cutoff, program=program,
+                              venture=venture, sink=lambda doc: write_json(doc, out))
+            return
         with open_ledger(ctx) as ledger:
             doc = ledger.report(kind, as_of=day, known_at=cutoff, program=program,
                                 venture=venture)
-        write_output(render_report(kind, doc, format_for(output, fmt),
-                                   formulas=csv_raw_formulas, locale=locale), output)
+        write_output(render_report(kind, doc, fmt, formulas=csv_raw_formulas, locale=locale),
+                     output)
 
     params = [
         click.Option(["--program"], metavar="SLUG", help="Only this program's ventures."),

@@ -17,7 +17,7 @@ install puts them all inside this one package.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -71,10 +71,13 @@ class Ledger:
 
     def report(self, kind: str, *, as_of: dt.date | str | None = None,
                known_at: dt.datetime | str | None = None, program: str | None = None,
-               venture: str | None = None) -> dict[str, Any]:
+               venture: str | None = None,
+               sink: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
         """A report document (`roi`, `targets` or `timeline`), as `outcomes report KIND -O
         json` prints it. `as_of` defaults to today (or the `known_at` date); a `known_at`
-        replays what the ledger knew at that moment."""
+        replays what the ledger knew at that moment. With a `sink`, the document is
+        handed to it instead (its long lists may be iterators, read as the sink writes
+        them, in constant memory) and an empty dict is returned."""
         from outcomes.ledger.clock import parse_timestamp, today
         from outcomes.projections.present.documents import KINDS
         from outcomes.projections.readmodel import report_from
@@ -85,7 +88,7 @@ class Ledger:
         day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
         day = day or (cutoff.date() if cutoff else today())
         return report_from(self.store, self.read_model, kind, as_of=day, known_at=cutoff,
-                           program=program, venture=venture)
+                           program=program, venture=venture, sink=sink)
 
     def verify(self, checkpoint: tuple[int, str] | None = None) -> Report:
         """Check every stored event (its place, its Merkle node, its validity when it was

@@ -208,10 +208,12 @@ def progress_fields(info: VentureInfo, p: Progress) -> dict[str, Any]:
 
 
 def targets_document(ventures: Iterable[tuple[VentureInfo, list[TargetFacts]]],
-                     as_of: date) -> dict[str, Any]:
-    """Each venture's targets (in the schema's metric order), evaluated as of the date."""
-    return {"targets": [progress_fields(info, progress(t, as_of))
-                        for info, targets in ventures for t in targets]}
+                     as_of: date, *, lazy: bool = False) -> dict[str, Any]:
+    """Each venture's targets (in the schema's metric order), evaluated as of the date;
+    `lazy`: the rows as an iterator, made as they are read (a streamed report)."""
+    rows = (progress_fields(info, progress(t, as_of))
+            for info, targets in ventures for t in targets)
+    return {"targets": rows if lazy else list(rows)}
 
 
 # -- timeline -----------------------------------------------------------------------------
@@ -267,14 +269,16 @@ def summary(entry: TimelineEntry, currency: str) -> str:
     return t
 
 
-def timeline_document(ventures: Iterable[tuple[VentureInfo, list[TimelineEntry]]]
-                      ) -> dict[str, Any]:
-    """Each venture's events in contract order, ventures in slug order."""
-    return {"timeline": [
+def timeline_document(ventures: Iterable[tuple[VentureInfo, list[TimelineEntry]]],
+                      *, lazy: bool = False) -> dict[str, Any]:
+    """Each venture's events in contract order, ventures in slug order; `lazy`: the rows
+    as an iterator, made as they are read (a streamed report)."""
+    rows = (
         {"venture": r.venture, "program": info.program, "date": r.on.isoformat(),
          "position": r.position, "id": r.id, "type": r.type,
          "summary": summary(r, info.currency), "figure": amount_text(r.figure),
          "currency": info.currency if figure_is_money(r) else None,
          "source": r.source, **grade_field("evidence", r.evidence),
          "corrected": r.corrected, **cited_field(citations(r.corrected_by)), "note": r.note}
-        for info, rows in ventures for r in rows]}
+        for info, entries in ventures for r in entries)
+    return {"timeline": rows if lazy else list(rows)}

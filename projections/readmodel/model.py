@@ -40,7 +40,9 @@ from outcomes.ledger.integrity import root_hex
 from outcomes.ledger.model import Event
 from outcomes.ledger.store import is_postgres
 from outcomes.projections.folds.roi import Money, Rate, combine, rate_of_return
-from outcomes.projections.folds.venture import registry
+from outcomes.projections.folds.targets import TargetFacts
+from outcomes.projections.folds.timeline import TimelineEntry
+from outcomes.projections.folds.venture import VentureInfo, registry
 from outcomes.projections.present.documents import (
     DISPUTE_FIELDS,
     KINDS,
@@ -110,6 +112,8 @@ def _writable(path: str) -> bool:
 # a large page cache keeps the facts' indexes in memory while a million rows go in.
 PRAGMAS = ("synchronous=NORMAL", f"cache_size=-{128 * 1024}")  # KiB
 REFOLD_BATCH = 500  # ventures refolded together (SQLite allows 32766 parameters)
+STREAM_BATCH = 200  # ventures whose rows a streamed report reads together
+Sink = Callable[[dict[str, Any]], None]  # takes a report document and writes it
 
 
 def read_model_path(store_url: str, override: str | None = None) -> str:
@@ -436,20 +440,33 @@ class ReadModel(AbstractContextManager["ReadModel"]):
                 "INSERT OR REPLACE INTO seals (tbl, key, digest) VALUES (?, ?, ?)",
                 [(table, k, seal(table, k, rows)) for k, rows in grouped.items()])
 
-    def _checked(self, table: str, column: str, keys: list[str]) -> list[dict[str, Any]]:
+    def _checked(self, table: str, column: str, keys: list[str], *,
+                 check: bool = True) -> list[dict[str, Any]]:
         """Every row of `table` for these keys (in key, then primary-key order), once each
-        key's rows match the seal stored when they were written (Tampered otherwise)."""
+        key's rows match the seal stored when they were written (Tampered otherwise).
+        `check=False`: rows `_check` has checked in this snapshot already."""
         grouped = self._grouped(table, column, keys)
+        if check:
+            self._check_seals(table, column, grouped)
+        names = list(TABLES[table][0])
+        return [dict(zip(names, row, strict=True)) for rows in grouped.values() for row in rows]
+
+    def _check_seals(self, table: str, column: str, grouped: dict[str, list[tuple]]) -> None:
         seals = dict(self.conn.execute(
             "SELECT key, digest FROM seals WHERE tbl = ? AND key IN "
-            "(SELECT value FROM json_each(?))", [table, json.dumps(keys)]))
-        names = list(TABLES[table][0])
-        out = []
+            "(SELECT value FROM json_each(?))", [table, json.dumps(list(grouped))]))
         for key, rows in grouped.items():
             if seals.get(key) != seal(table, key, rows):
                 raise Tampered(f"table {table}, {column} {key!r},")
-            out += [dict(zip(names, row, strict=True)) for row in rows]
-        return out
+
+    def _check(self, tables: Iterable[str], batches: Iterable[list[dict[str, Any]]]) -> None:
+        """Check the rows of these tables for each batch of ventures, before a streamed
+        report writes a line: a row changed outside outcomes stops it with nothing written.
+        (The report reads them again in the same snapshot, unchanged.)"""
+        for infos in batches:
+            keys = [r["venture"] for r in infos]
+            for table in tables:
+                self._check_seals(table, "venture", self._grouped(table, "venture", keys))
 
     def _all_checked(self, table: str, column: str) -> list[dict[str, Any]]:
         """Every row of a table of ventures or programs (`_check_state` has bound their
@@ -486,35 +503,64 @@ class ReadModel(AbstractContextManager["ReadModel"]):
             return [r for r in rows if r["program"] == selection.program]
         return rows
 
-    def _targets(self, selection: Selection, as_of: date) -> dict[str, Any]:
-        """The targets report from the stored folds of the selected ventures."""
+    def _batches(self, selection: Selection) -> Iterator[list[dict[str, Any]]]:
+        """The `ventures` rows of a selection, STREAM_BATCH at a time: a report reads (and
+        checks) one batch's rows while it writes the previous batch's lines."""
         infos = self._selected_ventures(selection)
-        keys = [r["venture"] for r in infos]
-        targets = _by_venture(self._checked("targets", "venture", keys))
-        actuals = _by_venture(self._checked("target_actuals", "venture", keys))
-        return targets_document(((venture_info(r), targets_of(targets.get(r["venture"], []),
-                                                              actuals.get(r["venture"], [])))
-                                 for r in infos), as_of)
+        for start in range(0, len(infos), STREAM_BATCH):
+            yield infos[start:start + STREAM_BATCH]
+
+    def _targets(self, selection: Selection, as_of: date) -> dict[str, Any]:
+        """The targets report from the stored folds of the selected ventures: its rows an
+        iterator, read a batch of ventures at a time (so memory holds one batch)."""
+
+        self._check(("targets", "target_actuals"), self._batches(selection))
+
+        def ventures() -> Iterator[tuple[VentureInfo, list[TargetFacts]]]:
+            for infos in self._batches(selection):
+                keys = [r["venture"] for r in infos]
+                targets = _by_venture(self._checked("targets", "venture", keys, check=False))
+                actuals = _by_venture(self._checked("target_actuals", "venture", keys,
+                                                    check=False))
+                for r in infos:
+                    yield venture_info(r), targets_of(targets.get(r["venture"], []),
+                                                      actuals.get(r["venture"], []))
+
+        return targets_document(ventures(), as_of, lazy=True)
 
     def _timeline(self, selection: Selection) -> dict[str, Any]:
-        """The timeline report from the stored folds of the selected ventures."""
-        infos = self._selected_ventures(selection)
-        keys = [r["venture"] for r in infos]
-        entries = _by_venture(sorted(self._checked("timeline", "venture", keys),
-                                     key=lambda r: (r["venture"], r["date"], r["position"])))
-        return timeline_document((venture_info(r), [timeline_entry(t) for t in
-                                                    entries.get(r["venture"], [])])
-                                 for r in infos)
+        """The timeline report from the stored folds of the selected ventures (its rows an
+        iterator, as `_targets`)."""
+
+        self._check(("timeline",), self._batches(selection))
+
+        def ventures() -> Iterator[tuple[VentureInfo, list[TimelineEntry]]]:
+            for infos in self._batches(selection):
+                keys = [r["venture"] for r in infos]
+                entries = _by_venture(sorted(
+                    self._checked("timeline", "venture", keys, check=False),
+                    key=lambda r: (r["venture"], r["date"], r["position"])))
+                for r in infos:
+                    yield venture_info(r), [timeline_entry(t)
+                                            for t in entries.get(r["venture"], [])]
+
+        return timeline_document(ventures(), lazy=True)
 
     def report(self, kind: str, *, as_of: date, program: str | None = None,
-               venture: str | None = None) -> dict[str, Any]:
+               venture: str | None = None, sink: Sink | None = None) -> dict[str, Any]:
         """A report from the read model as it stands (call `catch_up` first); every row it
-        reads is checked against its digest."""
+        reads is checked against its digest. With a `sink`, the document is handed to it
+        with its long lists as iterators, read as the sink writes them (in the same
+        snapshot), and an empty dict is returned."""
         with self._guard():
             self.conn.execute("BEGIN")  # one snapshot: the rows of one committed state
             try:
                 self._check_state()
-                return self._report(kind, as_of, Selection(program, venture))
+                doc = self._report(kind, as_of, Selection(program, venture))
+                if sink is None:
+                    return materialized(doc)
+                sink(doc)
+                return {}
             finally:
                 if self.conn.in_transaction:
                     self.conn.commit()
@@ -741,16 +787,31 @@ def _key(row: tuple, pk: tuple[str, ...]) -> tuple:
 
 def report_from(store: EventSource, path: str, kind: str, *, as_of: date,
                 known_at: datetime | None = None, program: str | None = None,
-                venture: str | None = None) -> dict[str, Any]:
+                venture: str | None = None, sink: Sink | None = None) -> dict[str, Any]:
     """What `outcomes report` prints: with --known-at, from the events alone; otherwise
-    from the read model, caught up first."""
+    from the read model, caught up first. With a `sink`, the document is handed to it
+    instead of returned (its long lists possibly iterators, to write as they are read:
+    `ReadModel.report`), and an empty dict is returned."""
     if known_at is not None:  # from the events alone, in bounded memory
-        return report_from_events(kind, store.read(), as_of=as_of, known_at=known_at,
-                                  program=program, venture=venture)
+        doc = report_from_events(kind, store.read(), as_of=as_of, known_at=known_at,
+                                 program=program, venture=venture)
+        if sink is None:
+            return doc
+        sink(doc)
+        return {}
     now = clock.now()  # the moment this report reflects: what `--known-at` replays later
+    stamp = {"known_at": format_timestamp(now)}
 
     def answer(model: ReadModel) -> dict[str, Any]:
         model.catch_up(store)
-        return model.report(kind, as_of=as_of, program=program, venture=venture)
+        return model.report(kind, as_of=as_of, program=program, venture=venture,
+                            sink=None if sink is None else lambda doc: sink(doc | stamp))
 
-    return using(store, path, answer) | {"known_at": format_timestamp(now)}
+    doc = using(store, path, answer)
+    return {} if sink is not None else doc | stamp
+
+
+def materialized(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document with its iterators read into lists."""
+    return {key: list(value) if isinstance(value, Iterator) else value
+            for key, value in doc.items()}
