@@ -39,12 +39,55 @@ OUTPUT_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
      {"is_flag": True, "help": "CSV: write cells that start with = + - @ as recorded, for tools; "
       "by default they get a leading ' so that a spreadsheet shows them as text instead of "
       "running them as formulas (docs/reports.md)."}),
+    (("--schema",),
+     {"is_flag": True, "help": "CSV: also write datapackage.json beside the -o file: a "
+      "Frictionless Table Schema of its columns (types, units, descriptions; "
+      "docs/opendata.md)."}),
 ]
 
 
 def output_params() -> list[click.Option]:
     """-O and -o, as every command that prints rows or reports takes them."""
     return [click.Option(list(decls), **attrs) for decls, attrs in OUTPUT_OPTIONS]
+
+
+def check_schema(schema: bool, output: str | None, fmt: str) -> None:
+    """--schema describes a CSV file: refuse it, before any work, for anything else, or
+    when a datapackage.json outcomes cannot add to is in the way."""
+    if not schema:
+        return
+    if not output or output == "-" or fmt != "csv":
+        fail("--schema describes a CSV file: pass -o FILE.csv (datapackage.json is written "
+             "beside it)")
+    _package_for("log", output, [])
+
+
+def _package_for(kind: str, output: str, columns: list[str]) -> tuple[str, dict[str, Any]]:
+    """The path of the datapackage.json beside `output`, and its content with this CSV's
+    resource added (or replaced) in the one already there."""
+    import os
+
+    from outcomes.projections.present.tableschema import (
+        SchemaError,
+        datapackage,
+        datapackage_path,
+    )
+
+    path = datapackage_path(output)
+    existing = _read_text(path, "--schema") if os.path.exists(path) else None
+    try:
+        return path, datapackage(kind, output, columns, existing)
+    except SchemaError as error:
+        fail(one_line(f"--schema: {path} exists and {error}: move it, or write the CSV "
+                      "to another folder"))
+
+
+def write_schema(kind: str, output: str, columns: list[Any]) -> None:
+    """Write datapackage.json beside the CSV at `output` (`_package_for`)."""
+    import json
+
+    path, package = _package_for(kind, output, [c.key for c in columns])
+    write_output(json.dumps(package, indent=2, ensure_ascii=False) + "\n", path)
 
 
 def output_options(command: Any) -> Any:
@@ -588,7 +631,7 @@ def retract(ctx: click.Context, event_id: str, reason: str, source: str,
 @click.pass_context
 def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: str | None,
         known_at: str | None, fmt: str | None, output: str | None,
-        csv_raw_formulas: bool) -> None:
+        csv_raw_formulas: bool, schema: bool) -> None:
     """List recorded events in position order, corrections and retractions included.
 
     \b
@@ -598,7 +641,7 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
     """
     from outcomes.ledger.schema import BY_COMMAND, SLUG_RE
     from outcomes.projections.folds.log import log_rows
-    from outcomes.projections.present.log import log_document
+    from outcomes.projections.present.log import log_csv, log_document
     from outcomes.projections.present.render import format_for, render
 
     wanted = set()
@@ -609,6 +652,7 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
         wanted.add(etype.name)
     if venture is not None and not SLUG_RE.fullmatch(venture):
         fail(f"--venture: malformed slug {venture!r}")
+    check_schema(schema, output, format_for(output, fmt))
     try:
         since_date = _parse_date(since, "--since")
         cutoff = _parse_known_at(known_at)
@@ -618,9 +662,11 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
         events = log_rows(store.read(), venture=venture, types=wanted, since=since_date,
                           known_at=cutoff)
     fmt = format_for(output, fmt)
-    columns, rows = log_document(events)
+    columns, rows = log_csv(events) if fmt == "csv" else log_document(events)
     write_output(render(columns, rows, fmt, document=[e.to_log() for e in events],
                         formulas=csv_raw_formulas), output)
+    if schema:
+        write_schema("log", output, columns)
 
 
 # -- history ---------------------------------------------------------------------------
@@ -635,7 +681,8 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
 @output_options
 @click.pass_context
 def history(ctx: click.Context, venture: str, metric: str | None, known_at: str | None,
-            fmt: str | None, output: str | None, csv_raw_formulas: bool) -> None:
+            fmt: str | None, output: str | None, csv_raw_formulas: bool,
+            schema: bool) -> None:
     """Every value each reported figure of VENTURE has had, in recording order.
 
     For each period's revenue, each level metric (customers, jobs, partners, offers)
@@ -661,6 +708,7 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     )
     from outcomes.projections.present.render import format_for, render
 
+    check_schema(schema, output, format_for(output, fmt))
     try:
         cutoff = _parse_known_at(known_at)
     except ValueError as error:
@@ -674,6 +722,8 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     rows = history_rows(result)
     write_output(render(history_columns(rows), rows, fmt, document=document,
                         title=f"history of {venture}", formulas=csv_raw_formulas), output)
+    if schema:
+        write_schema("history", output, history_columns(rows))
 
 
 # -- integrity -------------------------------------------------------------------------
@@ -1203,15 +1253,16 @@ def _report_command(kind: str) -> click.Command:
 
     def callback(program: str | None, venture: str | None, as_of: str | None,
                  known_at: str | None, locale: str | None, fmt: str | None,
-                 output: str | None, csv_raw_formulas: bool) -> None:
+                 output: str | None, csv_raw_formulas: bool, schema: bool) -> None:
         from outcomes.ledger.clock import today
         from outcomes.ledger.schema import SLUG_RE
-        from outcomes.projections.present.layout import render_report
+        from outcomes.projections.present.layout import csv_table, render_report
         from outcomes.projections.present.render import format_for
 
         for option, slug in (("--program", program), ("--venture", venture)):
             if slug is not None and not SLUG_RE.fullmatch(slug):
                 fail(f"{option}: malformed slug {slug!r}")
+        check_schema(schema, output, format_for(output, fmt))
         try:
             cutoff = _parse_known_at(known_at)
             # What the tool printed at that moment: "today" was the known-at date then.
@@ -1233,6 +1284,8 @@ def _report_command(kind: str) -> click.Command:
                                 venture=venture)
         write_output(render_report(kind, doc, fmt, formulas=csv_raw_formulas, locale=locale),
                      output)
+        if schema:
+            write_schema(kind, output, csv_table(kind, doc)[0])
 
     params = [
         click.Option(["--program"], metavar="SLUG", help="Only this program's ventures."),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from outcomes.ledger.schema import EVIDENCE, GRADES
+from outcomes.projections.folds.roi import GRADED
 from outcomes.projections.present.documents import ROI_FIELDS
 from outcomes.projections.present.localize import DEFAULT, Figures, figures
 from outcomes.projections.present.render import (
@@ -81,8 +82,7 @@ def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = 
     layout = {"roi": roi_sections, "targets": targets_sections,
               "timeline": timeline_sections}[kind]
     if fmt == "csv":
-        columns, rows = {"roi": roi_csv, "targets": targets_csv,
-                         "timeline": timeline_csv}[kind](doc)
+        columns, rows = csv_table(kind, doc)
         return render(columns, rows, "csv", formulas=formulas)
     sections, notes = layout(doc, figures(locale))
     parts = []
@@ -96,6 +96,11 @@ def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = 
         text += "\n" + "\n".join("- " + markdown_text(n) if fmt == "markdown" else inert(n)
                                   for n in notes) + "\n"
     return text
+
+
+def csv_table(kind: str, doc: dict[str, Any]) -> tuple[Sequence[Column], list[dict[str, Any]]]:
+    """The report's CSV: flat columns, one typed value per cell (tableschema.py)."""
+    return {"roi": roi_csv, "targets": targets_csv, "timeline": timeline_csv}[kind](doc)
 
 
 def when(doc: dict[str, Any], f: Figures = DEFAULT) -> str:
@@ -197,13 +202,33 @@ def roi_sections(doc: dict[str, Any], f: Figures = DEFAULT) -> Sections:
 
 
 def roi_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]]:
+    """Flat columns, one value per cell: each figure's grade in its own `X_evidence`
+    column (where any row has one), the irr's roots space-separated, and the number of
+    disputed periods behind revenue_to_date (their claims: the timeline's CSV)."""
     columns = [Column(k, k) for k in ["scope", "venture", "program", "currency",
-                                      *ROI_FIELDS, "disputes"]]
-    rows = [{"scope": "venture", **v, "irr_roots": v["irr_roots"] or None,
-             "disputes": v["disputes"] or None} for v in doc["ventures"]]
-    rows += [{"scope": "program", "venture": None, **p, "irr_roots": p["irr_roots"] or None}
-             for p in doc["programs"]]
-    return optional_columns(columns, rows, ("evidence", "cost_per_job")), rows
+                                      *(f for f in ROI_FIELDS if f != "evidence"),
+                                      "disputed_periods"]]
+    rows = [_roi_csv_row({"scope": "venture", **v}) for v in doc["ventures"]]
+    rows += [_roi_csv_row({"scope": "program", "venture": None, **p}) for p in doc["programs"]]
+    return optional_columns(columns, rows, *((f"{name}_evidence", name) for name in GRADED
+                                            if name in ROI_FIELDS)), rows
+
+
+def _roi_csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    disputes = row.pop("disputes", None)
+    grades = row.pop("evidence", {})
+    return {**row, "irr_roots": " ".join(str(r) for r in row["irr_roots"]) or None,
+            **{f"{name}_evidence": grade for name, grade in grades.items()},
+            "disputed_periods": None if disputes is None else len(disputes)}
+
+
+def citation_text(cited: list[dict[str, Any]] | None) -> str | None:
+    """The corrections applied to a figure's event, in one cell: `ID (DATE, SOURCE[,
+    GRADE])`, separated by `; `."""
+    if not cited:
+        return None
+    return "; ".join(f"{c['id']} ({c['occurred_on']}, {c['source']}"
+                     + (f", {c['evidence']})" if "evidence" in c else ")") for c in cited)
 
 
 # -- targets ------------------------------------------------------------------------------
@@ -287,7 +312,7 @@ def targets_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]
                                   "final_attainment", "status")}
         for which in ("initial", "current"):
             for k, v in t[which].items():
-                flat[f"{which}_{k}"] = v
+                flat[f"{which}_{k}"] = citation_text(v) if k == "corrected_by" else v
         rows += [{**flat, **r} for r in t["series"]]
     return optional_columns([Column(k, k) for k in TARGET_FIELDS], rows,
                             ("initial_evidence", "initial_baseline"),
@@ -325,5 +350,7 @@ def timeline_sections(doc: dict[str, Any], f: Figures = DEFAULT) -> Sections:
 
 
 def timeline_csv(doc: dict[str, Any]) -> tuple[Sequence[Column], list[dict[str, Any]]]:
-    return optional_columns([Column(k, k) for k in TIMELINE_FIELDS], doc["timeline"],
-                            ("evidence", "source"), ("corrected_by", "corrected")), doc["timeline"]
+    rows = [{**r, "corrected_by": citation_text(r["corrected_by"])} if "corrected_by" in r
+            else r for r in doc["timeline"]]
+    return optional_columns([Column(k, k) for k in TIMELINE_FIELDS], rows,
+                            ("evidence", "source"), ("corrected_by", "corrected")), rows

@@ -1,11 +1,19 @@
-"""The log's rows: each recorded event in one line, for tables, CSV and Markdown."""
+"""The log's rows: each recorded event in one line, for tables and Markdown (a summary of
+its fields) and for CSV (one column per field declared in ledger/schema.py)."""
 
 from __future__ import annotations
 
 import json
 
 from outcomes.ledger.model import Event
-from outcomes.ledger.schema import VENTURE_REGISTERED
+from outcomes.ledger.schema import (
+    COMMON_FIELDS,
+    EVENT_TYPES,
+    PROVENANCE_FIELDS,
+    RECORDED_BY,
+    VENTURE_REGISTERED,
+    Field,
+)
 from outcomes.projections.present.render import Column
 
 LOG_COLUMNS = [
@@ -39,3 +47,29 @@ def log_document(events: list[Event]) -> tuple[list[Column], list[dict[str, obje
              "type": e.type, "venture": e.venture or e.get("program") or "",
              "summary": summary(e), "source": e.source} for e in events]
     return LOG_COLUMNS, rows
+
+
+# The CSV's columns before the fields: who and when, as `log -O json` writes them.
+LOG_CSV_HEAD = ("position", "id", "type", "recorded_at", RECORDED_BY.name)
+
+
+def declared_fields() -> dict[str, list[tuple[str, Field]]]:
+    """Every field name of the event types, in declaration order (the common ones, each
+    type's own, then provenance), with the (event type, field) pairs declaring it."""
+    out: dict[str, list[tuple[str, Field]]] = {f.name: [] for f in COMMON_FIELDS}
+    for etype in EVENT_TYPES.values():
+        for f in etype.fields:
+            out.setdefault(f.name, []).append((etype.name, f))
+    for f in PROVENANCE_FIELDS:
+        out.setdefault(f.name, [])
+    for etype in EVENT_TYPES.values():
+        for f in (*COMMON_FIELDS, *PROVENANCE_FIELDS):
+            out[f.name].append((etype.name, f))
+    return out
+
+
+def log_csv(events: list[Event]) -> tuple[list[Column], list[dict[str, object]]]:
+    """One column per declared field (`declared_fields`), empty where an event has none;
+    a correction's `changes` is a JSON object (its keys are another event's fields)."""
+    columns = [Column(k, k) for k in (*LOG_CSV_HEAD, *declared_fields())]
+    return columns, [e.to_log() for e in events]

@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from outcomes.projections.folds.timeline import FIGURE_FIELDS
+from outcomes.projections.present.tableschema import GRADE, RATIOS
+from outcomes.projections.present.tableschema import ROI as ROI_FIGURES
 from outcomes.projections.readmodel.tables import (
     CACHES,
     METRIC_COLUMNS,
@@ -27,8 +29,6 @@ from outcomes.projections.readmodel.tables import (
 # (still readable by SQL; the events as each venture sees them are in `timeline`).
 HIDDEN = ("facts", "fact_ventures", "tracking", "meta", "dirty", "seals", "irr_cache")
 
-GRADE = ("evidence grade of its source, strongest first: audited, filed, official, company, "
-         "press, estimate, unspecified")
 CITED = ("the corrections applied, as JSON: [[id, date, source, grade], ...] in the order "
          "applied; empty when the event was not corrected")
 AMOUNT = "exact decimal, as text (in the currency)"
@@ -55,23 +55,9 @@ COMMON = {
     "closed_on": "date the venture ended as an independent company (empty: still running)",
 }
 
-ROI = {
-    "public_committed": "public money committed",
-    "public_granted": "public money actually paid (grants, loans, equity)",
-    "private_granted": "private money paid in beside the public money",
-    "returned": "money returned to the public funder (dividends, repayments, sales)",
-    "residual_value": "latest valuation of the public stake (empty: not disclosed)",
-    "net": "returned + residual value - public money paid",
-    "multiple": "(returned + residual value) / public money paid",
-    "revenue_to_date": "revenue of every reported year (the claim used per period)",
-    "revenue_per_public_euro": "revenue to date / public money paid",
-    "leverage": "private money paid / public money paid",
-    "jobs": "latest reported number of jobs",
-    "cost_per_job": "public money paid / jobs, rounded to the cent",
-    "evidence": "the evidence grade of each figure made of events, as JSON "
-                "(figure -> weakest grade of its events)",
-}
-RATIOS = ("multiple", "revenue_per_public_euro", "leverage")
+ROI = {**ROI_FIGURES,
+       "evidence": "the evidence grade of each figure made of events, as JSON "
+                   "(figure -> weakest grade of its events)"}
 
 
 def _roi(who: str) -> dict[str, str]:

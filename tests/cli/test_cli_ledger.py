@@ -112,7 +112,7 @@ def test_log_filters(scenario: Outcomes) -> None:
                                 "-O", "json").stdout)
     assert [e["id"] for e in sales] == ["s-beta-2016", "s-alpha-2016"]
     csv_out = scenario("log", "--type", "StakeValued", "-O", "csv").stdout.splitlines()
-    assert csv_out[0].startswith("position,id,occurred_on,type")
+    assert csv_out[0].startswith("position,id,type,recorded_at,recorded_by,occurred_on")
     assert len(csv_out) == 3
     table = scenario("log", "--venture", "alpha").stdout
     assert "s-alpha-2016" in table and "v-beta" not in table

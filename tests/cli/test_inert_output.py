@@ -230,12 +230,13 @@ def test_csv_numbers_stay_numbers(printed):
 
 
 def test_a_json_cell_in_csv_stays_json(printed):
-    """roi's `disputes` cell is JSON: inert as JSON is, parsed back to the exact source."""
+    """The log's `changes` cell (a correction's) is JSON: inert as JSON is, parsed back;
+    roi's CSV counts the disputed periods (their claims and sources: the timeline's)."""
+    correction = next(r for r in csv_rows(printed["log", "csv"]) if r["type"] == "EventCorrected")
+    assert json.loads(correction["changes"]) == {"value": 5}
     rows = csv_rows(printed["roi", "csv"])
     venture = next(r for r in rows if r["scope"] == "venture")
-    [dispute] = json.loads(venture["disputes"])
-    assert dispute == {"period": "2015", "claims": 2, "chosen": "12", "low": "10",
-                       "high": "12", "source": CLAIMED}
+    assert venture["disputed_periods"] == "1"
 
 
 def markdown_tables(text: str) -> list[list[list[str]]]:
