@@ -27,6 +27,8 @@ from outcomes.ledger.schema import (
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 FORMAT_CHOICE = click.Choice(["table", "json", "csv", "markdown"])
+# A report also writes one standalone HTML page (docs/publish.md).
+REPORT_FORMAT_CHOICE = click.Choice(["table", "json", "csv", "markdown", "html"])
 
 
 OUTPUT_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
@@ -88,6 +90,19 @@ def write_schema(kind: str, output: str, columns: list[Any]) -> None:
 
     path, package = _package_for(kind, output, [c.key for c in columns])
     write_output(json.dumps(package, indent=2, ensure_ascii=False) + "\n", path)
+
+
+def report_output_params() -> list[click.Option]:
+    """A report's -O and -o: the formats of every command, and one HTML page."""
+    params = output_params()
+    params[0] = click.Option(["-O", "--output-format", "fmt"], type=REPORT_FORMAT_CHOICE,
+                             help="Output format (default: table, or from the -o extension; "
+                             "html: one standalone page with charts).")
+    params[1] = click.Option(["-o", "--output"], metavar="FILE",
+                             help="Write to FILE (.json, .csv, .md, .html or .txt picks the "
+                             "format).", callback=lambda ctx, param, value: _check_output(ctx,
+                                                                                          value))
+    return params
 
 
 def output_options(command: Any) -> Any:
@@ -972,6 +987,31 @@ def _print_demo_publication(published: dict[str, str], events: list[Any], path: 
                    "(outcomes demo --db cloud.db keeps both files).")
 
 
+def _publish_demo(site_dir: str, docs: dict[str, Any], events: list[Any], size: int,
+                  root: str, published: dict[str, str], locale: str | None) -> None:
+    from outcomes.ledger.verify import format_checkpoint
+    from outcomes.projections.present import site
+    from outcomes.projections.present.story import intro
+
+    programs = site.registrations(events)
+    program = next(iter(programs.values()))
+    data = site.SiteData(
+        title="The French sovereign cloud (Numergy and Cloudwatt, 2012-2016)",
+        roi=docs["roi"], targets=docs["targets"], timeline=docs["timeline"],
+        integrity=site.Integrity(size, root, format_checkpoint(size, root), published["note"],
+                                 published["vkey"]),
+        histories=site.histories(events, [v["venture"] for v in docs["roi"]["ventures"]]),
+        programs=programs,
+        intro=intro(program, docs["roi"], len(events), "fixtures/cloud-souverain.jsonl, each "
+                    "with its source"))
+    files = site.pages(data, locale)
+    site.write(site_dir, files)
+    pages = sum(name.endswith(".html") for name in files)
+    click.echo("")
+    click.echo(one_line(f"The published report: {pages} pages in {site_dir} (open "
+                        f"{site_dir.rstrip('/')}/index.html)."))
+
+
 def _signer(keyfile: str) -> Any:
     from outcomes.ledger.notes import read_signer
 
@@ -1271,6 +1311,8 @@ def _report_command(kind: str) -> click.Command:
             fail(str(error))
         ctx = click.get_current_context().find_root()
         locale = _checked_locale(locale) or ctx.obj["locale"]
+        if fmt is None and output and output.lower().endswith((".html", ".htm")):
+            fmt = "html"
         fmt = format_for(output, fmt)
         if fmt == "json":  # written as it is read: constant memory for any ledger
             from outcomes.projections.present.stream import write_json
@@ -1282,6 +1324,11 @@ def _report_command(kind: str) -> click.Command:
         with open_ledger(ctx) as ledger:
             doc = ledger.report(kind, as_of=day, known_at=cutoff, program=program,
                                 venture=venture)
+        if fmt == "html":
+            from outcomes.projections.present.site import report_page
+
+            write_output(report_page(kind, doc, locale=locale), output)
+            return
         write_output(render_report(kind, doc, fmt, formulas=csv_raw_formulas, locale=locale),
                      output)
         if schema:
@@ -1301,7 +1348,7 @@ def _report_command(kind: str) -> click.Command:
                      help="Figures and dates of the table (and Markdown) for readers of "
                      "LOCALE, e.g. fr_FR (as the global --locale, or OUTCOMES_LOCALE); JSON "
                      "and CSV stay locale-free."),
-        *output_params(),
+        *report_output_params(),
     ]
     return click.Command(kind, callback=callback, params=params, short_help=short,
                          help=f"{short}\n\n{long}\n\n\b\nExample:\n  {example}")
@@ -1309,6 +1356,76 @@ def _report_command(kind: str) -> click.Command:
 
 for _kind in REPORTS:
     report.add_command(_report_command(_kind))
+
+
+@main.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--program", metavar="SLUG", help="Only this program's ventures.")
+@click.option("--venture", metavar="SLUG", help="Only this venture.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Only what occurred on or before DATE "
+              "(default: today, or the --known-at date).")
+@click.option("--known-at", "known_at", metavar="TIMESTAMP", help="Only what was recorded at "
+              "or before TIMESTAMP (a date means its end).")
+@click.option("--key", "keyfile", metavar="KEYFILE", type=click.Path(dir_okay=False),
+              help="Sign the checkpoint on the integrity page with the key `outcomes keygen` "
+              "wrote to KEYFILE.")
+@click.option("--origin", metavar="ORIGIN", help="The log's name in the signed checkpoint "
+              "(default: the key's name).")
+@click.option("--title", metavar="TEXT", help="The site's title (default: from the programs' "
+              "names).")
+@click.option("--locale", metavar="LOCALE", help="Figures and dates of the pages for readers "
+              "of LOCALE, e.g. fr_FR (as the global --locale, or OUTCOMES_LOCALE); the data "
+              "files stay locale-free.")
+@click.pass_context
+def publish(ctx: click.Context, directory: str, program: str | None, venture: str | None,
+            as_of: str | None, known_at: str | None, keyfile: str | None,
+            origin: str | None, title: str | None, locale: str | None) -> None:
+    """Write the reports as a static web site into DIR, to open from the file system.
+
+    An overview (each venture's verdict against its initial revenue target, the return on
+    investment), one page per program and per venture (charts of money, of each target
+    against its trajectory, and of restated figures, each with its data as a table and
+    its sources), and the ledger's integrity page (its checkpoint, signed with --key, and
+    how to verify it). The pages fetch nothing from the network. Needs the `publish`
+    extra: pip install "outcomes[publish]" (docs/publish.md).
+
+    \b
+    Example:
+      outcomes publish site/ && xdg-open site/index.html
+      outcomes publish site-2014/ --as-of 2014-12-31 --key ledger.key
+    """
+    from outcomes.ledger.schema import SLUG_RE
+    from outcomes.projections.present.site import check_directory
+
+    for option, slug in (("--program", program), ("--venture", venture)):
+        if slug is not None and not SLUG_RE.fullmatch(slug):
+            fail(f"{option}: malformed slug {slug!r}")
+    if origin is not None and keyfile is None:
+        fail("--origin: only with --key KEYFILE")
+    try:
+        cutoff = _parse_known_at(known_at)
+        day = _parse_date(as_of, "--as-of")
+    except ValueError as error:
+        fail(str(error))
+    locale = _checked_locale(locale) or ctx.find_root().obj["locale"]
+    check_directory(directory)
+    _publish_libraries()
+    signer = _signer(keyfile) if keyfile else None
+    with open_ledger(ctx) as ledger:
+        files = ledger.publish(directory, as_of=day, known_at=cutoff, program=program,
+                               venture=venture, signer=signer, origin=origin, title=title,
+                               locale=locale)
+    pages = sum(name.endswith(".html") for name in files)
+    click.echo(one_line(f"published {pages} pages to {directory} (open "
+                        f"{directory.rstrip('/')}/index.html)"))
+
+
+def _publish_libraries() -> None:
+    """Refuse at once, in one line, when the publish extra is missing."""
+    from outcomes.projections.present import charts, site
+
+    site.environment()
+    charts.available() or fail(charts.MISSING)
 
 
 @main.command()
@@ -1396,8 +1513,11 @@ def serve(ctx: click.Context, host: str, port: int, metadata_file: str | None) -
 @main.command()
 @click.option("--db", "path", metavar="PATH", help="Keep the demo ledger at PATH (a new "
               "file) to explore it afterwards; default: a temporary ledger.")
+@click.option("--publish", "site_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="Also write the demo's published report (a static web site) into DIR, "
+              "as `outcomes publish` does (docs/publish.md).")
 @click.pass_context
-def demo(ctx: click.Context, path: str | None) -> None:
+def demo(ctx: click.Context, path: str | None, site_dir: str | None) -> None:
     """Load the French sovereign cloud case into a fresh ledger and tell its story.
 
     Numergy and Cloudwatt, 2012-2016: 150 M EUR of public money committed, revenue
@@ -1408,6 +1528,7 @@ def demo(ctx: click.Context, path: str | None) -> None:
     Example:
       outcomes demo
       outcomes demo --db cloud.db && outcomes --db cloud.db report timeline
+      outcomes demo --publish site/ && xdg-open site/index.html
     """
     import os
     import tempfile
@@ -1433,6 +1554,11 @@ def demo(ctx: click.Context, path: str | None) -> None:
              "; the demo only writes a new SQLite file (choose a new path, or leave --db "
              "out for a temporary one; to load the case into another ledger: outcomes --db "
              "URL import fixtures/cloud-souverain.jsonl)")
+    if site_dir is not None:
+        from outcomes.projections.present.site import check_directory
+
+        check_directory(site_dir)
+        _publish_libraries()
     kept = _demo_files(path) if path else {}
     for name in kept.values():
         if os.path.exists(name):
@@ -1473,6 +1599,8 @@ def demo(ctx: click.Context, path: str | None) -> None:
     click.echo(f"Integrity: {size} events, checkpoint {format_checkpoint(size, root)}; the "
                f"ledger {status}.")
     _print_demo_publication(published, events, path, kept)
+    if site_dir is not None:
+        _publish_demo(site_dir, docs, events, size, root, published, locale)
     if path:
         click.echo(f"\nThe ledger is kept at {path}. Try:\n"
                    f"  outcomes --db {path} report timeline --venture cloudwatt\n"

@@ -90,6 +90,44 @@ class Ledger:
         return report_from(self.store, self.read_model, kind, as_of=day, known_at=cutoff,
                            program=program, venture=venture, sink=sink)
 
+    def publish(self, directory: str, *, as_of: dt.date | str | None = None,
+                known_at: dt.datetime | str | None = None, program: str | None = None,
+                venture: str | None = None, signer: Any = None, origin: str | None = None,
+                title: str | None = None, locale: str | None = None) -> dict[str, str]:
+        """Write the published report (a static site, docs/publish.md) into `directory`:
+        the reports as of the date (as known at the moment), each venture's history, and
+        the ledger's checkpoint, signed when a `signer` (ledger.notes.Signer) is given.
+        `locale` (e.g. "fr_FR") writes the pages' figures and dates for its readers; the
+        data files stay locale-free. Returns the files written (path in the site -> text)."""
+        from outcomes.ledger.clock import parse_timestamp, today
+        from outcomes.ledger.notes import signed_checkpoint
+        from outcomes.ledger.verify import format_checkpoint
+        from outcomes.projections.present import site
+
+        cutoff = parse_timestamp(known_at) if isinstance(known_at, str) else known_at
+        day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+        day = day or (cutoff.date() if cutoff else today())
+        docs = {kind: self.report(kind, as_of=day, known_at=cutoff, program=program,
+                                  venture=venture) for kind in ("roi", "targets", "timeline")}
+        size, root = self.checkpoint()
+        note = None if signer is None else signed_checkpoint(origin or signer.name, size,
+                                                             root, signer)
+        integrity = site.Integrity(size, root, format_checkpoint(size, root), note,
+                                   None if signer is None else signer.verifier.text())
+        programs = site.registrations(self.events(), cutoff)
+        ventures = [v["venture"] for v in docs["roi"]["ventures"]]
+        names = [programs.get(p["program"], {}).get("name") or p["program"]
+                 for p in docs["roi"]["programs"]]
+        data = site.SiteData(
+            title=title or ("Public investment outcomes" + (f": {', '.join(names)}"
+                                                            if names else "")),
+            roi=docs["roi"], targets=docs["targets"], timeline=docs["timeline"],
+            integrity=integrity, histories=site.histories(self.events, ventures, cutoff),
+            programs=programs)
+        files = site.pages(data, locale)
+        site.write(directory, files)
+        return files
+
     def verify(self, checkpoint: tuple[int, str] | None = None) -> Report:
         """Check every stored event (its place, its Merkle node, its validity when it was
         recorded) and, given one, that the ledger extends a published (size, root)."""
