@@ -991,6 +991,7 @@ def _publish_demo(site_dir: str, docs: dict[str, Any], events: list[Any], size: 
                   root: str, published: dict[str, str], locale: str | None) -> None:
     from outcomes.ledger.verify import format_checkpoint
     from outcomes.projections.present import site
+    from outcomes.projections.present.localize import figures
     from outcomes.projections.present.story import intro
 
     programs = site.registrations(events)
@@ -1003,7 +1004,7 @@ def _publish_demo(site_dir: str, docs: dict[str, Any], events: list[Any], size: 
         histories=site.histories(events, [v["venture"] for v in docs["roi"]["ventures"]]),
         programs=programs,
         intro=intro(program, docs["roi"], len(events), "fixtures/cloud-souverain.jsonl, each "
-                    "with its source"))
+                    "with its source", figures(locale)))
     files = site.pages(data, locale)
     site.write(site_dir, files)
     pages = sum(name.endswith(".html") for name in files)
@@ -1540,6 +1541,7 @@ def demo(ctx: click.Context, path: str | None, site_dir: str | None) -> None:
     from outcomes.ledger.store import EventStore, is_postgres
     from outcomes.ledger.verify import checkpoint, format_checkpoint, verify
     from outcomes.projections.present.layout import render_report
+    from outcomes.projections.present.localize import figures
     from outcomes.projections.present.render import render
     from outcomes.projections.present.story import (
         dispute_columns,
@@ -1581,13 +1583,13 @@ def demo(ctx: click.Context, path: str | None, site_dir: str | None) -> None:
         finally:
             store.close()
     program = next(e for e in events if e.type == PROGRAM_REGISTERED)
+    locale = ctx.find_root().obj["locale"]
     click.echo("The French sovereign cloud (Numergy and Cloudwatt, 2012-2016)\n")
     click.echo(intro({**program.wire_fields()}, docs["roi"], len(events),
-                     "fixtures/cloud-souverain.jsonl, each with its source"))
+                     "fixtures/cloud-souverain.jsonl, each with its source", figures(locale)))
     click.echo("\nHow far the sales stayed from the initial revenue targets:")
-    for line in verdicts(docs["roi"], docs["targets"], docs["timeline"]):
+    for line in verdicts(docs["roi"], docs["targets"], docs["timeline"], figures(locale)):
         click.echo(f"  - {line}")
-    locale = ctx.find_root().obj["locale"]
     click.echo("\n" + render_report("roi", docs["roi"], "table", locale=locale))
     click.echo(render_report("targets", docs["targets"], "table", locale=locale))
     click.echo("Disputed figures: the press and the companies published conflicting revenue; "

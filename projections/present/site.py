@@ -248,7 +248,7 @@ def pages(site: SiteData, locale: str | None = None) -> dict[str, str]:
     venture_links = {v: _page(v, "venture") for v in ventures}
     program_links = {p: _page(p, "program") for p in programs}
     links = {**venture_links, **{f"all of {p}": program_links[p] for p in programs}}
-    said = {line.split(":", 1)[0].lower(): line for line in verdicts(roi, targets, timeline)}
+    said = {line.split(":", 1)[0].lower(): line for line in verdicts(roi, targets, timeline, f)}
     nav = {"ventures": venture_links, "programs": program_links}
     common = {"site_title": site.title, "when": when(roi, f), "nav": nav,
               "integrity": site.integrity}

@@ -11,7 +11,8 @@ from typing import Any
 
 from outcomes.ledger.schema import VENTURE_CLOSED
 from outcomes.projections.present.layout import cited_source, grade_counts
-from outcomes.projections.present.render import Column, compact, inert, money, percent
+from outcomes.projections.present.localize import DEFAULT, Figures
+from outcomes.projections.present.render import Column, inert, money
 
 DISPUTE_COLUMNS = [
     Column("venture", "Venture"), Column("period", "Period"),
@@ -55,11 +56,12 @@ def _closure(timeline: dict[str, Any], venture: str) -> dict[str, Any] | None:
 
 
 def verdict(target: dict[str, Any], roi_row: dict[str, Any],
-            closure: dict[str, Any] | None) -> str:
-    """How far a venture's sales stayed from its initial revenue target, in one line."""
+            closure: dict[str, Any] | None, f: Figures = DEFAULT) -> str:
+    """How far a venture's sales stayed from its initial revenue target, in one line (its
+    figures and dates for the readers of `f`'s locale)."""
     cur = target["currency"]
     initial = target["initial"]
-    goal = f"{compact(initial['value'], cur)} of revenue a year by {initial['due'][:4]}"
+    goal = f"{f.compact(initial['value'], cur)} of revenue a year by {initial['due'][:4]}"
     measured = [r for r in target["series"] if r["actual"] is not None]
     if not measured:
         sales = "no revenue figure was ever published"
@@ -68,52 +70,54 @@ def verdict(target: dict[str, Any], roi_row: dict[str, Any],
         claims = ""
         if (last.get("claims") or 0) > 1 and "evidence" not in last:
             claims = (f" (the latest of {last['claims']} conflicting claims, from "
-                      f"{compact(last['low'], cur)} to {compact(last['high'], cur)})")
+                      f"{f.compact(last['low'], cur)} to {f.compact(last['high'], cur)})")
         elif (last.get("claims") or 0) > 1:
             claims = (f" ({last['claims']} conflicting claims, from "
-                      f"{compact(last['low'], cur)} to {compact(last['high'], cur)}: the "
+                      f"{f.compact(last['low'], cur)} to {f.compact(last['high'], cur)}: the "
                       f"latest of the strongest evidence, {last['evidence']}, is used)")
         elif "evidence" in last:
             claims = f" ({last['evidence']})"
-        share = percent(Decimal(last["actual"]) / Decimal(initial["value"]), places=1) \
+        share = f.percent(Decimal(last["actual"]) / Decimal(initial["value"]), places=1) \
             if Decimal(initial["value"]) else "–"
         sales = (f"its last reported year, {last['year']}, brought "
-                 f"{compact(last['actual'], cur)}{claims}: {share} of the target")
+                 f"{f.compact(last['actual'], cur)}{claims}: {share} of the target")
     end = ""
     if closure is not None:
         how = inert(closure["summary"].removeprefix("closed: "))
-        end = f"; it ended on {closure['date']} ({how})"
+        end = f"; it ended on {f.date(closure['date'])} ({how})"
         if target.get("judged_on") == closure["date"]:
             end += ", before the target was due"
     grades = roi_row.get("evidence", {})
     paid = (f" Public money paid: "
-            f"{_graded(money(roi_row['public_granted'], cur), grades, 'public_granted')} of "
-            f"{_graded(money(roi_row['public_committed'], cur), grades, 'public_committed')} "
-            f"committed; returned: {_graded(money(roi_row['returned'], cur), grades, 'returned')}")
+            f"{_graded(f.money(roi_row['public_granted'], cur), grades, 'public_granted')} of "
+            f"{_graded(f.money(roi_row['public_committed'], cur), grades, 'public_committed')} "
+            f"committed; returned: "
+            f"{_graded(f.money(roi_row['returned'], cur), grades, 'returned')}")
     residual = "; the public stake's value at exit was not disclosed." \
         if roi_row["residual_value"] is None else \
-        f"; residual value {money(roi_row['residual_value'], cur)}."
+        f"; residual value {f.money(roi_row['residual_value'], cur)}."
     status = target["status"]
     return (f"{target['venture'].capitalize()}: promised {goal}; {sales}{end}. Target {status}."
             f"{paid}{residual}")
 
 
 def verdicts(roi: dict[str, Any], targets: dict[str, Any],
-             timeline: dict[str, Any]) -> list[str]:
+             timeline: dict[str, Any], f: Figures = DEFAULT) -> list[str]:
     """One line per venture with a revenue target."""
     rows = {v["venture"]: v for v in roi["ventures"]}
-    return [verdict(t, rows[t["venture"]], _closure(timeline, t["venture"]))
+    return [verdict(t, rows[t["venture"]], _closure(timeline, t["venture"]), f)
             for t in targets["targets"] if t["metric"] == "revenue" and t["venture"] in rows]
 
 
-def intro(program: dict[str, Any], roi: dict[str, Any], events: int, where: str) -> str:
+def intro(program: dict[str, Any], roi: dict[str, Any], events: int, where: str,
+          f: Figures = DEFAULT) -> str:
     """What the newcomer is looking at, from the program's registration and the totals."""
     totals = next(p for p in roi["programs"] if p["program"] == program["program"])
     cur = totals["currency"]
     names = " and ".join(v["venture"].capitalize() for v in roi["ventures"]
                          if v["program"] == program["program"])
-    return (f"{inert(program['funder'])} committed {compact(totals['public_committed'], cur)} of "
+    return (f"{inert(program['funder'])} committed {f.compact(totals['public_committed'], cur)} of "
             f"public money to {names}, with revenue targets set at launch (program "
             f"{program['program']}).\n{events} sourced events ({where}) "
             f"are loaded into a fresh ledger; here is what they add up to, as of "
-            f"{roi['as_of']}.")
+            f"{f.date(roi['as_of'])}.")
