@@ -94,6 +94,13 @@ def linked(text: str | None) -> Any:
     return Markup("").join(out)
 
 
+def lines(text: str) -> Any:
+    """Text of several lines (a signed note), each line inert and escaped, the line
+    breaks kept (for a <pre>)."""
+    Markup, escape = _markup()
+    return Markup("\n").join(escape(inert(line)) for line in text.splitlines())
+
+
 def _finalize(value: Any) -> Any:
     """Every value a template prints is inert text, unless it is markup made here."""
     Markup, _ = _markup()
@@ -115,6 +122,7 @@ def environment() -> Any:
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["linked"] = linked
+    env.filters["lines"] = lines
     env.globals["css"] = (TEMPLATES / "site.css").read_text(encoding="utf-8")
     return env
 
