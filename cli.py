@@ -287,6 +287,24 @@ def output_stream(ctx: click.Context, path: str | None, *, binary: bool = False)
         yield sys.stdout.buffer if binary else sys.stdout
 
 
+@contextmanager
+def spooled_output(ctx: click.Context, path: str | None) -> Any:
+    """Where a streamed report writes: -o FILE as `output_stream` writes it (whole or not
+    at all), standard output through a temporary file, copied once the report is done, so
+    that a report stopped part way (a row changed outside outcomes) prints nothing."""
+    if path and path != "-":
+        with output_stream(ctx, path) as out:
+            yield out
+        return
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        yield spool
+        spool.seek(0)
+        shutil.copyfileobj(spool, sys.stdout)
+
+
 def write_output(text: str, path: str | None) -> None:
     """Print, or write to -o FILE ('-' is standard output)."""
     if path and path != "-":
@@ -1318,7 +1336,7 @@ def _report_command(kind: str) -> click.Command:
         if fmt == "json":  # written as it is read: constant memory for any ledger
             from outcomes.projections.present.stream import write_json
 
-            with output_stream(ctx, output) as out, open_ledger(ctx) as ledger:
+            with spooled_output(ctx, output) as out, open_ledger(ctx) as ledger:
                 ledger.report(kind, as_of=day, known_at=cutoff, program=program,
                               venture=venture, sink=lambda doc: write_json(doc, out))
             return

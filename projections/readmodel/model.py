@@ -440,33 +440,20 @@ class ReadModel(AbstractContextManager["ReadModel"]):
                 "INSERT OR REPLACE INTO seals (tbl, key, digest) VALUES (?, ?, ?)",
                 [(table, k, seal(table, k, rows)) for k, rows in grouped.items()])
 
-    def _checked(self, table: str, column: str, keys: list[str], *,
-                 check: bool = True) -> list[dict[str, Any]]:
+    def _checked(self, table: str, column: str, keys: list[str]) -> list[dict[str, Any]]:
         """Every row of `table` for these keys (in key, then primary-key order), once each
-        key's rows match the seal stored when they were written (Tampered otherwise).
-        `check=False`: rows `_check` has checked in this snapshot already."""
+        key's rows match the seal stored when they were written (Tampered otherwise)."""
         grouped = self._grouped(table, column, keys)
-        if check:
-            self._check_seals(table, column, grouped)
-        names = list(TABLES[table][0])
-        return [dict(zip(names, row, strict=True)) for rows in grouped.values() for row in rows]
-
-    def _check_seals(self, table: str, column: str, grouped: dict[str, list[tuple]]) -> None:
         seals = dict(self.conn.execute(
             "SELECT key, digest FROM seals WHERE tbl = ? AND key IN "
-            "(SELECT value FROM json_each(?))", [table, json.dumps(list(grouped))]))
+            "(SELECT value FROM json_each(?))", [table, json.dumps(keys)]))
+        names = list(TABLES[table][0])
+        out = []
         for key, rows in grouped.items():
             if seals.get(key) != seal(table, key, rows):
                 raise Tampered(f"table {table}, {column} {key!r},")
-
-    def _check(self, tables: Iterable[str], batches: Iterable[list[dict[str, Any]]]) -> None:
-        """Check the rows of these tables for each batch of ventures, before a streamed
-        report writes a line: a row changed outside outcomes stops it with nothing written.
-        (The report reads them again in the same snapshot, unchanged.)"""
-        for infos in batches:
-            keys = [r["venture"] for r in infos]
-            for table in tables:
-                self._check_seals(table, "venture", self._grouped(table, "venture", keys))
+            out += [dict(zip(names, row, strict=True)) for row in rows]
+        return out
 
     def _all_checked(self, table: str, column: str) -> list[dict[str, Any]]:
         """Every row of a table of ventures or programs (`_check_state` has bound their
@@ -514,14 +501,11 @@ class ReadModel(AbstractContextManager["ReadModel"]):
         """The targets report from the stored folds of the selected ventures: its rows an
         iterator, read a batch of ventures at a time (so memory holds one batch)."""
 
-        self._check(("targets", "target_actuals"), self._batches(selection))
-
         def ventures() -> Iterator[tuple[VentureInfo, list[TargetFacts]]]:
             for infos in self._batches(selection):
                 keys = [r["venture"] for r in infos]
-                targets = _by_venture(self._checked("targets", "venture", keys, check=False))
-                actuals = _by_venture(self._checked("target_actuals", "venture", keys,
-                                                    check=False))
+                targets = _by_venture(self._checked("targets", "venture", keys))
+                actuals = _by_venture(self._checked("target_actuals", "venture", keys))
                 for r in infos:
                     yield venture_info(r), targets_of(targets.get(r["venture"], []),
                                                       actuals.get(r["venture"], []))
@@ -532,13 +516,11 @@ class ReadModel(AbstractContextManager["ReadModel"]):
         """The timeline report from the stored folds of the selected ventures (its rows an
         iterator, as `_targets`)."""
 
-        self._check(("timeline",), self._batches(selection))
-
         def ventures() -> Iterator[tuple[VentureInfo, list[TimelineEntry]]]:
             for infos in self._batches(selection):
                 keys = [r["venture"] for r in infos]
                 entries = _by_venture(sorted(
-                    self._checked("timeline", "venture", keys, check=False),
+                    self._checked("timeline", "venture", keys),
                     key=lambda r: (r["venture"], r["date"], r["position"])))
                 for r in infos:
                     yield venture_info(r), [timeline_entry(t)
@@ -550,8 +532,10 @@ class ReadModel(AbstractContextManager["ReadModel"]):
                venture: str | None = None, sink: Sink | None = None) -> dict[str, Any]:
         """A report from the read model as it stands (call `catch_up` first); every row it
         reads is checked against its digest. With a `sink`, the document is handed to it
-        with its long lists as iterators, read as the sink writes them (in the same
-        snapshot), and an empty dict is returned."""
+        with its long lists as iterators, read (and checked) a batch of ventures at a time
+        as the sink writes them, in the same snapshot, and an empty dict is returned: a
+        row changed outside outcomes then stops the report part way through what the sink
+        wrote (the command line writes to a temporary file first)."""
         with self._guard():
             self.conn.execute("BEGIN")  # one snapshot: the rows of one committed state
             try:
