@@ -223,11 +223,10 @@ ORDER BY venture, restated_on, position""",
 def _number_description(table: str, column: str) -> str | None:
     for name in MONEY_COLUMNS.get(table, ()):
         if column == f"{name}_cents":
-            return (f"{name} in whole cents of the currency, as an integer: sorts and sums "
-                    "right (empty beyond 92,233,720,368,547,758.07; the text column is exact)")
+            return f"{name} in whole cents, an integer: sorts and sums right"
     for name in METRIC_COLUMNS.get(table, ()):
         if column == f"{name}_number":
-            return f"{name} as a number: sorts and sums right (the text column is exact)"
+            return f"{name} as a number: sorts and sums right"
     return None
 
 
@@ -261,8 +260,9 @@ def database_metadata(checkpoint: dict[str, Any] | None = None) -> dict[str, Any
     tables["programs"]["label_column"] = "name"
     description = ("The read model of an outcomes ledger: sourced events of public investment "
                    "(what was promised, paid, returned and reported), folded into tables. "
-                   "Amounts are exact decimal text; the `_cents` and `_number` columns beside "
-                   "them sort and sum right.")
+                   "Amounts are exact decimal text; the `_cents` (whole cents of the row's "
+                   "currency; empty beyond 92,233,720,368,547,758.07) and `_number` columns "
+                   "beside them sort and sum right.")
     if checkpoint:
         description += (f" Built from the ledger's first {checkpoint['size']:,} events "
                         f"(checkpoint: Merkle root {checkpoint['root']}; check it with "

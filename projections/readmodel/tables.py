@@ -249,11 +249,20 @@ def numbered(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return rows
     for row in rows:
         for name in money:
-            text = row[name]
-            row[f"{name}_cents"] = None if text is None else _cents(Decimal(text))
+            row[f"{name}_cents"] = _text_cents(row[name])
         for name in metric:
             row[f"{name}_number"] = row[name]
     return rows
+
+
+def _text_cents(text: str | None) -> int | None:
+    """`_cents` of an amount's text; a whole amount (the common case) without Decimal."""
+    if text is None:
+        return None
+    if text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
+        cents = int(text) * 100
+        return cents if cents in CENTS_RANGE else None
+    return _cents(Decimal(text))
 
 
 # -- facts --------------------------------------------------------------------------------

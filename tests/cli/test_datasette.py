@@ -127,7 +127,7 @@ def test_descriptions_are_shown(web):
         assert not missing, (table, missing)
     page = web.get("/cloud/revenue_claims")
     assert "One row per revenue claim" in page
-    assert "revenue in whole cents of the currency" in page
+    assert "revenue in whole cents, an integer" in page
 
 
 def test_internal_tables_are_hidden(web):
