@@ -12,6 +12,7 @@ would show 9,748,500 cents as "9.7485 Mcent".
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from outcomes.projections.folds.timeline import FIGURE_FIELDS
@@ -19,8 +20,6 @@ from outcomes.projections.present.tableschema import GRADE, RATIOS
 from outcomes.projections.present.tableschema import ROI as ROI_FIGURES
 from outcomes.projections.readmodel.tables import (
     CACHES,
-    METRIC_COLUMNS,
-    MONEY_COLUMNS,
     TABLES,
     VIEWS,
 )
@@ -161,6 +160,25 @@ FIRST_RECORDED = ("CASE t.type " + " ".join(
     f"WHEN '{etype}' THEN CAST(json_extract(f.data, '$.{name}') AS TEXT)"
     for etype, name in FIGURE_FIELDS.items()) + " END")
 
+
+
+def _event_columns() -> dict[str, str]:
+    """The events view's columns: described as the log's CSV columns (tableschema.py, from
+    each field's declaration in ledger/schema.py)."""
+    from outcomes.projections.present.log import declared_fields
+    from outcomes.projections.present.tableschema import LOG_HEAD, log_field
+
+    out = {name: spec[1] for name, spec in LOG_HEAD.items()}
+    for name, declared in declared_fields().items():
+        out[name] = log_field(name, declared)[1]
+    return out
+
+
+TABLE_INFO["events"] = (
+    "Every event as recorded, in ledger order, one column per declared field (corrections "
+    "and retractions are events of their own: a figure as corrected is in the other tables).",
+    _event_columns())
+
 QUERIES: dict[str, dict[str, str]] = {
     "furthest_behind": {
         "title": "Ventures furthest behind their initial target",
@@ -220,32 +238,25 @@ ORDER BY venture, restated_on, position""",
 }
 
 
-def _number_description(table: str, column: str) -> str | None:
-    for name in MONEY_COLUMNS.get(table, ()):
-        if column == f"{name}_cents":
-            return f"{name} in whole cents, an integer: sorts and sums right"
-    for name in METRIC_COLUMNS.get(table, ()):
-        if column == f"{name}_number":
-            return f"{name} as a number: sorts and sums right"
+def _number_description(column: str, columns: Iterable[str]) -> str | None:
+    """The number beside an amount (`numbered`, or a view's copy of one)."""
+    for suffix, text in (("_cents", "in whole cents, an integer"), ("_number", "as a number")):
+        name = column.removesuffix(suffix)
+        if name != column and name in columns:
+            return f"{name} {text}: sorts and sums right"
     return None
 
 
 def column_descriptions(table: str) -> dict[str, str]:
     """Every column of a visible table (or view) and its description."""
     own = TABLE_INFO[table][1]
-    columns = (TABLES[table][0] if table in TABLES
-               else dict.fromkeys(_view_columns(table)))
+    columns = TABLES[table][0] if table in TABLES else VIEWS[table][0]
     out = {}
     for column in columns:
-        text = own.get(column) or _number_description(table, column) or COMMON.get(column)
+        text = own.get(column) or _number_description(column, columns) or COMMON.get(column)
         if text is not None:
             out[column] = text
     return out
-
-
-def _view_columns(view: str) -> list[str]:
-    select = VIEWS[view]
-    return [c.strip() for c in select[len("SELECT "):select.index(" FROM ")].split(",")]
 
 
 def database_metadata(checkpoint: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from outcomes.projections.present.documents import (
 )
 from outcomes.projections.present.numbers import amount_text
 
-SCHEMA_VERSION = "13"  # bump when a table changes: read models rebuild
+SCHEMA_VERSION = "14"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
 NUMERIC = "NUMERIC"  # a column of NUMERIC affinity (exact text in, a number where exact)
 
@@ -141,12 +141,32 @@ _DECLARED: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
 }
 TABLES: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     name: (_with_numbers(name, columns), pk) for name, (columns, pk) in _DECLARED.items()}
-# Views for browsing (not read by reports): name -> SELECT
-VIEWS = {
+
+
+def _events_view() -> tuple[list[str], str]:
+    """Every event as recorded, one column per field declared in ledger/schema.py (as the
+    log's CSV: present/log.py), read from the facts' JSON; a NUMERIC `X_number` beside each
+    amount, so that it sorts."""
+    from outcomes.projections.present.log import LOG_CSV_HEAD, declared_fields
+
+    columns, select = list(LOG_CSV_HEAD), list(LOG_CSV_HEAD)
+    for name, declared in declared_fields().items():
+        value = f"json_extract(data, '$.\"{name}\"')"
+        columns.append(name)
+        select.append(f"{value} AS [{name}]")
+        if {f.kind.name for _, f in declared} & {"amount"}:
+            columns.append(f"{name}_number")
+            select.append(f"CAST({value} AS NUMERIC) AS [{name}_number]")
+    return columns, f"SELECT {', '.join(select)} FROM facts"
+
+
+_DISPUTES = ["venture", "period", "year", "claims", "chosen", "chosen_cents", "low",
+             "low_cents", "high", "high_cents", "evidence", "source", "chosen_on", "used"]
+# Views for browsing (reports do not read them): name -> (columns, SELECT)
+VIEWS: dict[str, tuple[list[str], str]] = {
     # the periods with more than one claim (one row each; their claims: revenue_claims)
-    "disputes": "SELECT venture, period, year, claims, chosen, chosen_cents, low, low_cents, "
-                "high, high_cents, evidence, source, chosen_on, used FROM claims "
-                "WHERE claims > 1",
+    "disputes": (_DISPUTES, f"SELECT {', '.join(_DISPUTES)} FROM claims WHERE claims > 1"),
+    "events": _events_view(),
 }
 # Not part of the read model's content (a rebuild starts it empty): XIRRs already solved,
 # for one as-of date, per "venture:SLUG" / "program:SLUG".
@@ -184,7 +204,7 @@ def create_tables(db: Any, names: Iterable[str]) -> None:
         if table in names:
             db.conn.execute(create_index(table, columns, unique))
     if "claims" in names:
-        for view, select in VIEWS.items():
+        for view, (_, select) in VIEWS.items():
             db.conn.execute(f"CREATE VIEW IF NOT EXISTS {view} AS {select}")
 
 

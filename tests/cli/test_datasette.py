@@ -98,6 +98,17 @@ def test_money_sorts_as_numbers(web):
     assert [t["initial_value_number"] for t in targets] == [500_000_000, 400_000_000, 1000, 400]
 
 
+def test_one_row_per_event_with_a_column_per_field(web):
+    events = web.rows("/cloud/events.json?_sort=position&_size=max")
+    assert len(events) == 56
+    granted = next(e for e in events if e["id"] == "numergy-granted-cdc-2012-2014")
+    assert (granted["type"], granted["venture"], granted["amount"], granted["amount_number"],
+            granted["public"], granted["occurred_on"]) == (
+        "FundingGranted", "numergy", "18480000", 18_480_000, 1, "2014-12-31")
+    claims = web.rows("/cloud/events.json?type=SalesReported&_sort=revenue_number")
+    assert [c["revenue"] for c in claims][:2] == ["97485", "97500"]
+
+
 def test_one_row_per_claim_and_per_dispute(web):
     claims = web.rows("/cloud/revenue_claims.json?venture=numergy&period=2014&_sort=position")
     assert len(claims) == 11
@@ -118,12 +129,16 @@ def test_descriptions_are_shown(web):
     db = meta["databases"]["cloud"]
     assert "first 56 events" in db["description"]  # the ledger's checkpoint
     assert "Merkle root" in db["description"]
-    listed = {t["name"]: t for t in web.get("/cloud.json")["tables"]}
+    listed = {t["name"]: t["columns"] for t in web.get("/cloud.json")["tables"]}
+    views = web.get("/cloud.json")["views"]
+    assert sorted(v["name"] if isinstance(v, dict) else v for v in views) == [
+        "disputes", "events"]
+    for view in ("disputes", "events"):  # a view's columns, as SQLite gives them
+        listed[view] = list(web.rows(f"/cloud/{view}.json?_size=1")[0])
+    assert set(listed) - set(HIDDEN) == set(TABLE_INFO)
     for table in TABLE_INFO:
-        if table == "disputes":
-            continue  # a view
         described = db["tables"][table]["columns"]
-        missing = [c for c in listed[table]["columns"] if c not in described]
+        missing = [c for c in listed[table] if c not in described]
         assert not missing, (table, missing)
     page = web.get("/cloud/revenue_claims")
     assert "One row per revenue claim" in page
