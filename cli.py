@@ -1506,10 +1506,11 @@ def serve(ctx: click.Context, host: str, port: int, metadata_file: str | None) -
     from importlib.util import find_spec
 
     from outcomes.projections import readmodel
-    from outcomes.projections.readmodel.serve import INSTALL, database_name
+    from outcomes.projections.readmodel.serve import INSTALL, check_address, database_name
 
     if find_spec("datasette") is None:
         fail(INSTALL)
+    check_address(host, port)
     extra = None
     if metadata_file is not None:
         try:

@@ -70,6 +70,21 @@ def datasette(path: str, *, extra: dict[str, Any] | None = None) -> Any:
     return ds
 
 
+def check_address(host: str, port: int) -> None:
+    """Refuse, in one line, an address this machine cannot listen on (a port in use, a
+    host that is not one of its addresses), before anything is printed or served."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(infos[0][4])
+    except OSError as error:
+        raise ReportError(f"cannot listen on {host}:{port} ({error.strerror or error}): "
+                          "pick another with --port or --host") from None
+
+
 def serve(path: str, *, host: str, port: int, extra: dict[str, Any] | None = None) -> None:
     """Serve the read model over HTTP until interrupted (Datasette's own server, uvicorn)."""
     ds = datasette(path, extra=extra)

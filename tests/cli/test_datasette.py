@@ -271,3 +271,14 @@ def test_serve_without_datasette_says_how_to_install_it(cloud, monkeypatch):
     result = cloud("serve")
     assert result.exit_code == 2
     assert 'pip install "outcomes[web]"' in result.output
+
+
+def test_serve_refuses_a_port_in_use(cloud):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cloud("serve", "--port", str(port))
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "serving" not in result.output
