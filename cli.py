@@ -730,7 +730,6 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
       outcomes history numergy --metric revenue
       outcomes history numergy --known-at 2015-06-30 -O json
     """
-    from outcomes.ledger.clock import now
     from outcomes.ledger.state import suggest
     from outcomes.projections.folds.history import history as fold
     from outcomes.projections.folds.log import known_prefix
@@ -751,7 +750,7 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     if venture not in result.ventures:
         fail(f"unknown venture {venture!r}" + suggest(venture, result.ventures))
     fmt = format_for(output, fmt)
-    document = history_document(result, cutoff or now())
+    document = history_document(result, cutoff)
     rows = history_rows(result)
     write_output(render(history_columns(rows), rows, fmt, document=document,
                         title=f"history of {venture}", formulas=csv_raw_formulas), output)

@@ -53,9 +53,10 @@ def history_columns(rows: list[dict[str, Any]]) -> list[Column]:
             *HISTORY_COLUMNS[at("value") + 1:]]
 
 
-def history_document(result: History, known_at: datetime) -> dict[str, Any]:
-    """The `history -O json` shape (docs/audit.md)."""
-    return {"venture": result.venture, "known_at": format_timestamp(known_at),
+def history_document(result: History, known_at: datetime | None) -> dict[str, Any]:
+    """The `history -O json` shape (docs/audit.md); `known_at` null unless given."""
+    return {"venture": result.venture,
+            "known_at": None if known_at is None else format_timestamp(known_at),
             "figures": [{"figure": f.label, "kind": f.kind, "metric": f.metric,
                          "period": f.period, "changes": [change_json(c) for c in changes]}
                         for f, changes in result.ordered()]}

@@ -33,8 +33,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from outcomes.ledger import clock, index
-from outcomes.ledger.clock import format_timestamp
+from outcomes.ledger import index
 from outcomes.ledger.errors import ReportError
 from outcomes.ledger.integrity import root_hex
 from outcomes.ledger.model import Event
@@ -783,16 +782,15 @@ def report_from(store: EventSource, path: str, kind: str, *, as_of: date,
             return doc
         sink(doc)
         return {}
-    now = clock.now()  # the moment this report reflects: what `--known-at` replays later
-    stamp = {"known_at": format_timestamp(now)}
 
     def answer(model: ReadModel) -> dict[str, Any]:
         model.catch_up(store)
-        return model.report(kind, as_of=as_of, program=program, venture=venture,
-                            sink=None if sink is None else lambda doc: sink(doc | stamp))
+        return model.report(kind, as_of=as_of, program=program, venture=venture, sink=sink)
 
+    # `known_at` stays null: the same ledger prints the same report, whenever it is asked
+    # (docs/reports.md, "A stable output"); to pin a report to a moment, give --known-at.
     doc = using(store, path, answer)
-    return {} if sink is not None else doc | stamp
+    return {} if sink is not None else doc
 
 
 def materialized(doc: dict[str, Any]) -> dict[str, Any]:
