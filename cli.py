@@ -1,7 +1,7 @@
 """The `outcomes` command line: argument parsing and printing only.
 
 The write side lives in `ledger/`, the read side in `projections/`. Heavy modules
-(eventsourcing, rich, sqlite-utils) are imported inside commands so `--help` is instant.
+(eventsourcing, babel, sqlite-utils) are imported inside commands so `--help` is instant.
 """
 
 from __future__ import annotations
@@ -674,8 +674,8 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
     """
     from outcomes.ledger.schema import BY_COMMAND, SLUG_RE
     from outcomes.projections.folds.log import log_rows
-    from outcomes.projections.present.log import log_csv, log_document
-    from outcomes.projections.present.render import format_for, render
+    from outcomes.projections.present.log import LOG_COLUMNS, log_csv, log_document, log_row
+    from outcomes.projections.present.render import format_for, render, table_stream
 
     wanted = set()
     for t in types:
@@ -691,10 +691,23 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
         cutoff = _parse_known_at(known_at)
     except ValueError as error:
         fail(str(error))
+    fmt = format_for(output, fmt)
     with open_store(ctx) as store:
         events = log_rows(store.read(), venture=venture, types=wanted, since=since_date,
                           known_at=cutoff)
-    fmt = format_for(output, fmt)
+        if fmt == "table":  # printed as it is read: a long log starts printing at once
+            rows = map(log_row, events)
+            widest = {"position": store.head()}  # the # column's width, known beforehand
+            with output_stream(ctx.find_root(), output) as out:
+                lines = []
+                for line in table_stream(LOG_COLUMNS, rows, widest=widest):
+                    lines.append(line)
+                    if len(lines) == 256:
+                        out.write("".join(lines))
+                        lines.clear()
+                out.write("".join(lines))
+            return
+        events = list(events)
     columns, rows = log_csv(events) if fmt == "csv" else log_document(events)
     write_output(render(columns, rows, fmt, document=[e.to_log() for e in events],
                         formulas=csv_raw_formulas), output)
@@ -971,6 +984,14 @@ def _demo_publication(store: Any, scratch: str, size: int, root: str) -> dict[st
             "proof": prove_event(store, DEMO_PROVEN, note)}
 
 
+def _say(text: str) -> None:
+    """Prose for people, wrapped to the terminal's width as the tables are (never a command
+    line or a signed note: they are printed as they are, to be copied)."""
+    from outcomes.projections.present.table import paragraph
+
+    click.echo("\n".join(paragraph(line) if line else "" for line in text.split("\n")))
+
+
 def _print_demo_publication(published: dict[str, str], events: list[Any], path: str | None,
                             kept: dict[str, str]) -> None:
     import shlex
@@ -978,14 +999,14 @@ def _print_demo_publication(published: dict[str, str], events: list[Any], path: 
     from outcomes.ledger.proofs import parse_proof
 
     vkey, note, proof = published["vkey"], published["note"], published["proof"]
-    click.echo("\nSigned checkpoint (C2SP tlog-checkpoint, signed with an Ed25519 key made for "
-               f"this demo, whose verifier key is {vkey}):")
+    _say("\nSigned checkpoint (C2SP tlog-checkpoint, signed with an Ed25519 key made for "
+         f"this demo, whose verifier key is {vkey}):")
     for line in note.splitlines():
         click.echo(f"  {line}")
     event = next(e for e in events if e.id == DEMO_PROVEN)
     _, index, hashes, _ = parse_proof(proof)
-    click.echo(f"Proof that the ledger holds Cloudwatt's public money paid ("
-               f"{event.get('amount'):,} {event.get('currency', 'EUR')}, event "
+    _say(f"Proof that the ledger holds Cloudwatt's public money paid ("
+         f"{event.get('amount'):,} {event.get('currency', 'EUR')}, event "
                f"{DEMO_PROVEN}, position {index + 1}): a c2sp.org/tlog-proof of "
                f"{len(proof.encode()):,} bytes, the event and {len(hashes)} hashes.")
     if path:
@@ -993,13 +1014,12 @@ def _print_demo_publication(published: dict[str, str], events: list[Any], path: 
             with open(name, "w", encoding="utf-8") as out:
                 out.write(published["note" if kind == "checkpoint" else "proof"])
         q = {k: shlex.quote(v) for k, v in kept.items()}
-        click.echo(f"Kept as {kept['checkpoint']} and {kept['proof']}. A reader checks "
-                   "them with:\n"
-                   f"  outcomes --db {shlex.quote(path)} verify --checkpoint "
+        _say(f"Kept as {kept['checkpoint']} and {kept['proof']}. A reader checks them with:")
+        click.echo(f"  outcomes --db {shlex.quote(path)} verify --checkpoint "
                    f"{q['checkpoint']} --key {vkey}\n"
                    f"  outcomes verify-proof {q['proof']} --key {vkey}")
     else:
-        click.echo("A reader checks them with `outcomes verify --checkpoint FILE --key "
+        _say("A reader checks them with `outcomes verify --checkpoint FILE --key "
                    "VERIFIER_KEY` and `outcomes verify-proof FILE --key VERIFIER_KEY` "
                    "(outcomes demo --db cloud.db keeps both files).")
 
@@ -1602,33 +1622,34 @@ def demo(ctx: click.Context, path: str | None, site_dir: str | None) -> None:
             store.close()
     program = next(e for e in events if e.type == PROGRAM_REGISTERED)
     locale = ctx.find_root().obj["locale"]
-    click.echo("The French sovereign cloud (Numergy and Cloudwatt, 2012-2016)\n")
-    click.echo(intro({**program.wire_fields()}, docs["roi"], len(events),
-                     "fixtures/cloud-souverain.jsonl, each with its source", figures(locale)))
-    click.echo("\nHow far the sales stayed from the initial revenue targets:")
+    say = _say
+    say("The French sovereign cloud (Numergy and Cloudwatt, 2012-2016)\n")
+    say(intro({**program.wire_fields()}, docs["roi"], len(events),
+              "fixtures/cloud-souverain.jsonl, each with its source", figures(locale)))
+    say("\nHow far the sales stayed from the initial revenue targets:")
     for line in verdicts(docs["roi"], docs["targets"], docs["timeline"], figures(locale)):
-        click.echo(f"  - {line}")
+        say(f"  - {line}")
     click.echo("\n" + render_report("roi", docs["roi"], "table", locale=locale))
     click.echo(render_report("targets", docs["targets"], "table", locale=locale))
-    click.echo("Disputed figures: the press and the companies published conflicting revenue; "
-               "the ledger keeps every claim, each graded by its source, and uses the one "
-               "with the strongest evidence, then the one published last.")
+    say("Disputed figures: the press and the companies published conflicting revenue; "
+        "the ledger keeps every claim, each graded by its source, and uses the one "
+        "with the strongest evidence, then the one published last.")
     disputed = disputed_figures(docs["roi"])
     click.echo(render(dispute_columns(disputed), disputed, "table"))
     status = "verifies" if checked.ok else f"does NOT verify: {checked.message()}"
-    click.echo(f"Integrity: {size} events, checkpoint {format_checkpoint(size, root)}; the "
+    say(f"Integrity: {size} events, checkpoint {format_checkpoint(size, root)}; the "
                f"ledger {status}.")
     _print_demo_publication(published, events, path, kept)
     if site_dir is not None:
         _publish_demo(site_dir, docs, events, size, root, published, locale)
     if path:
-        click.echo(f"\nThe ledger is kept at {path}. Try:\n"
-                   f"  outcomes --db {path} report timeline --venture cloudwatt\n"
+        say(f"\nThe ledger is kept at {path}. Try:")
+        click.echo(f"  outcomes --db {path} report timeline --venture cloudwatt\n"
                    f"  outcomes --db {path} history numergy --metric revenue\n"
                    f"  outcomes --db {path} report targets --as-of 2014-12-31")
     else:
-        click.echo("\nTo explore it: outcomes demo --db cloud.db, then outcomes --db cloud.db "
-                   "report timeline (or history numergy, or report targets --as-of 2014-12-31).")
+        say("\nTo explore it: outcomes demo --db cloud.db, then outcomes --db cloud.db "
+            "report timeline (or history numergy, or report targets --as-of 2014-12-31).")
 
 
 if __name__ == "__main__":

@@ -21,9 +21,9 @@ def known_prefix(events: Iterable[Event], known_at: datetime | None) -> Iterator
 
 def log_rows(events: Iterable[Event], *, venture: str | None = None,
              types: set[str] | None = None, since: date | None = None,
-             known_at: datetime | None = None) -> list[Event]:
-    """Events passing every filter; `venture` keeps corrections and retractions of its events."""
-    out: list[Event] = []
+             known_at: datetime | None = None) -> Iterator[Event]:
+    """Events passing every filter, as they are read (so that a long log starts printing at
+    once); `venture` keeps corrections and retractions of its events."""
     about_venture: set[str] = set()
     for event in known_prefix(events, known_at):
         if venture is not None:
@@ -35,5 +35,4 @@ def log_rows(events: Iterable[Event], *, venture: str | None = None,
             continue
         if since is not None and event.occurred_on < since:
             continue
-        out.append(event)
-    return out
+        yield event

@@ -14,16 +14,16 @@ from outcomes.projections.present.render import Column
 HISTORY_COLUMNS = [
     Column("figure", "figure"),
     Column("position", "#", "right"),
-    Column("recorded_at", "recorded"),
-    Column("set_by", "set by"),
-    Column("id", "id"),
-    Column("event", "of"),
+    Column("recorded_at", "recorded", detail=3),
+    Column("set_by", "set by", detail=2),
+    Column("id", "id", detail=5),
+    Column("event", "of", detail=4),
     Column("stated", "stated", "right"),
     Column("value", "value", "right"),
     Column("claims", "claims", "right"),
-    Column("occurred_on", "occurred"),
-    Column("source", "source"),
-    Column("detail", "detail"),
+    Column("occurred_on", "occurred", detail=1),
+    Column("source", "source", detail=7),
+    Column("detail", "detail", detail=6),
 ]
 
 

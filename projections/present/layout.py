@@ -22,6 +22,7 @@ from outcomes.projections.present.render import (
     render,
     to_json,
 )
+from outcomes.projections.present.table import paragraph
 
 # A report's tables (title, columns, rows) and the notes printed under them.
 Sections = tuple[list[tuple[str, list[Column], list[dict]]], list[str]]
@@ -93,8 +94,8 @@ def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = 
             parts.append(render(columns, rows, "table", title=title))
     text = "\n".join(parts)
     if notes:
-        text += "\n" + "\n".join("- " + markdown_text(n) if fmt == "markdown" else inert(n)
-                                  for n in notes) + "\n"
+        text += "\n" + "\n".join("- " + markdown_text(n) if fmt == "markdown" else
+                                  paragraph(inert(n)) for n in notes) + "\n"
     return text
 
 
@@ -112,7 +113,7 @@ def when(doc: dict[str, Any], f: Figures = DEFAULT) -> str:
 # -- roi ----------------------------------------------------------------------------------
 
 MONEY_COLUMNS = [
-    Column("name", "Venture"), Column("program", "Program"),
+    Column("name", "Venture", wrap=False), Column("program", "Program"),
     Column("public_committed", "Committed", "right"),
     Column("public_granted", "Paid (public)", "right"),
     Column("private_granted", "Paid (private)", "right"),
@@ -121,7 +122,7 @@ MONEY_COLUMNS = [
     Column("irr", "IRR", "right"),
 ]
 OUTCOME_COLUMNS = [
-    Column("name", "Venture"), Column("revenue_to_date", "Revenue to date", "right"),
+    Column("name", "Venture", wrap=False), Column("revenue_to_date", "Revenue to date", "right"),
     Column("revenue_per_public_euro", "Revenue / public", "right"),
     Column("leverage", "Leverage", "right"), Column("jobs", "Jobs", "right"),
     Column("cost_per_job", "Cost per job", "right"),
@@ -236,7 +237,8 @@ def citation_text(cited: list[dict[str, Any]] | None) -> str | None:
 TARGET_COLUMNS = [Column("venture", "Venture"), Column("metric", "Metric"),
                   Column("year", "Year"), Column("progress", "Actual [attainment of expected]",
                                                  "right"),
-                  Column("target", "Initial target"), Column("status", "Status")]
+                  Column("target", "Initial target"),
+                  Column("status", "Status", detail=1)]
 
 
 def _scale(t: dict[str, Any]) -> tuple[bool, str]:
@@ -325,7 +327,7 @@ def targets_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]
 # -- timeline -----------------------------------------------------------------------------
 
 TIMELINE_COLUMNS = [Column("venture", "Venture"), Column("date", "Date"),
-                    Column("summary", "What"), Column("source", "Source")]
+                    Column("summary", "What"), Column("source", "Source", detail=1)]
 TIMELINE_FIELDS = ["venture", "program", "date", "position", "id", "type", "summary",
                    "figure", "currency", "source", "corrected", "note"]
 

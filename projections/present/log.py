@@ -18,12 +18,12 @@ from outcomes.projections.present.render import Column
 
 LOG_COLUMNS = [
     Column("position", "#", "right"),
-    Column("id", "id"),
+    Column("id", "id", detail=1),
     Column("occurred_on", "occurred"),
     Column("type", "type"),
     Column("venture", "venture / program"),
-    Column("summary", "what"),
-    Column("source", "source"),
+    Column("summary", "what", detail=2),
+    Column("source", "source", detail=3),
 ]
 
 
@@ -42,11 +42,15 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def log_row(e: Event) -> dict[str, object]:
+    """An event's row in the log's table, CSV and Markdown."""
+    return {"position": e.position, "id": e.id, "occurred_on": e.occurred_on.isoformat(),
+            "type": e.type, "venture": e.venture or e.get("program") or "",
+            "summary": summary(e), "source": e.source}
+
+
 def log_document(events: list[Event]) -> tuple[list[Column], list[dict[str, object]]]:
-    rows = [{"position": e.position, "id": e.id, "occurred_on": e.occurred_on.isoformat(),
-             "type": e.type, "venture": e.venture or e.get("program") or "",
-             "summary": summary(e), "source": e.source} for e in events]
-    return LOG_COLUMNS, rows
+    return LOG_COLUMNS, [log_row(e) for e in events]
 
 
 # The CSV's columns before the fields: who and when, as `log -O json` writes them.

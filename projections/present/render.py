@@ -9,11 +9,10 @@ file's extension (`format_for`). Recorded text is anyone's: every format shows i
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -41,6 +40,11 @@ class Column:
     key: str
     title: str
     align: str = "left"  # "right" for figures
+    # Tables: whether a cell may be broken at spaces (default: left-aligned ones; figures
+    # never), and how readily the column leaves the grid for a line under its row when the
+    # table is too wide for the terminal (0: never; the highest moves first).
+    wrap: bool | None = None
+    detail: int = 0
 
 
 def to_json(value: Any) -> str:
@@ -130,69 +134,27 @@ def to_markdown(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> st
     return "\n".join(lines) + "\n"
 
 
-def to_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]],
-             title: str | None = None) -> str:
-    """An aligned plain-text table (rich), as wide as its content.
+def to_table(columns: Sequence[Column], rows: Iterable[dict[str, Any]],
+             title: str | None = None, *, width: int | None = None) -> str:
+    """An aligned plain-text table as wide as the terminal (projections/present/table.py):
+    prose wrapped at spaces, ids and URLs whole, every cell and title inert text."""
+    from outcomes.projections.present.table import table_lines
 
-    Cells and titles are rich `Text`, never markup (`[paywall]` is text); each cell renders
-    line by line (`_folded_class`), so a long cell costs time in proportion to its size.
-    """
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=_folded(title) if title is not None else None,
-                  box=box.SIMPLE_HEAD, title_justify="left", expand=False)
-    for c in columns:
-        table.add_column(_folded(c.title), justify=c.align,  # type: ignore[arg-type]
-                         overflow="fold")
-    for row in rows:
-        table.add_row(*(_folded(_cell(row.get(c.key))) for c in columns))
-    console = Console(width=200, file=io.StringIO(), color_system=None, soft_wrap=False,
-                      markup=False, emoji=False, highlight=False)
-    with console.capture() as capture:
-        console.print(table)
-    return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
+    return "".join(line + "\n" for line in table_lines(columns, rows, _cell, title=title,
+                                                        width=width))
 
 
-@functools.cache
-def _folded_class() -> type:
-    """rich's Text, rendered one segment per wrapped line.
+def table_stream(columns: Sequence[Column], rows: Iterable[dict[str, Any]],
+                 title: str | None = None, *, width: int | None = None,
+                 widest: dict[str, Any] | None = None) -> Iterator[str]:
+    """The table's lines as they are laid out (each with its newline), for a large table
+    that must start printing at once (`log`); `widest` holds a value as wide as the widest
+    of a column, for columns whose first rows are not (a position)."""
+    from outcomes.projections.present.table import table_lines
 
-    Text joins a cell's wrapped lines into one segment that rich then splits line by line,
-    copying the rest of the text each time: quadratic (a 10 MB source took 75 s in `log`).
-    """
-    from rich.measure import Measurement
-    from rich.segment import Segment
-    from rich.text import Text
-
-    class Folded(Text):
-        def __rich_measure__(self, console: Any, options: Any) -> Measurement:
-            text = self.plain
-            if not text.isascii():
-                return super().__rich_measure__(console, options)
-            # inert ASCII text is printable: one cell per character, measured in C
-            longest = max(map(len, text.splitlines()), default=0)
-            return Measurement(max(map(len, text.split()), default=longest), longest)
-
-        def __rich_console__(self, console: Any, options: Any) -> Any:
-            lines = self.wrap(console, options.max_width,
-                              justify=self.justify or options.justify or "default",
-                              overflow=self.overflow or options.overflow or "fold",
-                              no_wrap=bool(options.no_wrap))
-            for i, line in enumerate(lines):
-                if i:
-                    yield Segment.line()
-                yield from line.render(console)
-            if self.end:
-                yield Segment(self.end)
-
-    return Folded
-
-
-def _folded(text: str) -> Any:
-    """A table cell or title: inert text, never markup (rich is imported on first use)."""
-    return _folded_class()(inert(text))
+    for line in table_lines(columns, rows, _cell, title=title, width=width, stream=True,
+                            widest=widest):
+        yield line + "\n"
 
 
 def render(columns: Sequence[Column], rows: Sequence[dict[str, Any]], fmt: str, *,

@@ -18,11 +18,11 @@ DISPUTE_COLUMNS = [
     Column("venture", "Venture"), Column("period", "Period"),
     Column("claims", "Claims", "right"), Column("low", "Lowest", "right"),
     Column("high", "Highest", "right"), Column("chosen", "Used", "right"),
-    Column("source", "Used claim's source"),
+    Column("source", "Used claim's source", detail=2),
 ]
 # Where the claims are graded: the grade of the claim used, and how many of each grade.
 GRADED_DISPUTE_COLUMNS = [*DISPUTE_COLUMNS[:6], Column("evidence", "Its evidence"),
-                          Column("grades", "Claims by evidence"), DISPUTE_COLUMNS[6]]
+                          Column("grades", "Claims by evidence", detail=1), DISPUTE_COLUMNS[6]]
 
 
 def disputed_figures(roi: dict[str, Any]) -> list[dict[str, Any]]:

@@ -25,7 +25,8 @@ Determinism: the clock is frozen (each import at its instant, the reports at REP
 ids an event does not give come from a counter instead of `secrets` (every event of both
 ledgers has its id, so none is drawn today); the demo's signing key comes from a fixed seed
 instead of os.urandom (Ed25519 signatures are deterministic). Nothing depends on the time
-zone or the terminal: tables are 200 columns wide whatever the terminal.
+zone or the terminal: COLUMNS is removed and the output is no terminal, so tables are 80
+columns wide (projections/present/table.py), and no locale is set.
 
 When a change of output is intended (and only then: docs/testing.md, "The golden copy"):
 
@@ -209,7 +210,8 @@ def deterministic() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(service, "new_id", lambda: f"{next(counter):012x}")
         mp.setattr(notes.Signer, "generate", classmethod(fixed_key))
-        for name in ("OUTCOMES_DB", "OUTCOMES_READ_MODEL", "OUTCOMES_ACTOR"):
+        for name in ("OUTCOMES_DB", "OUTCOMES_READ_MODEL", "OUTCOMES_ACTOR", "OUTCOMES_LOCALE",
+                     "COLUMNS"):
             mp.delenv(name, raising=False)
         yield
 

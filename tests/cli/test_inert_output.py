@@ -168,14 +168,37 @@ def test_no_control_or_invisible_character_reaches_the_output(printed, command, 
 
 
 def column(table: str, title: str) -> str:
-    """The text of a table's (left-aligned) column, its folded lines put back together."""
+    """The text of a table's (left-aligned) column, its wrapped lines put back together: a
+    column of the grid, or one printed under each row (`    title: text`, its next lines
+    indented by 6) when the table is too wide for the terminal."""
     lines = table.splitlines()
     rule = next(i for i, line in enumerate(lines) if line.strip().startswith("─"))
     header = lines[rule - 1]
-    start = header.index(f" {title}") + 1
+    if f" {title}" not in f" {header}":
+        return detail(lines[rule + 1:], title)
+    start = f" {header}".index(f" {title}")
     after = header[start + len(title):]
     end = start + len(title) + (len(after) - len(after.lstrip()) if after.strip() else 10**9)
     return "".join(line[start:end] for line in lines[rule + 1:])
+
+
+def detail(lines: list[str], title: str) -> str:
+    """The text of the details titled `title` under the rows (table.py, Layout.row)."""
+    out, inside = [], False
+    for line in lines:
+        if line.startswith("      ") and inside:  # the item's next line
+            out.append(line)
+            continue
+        inside = False
+        if line.startswith("    ") and not line.startswith("     "):
+            head = f"    {title}: "
+            if line.startswith(head):
+                out.append(line[len(head):])
+                inside = True
+            elif f"  {title}: " in line:  # a short item sharing its line
+                out.append(line.split(f"  {title}: ", 1)[1])
+                inside = True
+    return " ".join(out)
 
 
 def whole(shown: str, text: str) -> bool:
@@ -406,11 +429,13 @@ def test_csv_cell(value, cell):
     assert csv_cell(value) == cell
 
 
-def test_a_long_cell_is_folded_whole():
-    """A cell longer than the table's width is folded over lines, every character kept."""
+def test_a_long_cell_is_wrapped_whole():
+    """A cell longer than the table's width is wrapped over lines at spaces, every
+    character kept; a word wider than the table stands alone on its line, whole."""
     text = "".join(f"word{i} " for i in range(5000)) + "x" * 1000
     out = render([Column("c", "c")], [{"c": text}], "table")
-    assert len(out.splitlines()) > 100 and max(map(len, out.splitlines())) <= 200
+    lines = out.splitlines()
+    assert len(lines) > 100 and max(map(len, lines[:-1])) <= 80 and lines[-1] == "x" * 1000
     assert "".join(column(out, "c").split()) == "".join(text.split())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from freezegun import freeze_time
 
 from tests.conftest import Outcomes
@@ -69,6 +70,7 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.backends("sqlite")  # (the rule is the same on both: once is enough)
 def test_the_same_ledger_prints_the_same_reports_whenever_asked(outcomes: Outcomes,
                                                                tmp_path: Path) -> None:
     """No report prints the moment it was computed, unless --known-at is given: two runs
