@@ -12,7 +12,7 @@ from outcomes.projections.present.documents import grade_field
 from outcomes.projections.present.render import Column
 
 HISTORY_COLUMNS = [
-    Column("figure", "figure"),
+    Column("figure", "figure", wrap=False),
     Column("position", "#", "right"),
     Column("recorded_at", "recorded", detail=3),
     Column("set_by", "set by", detail=2),

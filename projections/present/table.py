@@ -35,6 +35,7 @@ GAP = "  "
 RULE = "─"
 DETAIL_INDENT = 4
 SAMPLE = 1000  # the rows a streamed table measures before printing
+COMFORT = 30  # a prose column narrower than this makes a movable column leave the grid
 
 
 def terminal_width() -> int:
@@ -224,7 +225,13 @@ def plan(columns: Sequence[Any], rows: Sequence[Sequence[str]], width: int, *,
         return _fit([natural[order[id(c)]] for c in cols],
                     [least[order[id(c)]] for c in cols], width)
 
-    while (widths := fit(grid)) is None and movable:
+    def squeezed(widths: list[int]) -> bool:
+        """Whether some prose column is left narrower than COMFORT (or its text)."""
+        return any(wraps(c) and w < min(natural[order[id(c)]], COMFORT)
+                   for c, w in zip(grid, widths, strict=True))
+
+    # Movable columns leave the grid while it does not fit, or squeezes its prose.
+    while ((widths := fit(grid)) is None or squeezed(widths)) and movable:
         moved = movable.pop(0)
         grid.remove(moved)
         details.append(moved)

@@ -25,7 +25,8 @@ N = 3_000
 MEASURES = ("raw_baseline", "raw_baseline_parsed", "import", "rebuild", "report_after_append",
             "report_roi", "report_targets", "append", "verify", "report_known_at",
             "import_first_half", "import_second_half", "import_tail", "report_roi_table",
-            "report_targets_table", "hledger_balance", "hledger_budget",
+            "report_targets_table", "report_timeline", "report_timeline_table", "log_csv",
+            "log_table", "hledger_balance", "hledger_budget",
             *(f"venture_{r}_{f}" for r in ("roi", "targets", "timeline")
               for f in ("table", "json")))
 HLEDGER = ("hledger_balance", "hledger_budget")  # timed only where hledger is installed

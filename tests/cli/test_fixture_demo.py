@@ -94,7 +94,7 @@ def test_demo_tells_the_story_in_a_fresh_ledger(tmp_path: Path, monkeypatch) -> 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["demo"], catch_exceptions=False)
     assert result.exit_code == 0
-    out = result.output
+    out = " ".join(result.output.split())  # (the prose is wrapped to the terminal's width)
     for phrase in ("committed 150.0 M EUR of public money to Cloudwatt and Numergy",
                    "Cloudwatt: promised 500.0 M EUR", "Numergy: promised 400.0 M EUR",
                    "0.6% of the target", "0.5% of the target", "acquired by Orange",
@@ -107,7 +107,7 @@ def test_demo_tells_the_story_in_a_fresh_ledger(tmp_path: Path, monkeypatch) -> 
 def test_demo_keeps_a_new_ledger_and_never_touches_an_existing_one(tmp_path: Path) -> None:
     db = tmp_path / "cloud.db"
     result = CliRunner().invoke(main, ["demo", "--db", str(db)], catch_exceptions=False)
-    assert result.exit_code == 0 and f"kept at {db}" in result.output
+    assert result.exit_code == 0 and f"kept at {db}" in " ".join(result.output.split())
     before = db.read_bytes()
     again = CliRunner().invoke(main, ["demo", "--db", str(db)])
     assert again.exit_code == 2 and "already exists" in again.stderr

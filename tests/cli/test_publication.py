@@ -356,7 +356,8 @@ def test_demo_signs_its_checkpoint_and_proves_cloudwatts_public_money(
     result = run("demo", "--db", "cloud.db")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    vkey = out.split("whose verifier key is ")[1].split("):")[0]
+    words = " ".join(out.split())  # (the prose is wrapped to the terminal's width)
+    vkey = words.split("whose verifier key is ")[1].split("):")[0]
     reference.vkey(vkey)
     assert vkey.startswith("demo.outcomes.example/cloud-souverain+")
     note = Path("cloud.checkpoint.txt").read_text()
@@ -366,7 +367,7 @@ def test_demo_signs_its_checkpoint_and_proves_cloudwatts_public_money(
     assert (event["id"], event["venture"], event["amount"], event["public"]) == (
         "cloudwatt-granted-cdc-2012-2014", "cloudwatt", "33300000", True)
     assert "Cloudwatt's public money paid (33,300,000 EUR, event " \
-           "cloudwatt-granted-cdc-2012-2014, position 25)" in out
+           "cloudwatt-granted-cdc-2012-2014, position 25)" in words
     # The commands it prints work as printed.
     commands = [line.strip().split(" ")[1:] for line in out.splitlines()
                 if line.startswith("  outcomes ")][:2]
