@@ -6,6 +6,7 @@ The write side lives in `ledger/`, the read side in `projections/`. Heavy module
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -303,6 +304,17 @@ def spooled_output(ctx: click.Context, path: str | None) -> Any:
         yield spool
         spool.seek(0)
         shutil.copyfileobj(spool, sys.stdout)
+
+
+def table_width(path: str | None) -> int | None:
+    """The width of a table written to -o FILE: COLUMNS, else 80 (not the terminal's);
+    None for standard output (the terminal's width, or 80 when it is no terminal)."""
+    if path and path != "-":
+        from outcomes.projections.present.table import DEFAULT_WIDTH, MIN_WIDTH
+
+        env = os.environ.get("COLUMNS", "")
+        return max(int(env), MIN_WIDTH) if env.isdigit() and int(env) > 0 else DEFAULT_WIDTH
+    return None
 
 
 def write_output(text: str, path: str | None) -> None:
@@ -700,7 +712,8 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
             widest = {"position": store.head()}  # the # column's width, known beforehand
             with output_stream(ctx.find_root(), output) as out:
                 lines = []
-                for line in table_stream(LOG_COLUMNS, rows, widest=widest):
+                for line in table_stream(LOG_COLUMNS, rows, widest=widest,
+                                         width=table_width(output)):
                     lines.append(line)
                     if len(lines) == 256:
                         out.write("".join(lines))
@@ -766,7 +779,8 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     document = history_document(result, cutoff)
     rows = history_rows(result)
     write_output(render(history_columns(rows), rows, fmt, document=document,
-                        title=f"history of {venture}", formulas=csv_raw_formulas), output)
+                        title=f"history of {venture}", formulas=csv_raw_formulas,
+                        width=table_width(output)), output)
     if schema:
         write_schema("history", output, history_columns(rows))
 
@@ -1367,8 +1381,8 @@ def _report_command(kind: str) -> click.Command:
 
             write_output(report_page(kind, doc, locale=locale), output)
             return
-        write_output(render_report(kind, doc, fmt, formulas=csv_raw_formulas, locale=locale),
-                     output)
+        write_output(render_report(kind, doc, fmt, formulas=csv_raw_formulas, locale=locale,
+                                   width=table_width(output)), output)
         if schema:
             write_schema(kind, output, csv_table(kind, doc)[0])
 

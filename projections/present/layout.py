@@ -74,7 +74,7 @@ def cited_source(source: str, cited: list[dict[str, Any]] | None) -> str:
 
 
 def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = False,
-                  locale: str | None = None) -> str:
+                  locale: str | None = None, width: int | None = None) -> str:
     """The report in `fmt` (table, json, csv or markdown); `formulas` as in `render`;
     `locale` (e.g. "fr_FR") writes the figures and dates of tables and Markdown for its
     readers (JSON and CSV stay locale-free)."""
@@ -91,11 +91,11 @@ def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = 
         if fmt == "markdown":
             parts.append(f"### {markdown_text(title)}\n\n" + render(columns, rows, "markdown"))
         else:
-            parts.append(render(columns, rows, "table", title=title))
+            parts.append(render(columns, rows, "table", title=title, width=width))
     text = "\n".join(parts)
     if notes:
         text += "\n" + "\n".join("- " + markdown_text(n) if fmt == "markdown" else
-                                  paragraph(inert(n)) for n in notes) + "\n"
+                                  paragraph(inert(n), width) for n in notes) + "\n"
     return text
 
 

@@ -158,10 +158,12 @@ def table_stream(columns: Sequence[Column], rows: Iterable[dict[str, Any]],
 
 
 def render(columns: Sequence[Column], rows: Sequence[dict[str, Any]], fmt: str, *,
-           document: Any = None, title: str | None = None, formulas: bool = False) -> str:
+           document: Any = None, title: str | None = None, formulas: bool = False,
+           width: int | None = None) -> str:
     """Rows in the given format; JSON writes `document` when given (the contract's shape).
 
     `formulas`: CSV cells that look like formulas are written as they are (see csv_cell).
+    `width`: a table's width (default: the terminal's, table.terminal_width).
     """
     if fmt == "json":
         return to_json(rows if document is None else document)
@@ -169,7 +171,7 @@ def render(columns: Sequence[Column], rows: Sequence[dict[str, Any]], fmt: str, 
         return to_csv(columns, rows, formulas=formulas)
     if fmt == "markdown":
         return to_markdown(columns, rows)
-    return to_table(columns, rows, title)
+    return to_table(columns, rows, title, width=width)
 
 
 # -- figures for people ----------------------------------------------------------------------

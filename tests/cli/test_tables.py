@@ -161,3 +161,20 @@ def test_the_demo_fits_80_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     prose = [line for line in out.splitlines()
              if not line.startswith(("  outcomes ", "  — "))]
     assert too_wide("\n".join(prose), 80) == []
+
+
+def test_a_terminal_gives_its_width_a_file_80(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import sys
+
+    from outcomes.cli import table_width
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "fileno", lambda: 1, raising=False)
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((200, 50)))
+    assert terminal_width() == 200
+    assert table_width(None) is None and table_width("-") is None  # the terminal's
+    assert table_width("report.txt") == 80  # a file is read elsewhere: 80 columns
+    monkeypatch.setenv("COLUMNS", "100")
+    assert table_width("report.txt") == 100 and terminal_width() == 100
