@@ -21,6 +21,7 @@ a large report), so a streamed table starts printing at once.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import re
 import sys
@@ -248,6 +249,7 @@ def plan(columns: Sequence[Any], rows: Sequence[Sequence[str]], width: int, *,
             else:
                 part.append(c)
         parts.append(part)
+        parts = _balanced(grid, len(parts), fit) or parts
         layouts = [Layout(p, fit(p) or [least[order[id(c)]] for c in p], [], width)
                    for p in parts]
         layouts[-1].details = details
@@ -260,6 +262,26 @@ def plan(columns: Sequence[Any], rows: Sequence[Sequence[str]], width: int, *,
               min(least[order[id(c)]], max(room // sum(map(wraps, grid)), 10)) for c in grid]
     widths = _fit([natural[order[id(c)]] for c in grid], capped, width) or capped
     return [Layout(grid, widths, details, width)]
+
+
+def _balanced(grid: list[Any], count: int, fit: Any) -> list[list[Any]] | None:
+    """The columns after the first cut into `count` parts (each repeating the first) that
+    all fit and whose widest is the narrowest: parts of even widths, not a last part of one
+    column. None if there are too many ways to try."""
+    rest = grid[1:]
+    if math.comb(len(rest) - 1, count - 1) > 2000:
+        return None
+    best, best_width = None, None
+    for cuts in itertools.combinations(range(1, len(rest)), count - 1):
+        bounds = (0, *cuts, len(rest))
+        parts = [[grid[0], *rest[a:b]] for a, b in itertools.pairwise(bounds)]
+        widths = [fit(p) for p in parts]
+        if any(w is None for w in widths):
+            continue
+        widest = max(sum(w) + len(GAP) * (len(w) - 1) for w in widths)
+        if best_width is None or widest < best_width:
+            best, best_width = parts, widest
+    return best
 
 
 def _texts(columns: Sequence[Any], row: dict[str, Any], cell: Any) -> list[str]:

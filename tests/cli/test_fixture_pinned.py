@@ -267,6 +267,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         for name in ("OUTCOMES_DB", "OUTCOMES_READ_MODEL"):
             mp.delenv(name, raising=False)
         mp.setenv("OUTCOMES_ACTOR", "tester")
+        mp.setenv("COLUMNS", "1000")  # a wide terminal: each row and sentence on one line
         result = CliRunner().invoke(main, ["demo"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output.splitlines()

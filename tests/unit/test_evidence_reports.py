@@ -42,6 +42,7 @@ from tests.projection_scenario import SRC, admit, ev
 from tests.unit.test_boundaries import LATER, REG, report, venture_row
 
 AS_OF = "2016-06-30"
+WIDE = 1000  # tables this wide keep each row on one line (80 columns: tests/cli/test_tables.py)
 
 
 def claim(id_: str, period: str, revenue: str, published: str, grade: str | None) -> dict:
@@ -212,7 +213,7 @@ def test_marks_are_one_letter_each() -> None:
 
 
 def test_the_roi_table_marks_each_figure() -> None:
-    text = render_report("roi", report("roi", LEDGER, AS_OF), "table")
+    text = render_report("roi", report("roi", LEDGER, AS_OF), "table", width=WIDE)
     # committed, paid (public), paid (private), returned, residual, net, multiple, irr
     assert cells(text, "v ")[2:7] == ["P 100,000,000 EUR", "E 30,000,000 EUR",
                                       "10,000,000 EUR", "C 1,000,000 EUR", "F 3,000,000 EUR"]
@@ -227,7 +228,7 @@ def test_the_roi_table_marks_each_figure() -> None:
 
 
 def test_tables_of_a_ledger_without_grades_have_no_marks() -> None:
-    text = render_report("roi", report("roi", ungraded(LEDGER), AS_OF), "table")
+    text = render_report("roi", report("roi", ungraded(LEDGER), AS_OF), "table", width=WIDE)
     assert cells(text, "v ")[2:7] == ["100,000,000 EUR", "30,000,000 EUR", "10,000,000 EUR",
                                       "1,000,000 EUR", "3,000,000 EUR"]
     assert "Evidence" not in text
@@ -240,12 +241,12 @@ def test_tables_of_a_ledger_without_grades_have_no_marks() -> None:
 
 
 def test_the_targets_and_timeline_tables_show_grades() -> None:
-    text = render_report("targets", report("targets", LEDGER, AS_OF), "table")
+    text = render_report("targets", report("targets", LEDGER, AS_OF), "table", width=WIDE)
     assert "100.0 M EUR by 2016-12-31 (set 2012-01-01, official)" in text
     assert "revised once, now 80.0 M EUR by 2018-12-31 (company)" in text
     assert "* F 4.0 M EUR [" in text and "P 1.0 M EUR [" in text
     assert GRADE_LEGEND in text
-    timeline = render_report("timeline", report("timeline", LEDGER, AS_OF), "table")
+    timeline = render_report("timeline", report("timeline", LEDGER, AS_OF), "table", width=WIDE)
     assert cells(timeline, "Venture") == ["Venture", "Date", "What", "Evidence", "Source"]
 
 
