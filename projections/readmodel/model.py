@@ -405,8 +405,9 @@ class ReadModel(AbstractContextManager["ReadModel"]):
         members = [v for (v,) in self.conn.execute(
             "SELECT venture FROM ventures WHERE program = ? ORDER BY venture", [program])]
         rows = self._checked("roi_ventures", "venture", members)
-        # the flows of this program's ventures only (all of them: for the program's irr)
-        moneys = self._moneys(rows, set(members))
+        # the sums only: the program's row holds every figure but the irr (which the report
+        # solves from its ventures' flows, `_solve`), and no figure of it reads the flows
+        moneys = self._moneys(rows, set())
         for table in PROGRAM_TABLES:
             self.conn.execute(f"DELETE FROM {table} WHERE program = ?", [program])
         self.conn.execute("DELETE FROM irr_cache WHERE key = ?", [f"program:{program}"])
