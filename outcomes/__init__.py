@@ -114,7 +114,12 @@ class Ledger:
                                                              root, signer)
         integrity = site.Integrity(size, root, format_checkpoint(size, root), note,
                                    None if signer is None else signer.verifier.text())
-        programs = site.registrations(self.events(), cutoff)
+        # read once: each venture's history is a fold of the events (which keeps most of
+        # them in memory anyway, docs/publish.md)
+        from outcomes.projections.folds.log import known_prefix
+
+        events = list(known_prefix(self.events(), cutoff))
+        programs = site.registrations(events)
         ventures = [v["venture"] for v in docs["roi"]["ventures"]]
         names = [programs.get(p["program"], {}).get("name") or p["program"]
                  for p in docs["roi"]["programs"]]
@@ -122,7 +127,7 @@ class Ledger:
             title=title or ("Public investment outcomes" + (f": {', '.join(names)}"
                                                             if names else "")),
             roi=docs["roi"], targets=docs["targets"], timeline=docs["timeline"],
-            integrity=integrity, histories=site.histories(self.events, ventures, cutoff),
+            integrity=integrity, histories=site.histories(events, ventures, cutoff),
             programs=programs)
         files = site.pages(data, locale)
         site.write(directory, files)

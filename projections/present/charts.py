@@ -88,14 +88,27 @@ def to_svg(spec: dict[str, Any], description: str, f: Figures = DEFAULT) -> str:
         ">", f"><desc>{escape(description, quote=False)}</desc>", 1)
 
 
-def _config(chart: Any) -> Any:
-    return (chart.configure(font=FONT, padding={"left": 24, "top": 8, "right": 8,
-                                                "bottom": 8})
-            .configure_view(stroke=None)
-            .configure_axis(labelFontSize=11, titleFontSize=12, labelLimit=220)
-            .configure_legend(labelFontSize=11, titleFontSize=12, orient="bottom",
-                              columns=2, labelLimit=320)
-            .configure_title(fontSize=14, anchor="start"))
+# Every chart's look (Vega-Lite `config`).
+CONFIG = {"font": FONT, "padding": {"left": 24, "top": 8, "right": 8, "bottom": 8},
+          "view": {"stroke": None},
+          "axis": {"labelFontSize": 11, "titleFontSize": 12, "labelLimit": 220},
+          "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom",
+                     "columns": 2, "labelLimit": 320},
+          "title": {"fontSize": 14, "anchor": "start"}}
+
+
+def _spec(chart: Any, description: str, datasets: dict[str, list[dict[str, Any]]],
+          **size: Any) -> dict[str, Any]:
+    """The chart's Vega-Lite specification, with its look and its data.
+
+    altair writes the specification from known fields without validating it against the
+    Vega-Lite schema (which took longer than drawing); the data are named datasets added
+    afterwards, and the look a plain `config`, since altair copies the whole chart at each
+    step of building it."""
+    spec = chart.properties(description=description, **size).to_dict(validate=False)
+    spec["config"] = CONFIG
+    spec["datasets"] = datasets
+    return spec
 
 
 def _spans(values: list[Decimal]) -> bool:
@@ -208,18 +221,19 @@ def target_chart(target: dict[str, Any], revisions: list[dict[str, Any]],
               "value": float(Decimal(base) + (Decimal(value) - Decimal(base)) * i / steps)}
              for name, start, base, due, value, kind in lines for i in range(steps + 1)]
     layers = [
-        alt.Chart(alt.Data(values=[d for d in drawn if d["kind"] == "initial"]))
+        alt.Chart(alt.NamedData(name="initial"))
         .mark_line(strokeWidth=2).encode(x=x, y=y, color=color),
     ]
     if revisions:
-        layers.append(alt.Chart(alt.Data(values=[d for d in drawn if d["kind"] == "revision"]))
+        layers.append(alt.Chart(alt.NamedData(name="revisions"))
                       .mark_line(strokeDash=[6, 4], strokeWidth=2)
                       .encode(x=x, y=y, color=color, detail="line:N"))
     if ranges:
-        layers.append(alt.Chart(alt.Data(values=ranges))
+        layers.append(alt.Chart(alt.NamedData(name="ranges"))
                       .mark_rule(strokeWidth=6, opacity=0.3, color=COLORS["range"])
                       .encode(x=x, y=alt.Y("low:Q", scale=y_scale), y2="high:Q"))
-    layers.append(alt.Chart(alt.Data(values=points)).mark_point(filled=True, size=70, opacity=1)
+    layers.append(alt.Chart(alt.NamedData(name="points"))
+                  .mark_point(filled=True, size=70, opacity=1)
                   .encode(x=x, y=y, color=color,
                           shape=alt.Shape("shape:N", scale=None, legend=None),
                           tooltip=[alt.Tooltip("line:N"), alt.Tooltip("date:T", format="%Y-%m-%d"),
@@ -236,8 +250,10 @@ def target_chart(target: dict[str, Any], revisions: list[dict[str, Any]],
                        f"; revised on {f.date(r['set_on'])} to {shown(r['value'])} by "
                        f"{f.date(r['due'])}" for r in revisions) + f"{last}. Status: {status}."
                    + (" The value axis is logarithmic." if log else ""))
-    spec = _config(alt.layer(*layers).properties(
-        width=WIDTH, height=300, description=description)).to_dict()
+    datasets = {"initial": [d for d in drawn if d["kind"] == "initial"],
+                "revisions": [d for d in drawn if d["kind"] == "revision"],
+                "ranges": ranges, "points": points}
+    spec = _spec(alt.layer(*layers), description, datasets, width=WIDTH, height=300)
     notes = []
     if ranges:
         notes.append("The shaded bar spans the competing claims for a year; the diamond marks "
@@ -280,7 +296,7 @@ def money_chart(chart_id: str, title: str, rows: list[dict[str, Any]],
                           "amount": f.money(row[key], cur), "evidence": grade or ""})
     currency = ", ".join(sorted({r["currency"] for r in rows}))
     names = [n for _, n in MONEY_FIGURES]
-    chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(
+    chart = alt.Chart(alt.NamedData(name="money")).mark_bar().encode(
         y=alt.Y("who:N", title=None, sort=[r["label"] for r in rows]),
         yOffset=alt.YOffset("figure:N", sort=names),
         x=alt.X("amount:Q", title=f"Amount ({currency})",
@@ -295,8 +311,7 @@ def money_chart(chart_id: str, title: str, rows: list[dict[str, Any]],
     description = f"{title}. " + " ".join(
         f"{who}: " + ", ".join(f"{t['figure'].lower()} {t['amount']}" for t in table
                                if t["who"] == who) + "." for who in per)
-    spec = _config(chart.properties(width=WIDTH, height={"step": 14},
-                                    description=description)).to_dict()
+    spec = _spec(chart, description, {"money": data}, width=WIDTH, height={"step": 14})
     columns = [Column("who", "Venture or program"), Column("figure", "Figure"),
                Column("amount", "Amount", "right")]
     if any(t["evidence"] for t in table):
@@ -343,7 +358,7 @@ def history_chart(venture: str, figure: dict[str, Any], currency: str,
               + (", log scale" if log else ""),
               scale=_log_scale(alt, values) if log else alt.Scale(zero=True),
               axis=alt.Axis(labelExpr=SI, tickCount=5, **(_log_axis(values) if log else {})))
-    base = alt.Chart(alt.Data(values=data))
+    base = alt.Chart(alt.NamedData(name="changes"))
     chart = alt.layer(
         base.mark_line(interpolate="step-after", color="#1f5fa8", strokeWidth=2)
         .encode(x=x, y=y),
@@ -357,8 +372,7 @@ def history_chart(venture: str, figure: dict[str, Any], currency: str,
     description = (f"{title}: " + "; ".join(
         f"position {t['position']} ({t['set_by']}) {t['value']}" for t in table) + "."
         + (" The value axis is logarithmic." if log else ""))
-    spec = _config(chart.properties(width=WIDTH, height=200,
-                                    description=description)).to_dict()
+    spec = _spec(chart, description, {"changes": data}, width=WIDTH, height=200)
     sources = [c["source"] for c in figure["changes"]]
     notes = [f"Position {t['position']} ({t['set_by']}): no value left, so no point."
              for t, d in zip(table, data, strict=True) if d["value"] is None]

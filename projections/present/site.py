@@ -15,6 +15,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -172,12 +173,37 @@ def _money_sources(timeline: dict[str, Any], ventures: set[str]) -> list[str]:
                    if r["venture"] in ventures and r["type"] in MONEY_TYPES)
 
 
-def _money_rows(roi: dict[str, Any], ventures: list[str], programs: list[str]
-                ) -> list[dict[str, Any]]:
+# A money chart draws at most this many ventures and programs (five bars each); the
+# others are in the table above it.
+MAX_BARS = 20
+# The navigation names each venture up to this many; beyond, the overview's and programs'
+# tables link to them.
+MAX_NAV = 12
+
+
+def _money_chart(chart_id: str, title: str, roi: dict[str, Any], ventures: list[str],
+                 programs: list[str], sources: list[str], f: Figures) -> Chart:
+    """Money of the ventures and programs, as the roi document has them. With more than
+    MAX_BARS, the chart keeps the programs' totals if the ventures are many, then the
+    largest by public money committed, and says so."""
     rows = [{**v, "label": v["venture"]} for v in roi["ventures"] if v["venture"] in ventures]
-    rows += [{**p, "label": f"all of {p['program']}"} for p in roi["programs"]
-             if p["program"] in programs]
-    return rows
+    totals = [{**p, "label": f"all of {p['program']}"} for p in roi["programs"]
+              if p["program"] in programs]
+    note = None
+    if len(rows) + len(totals) > MAX_BARS:
+        kept = totals if len(totals) > 1 else rows
+        what = "programs" if len(totals) > 1 else "ventures"
+        if len(kept) > MAX_BARS:
+            kept = sorted(kept, key=lambda r: -Decimal(r["public_committed"]))[:MAX_BARS]
+            note = (f"The {MAX_BARS} {what} with the most public money committed; the table "
+                    "above has them all.")
+        else:
+            note = f"The {what} only; the table above has every venture."
+        rows, totals = kept, []
+    chart = charts.money_chart(chart_id, title, rows + totals, sources, f)
+    if note:
+        chart.notes.insert(0, note)
+    return chart
 
 
 def _revisions(target: dict[str, Any], history: dict[str, Any] | None, as_of: str
@@ -257,7 +283,8 @@ def pages(site: SiteData, locale: str | None = None) -> dict[str, str]:
     program_links = {p: _page(p, "program") for p in programs}
     links = {**venture_links, **{f"all of {p}": program_links[p] for p in programs}}
     said = {line.split(":", 1)[0].lower(): line for line in verdicts(roi, targets, timeline, f)}
-    nav = {"ventures": venture_links, "programs": program_links}
+    nav = {"ventures": venture_links if len(venture_links) <= MAX_NAV else {},
+           "programs": program_links}
     common = {"site_title": site.title, "when": when(roi, f), "nav": nav,
               "integrity": site.integrity}
     out: dict[str, str] = {}
@@ -272,9 +299,8 @@ def pages(site: SiteData, locale: str | None = None) -> dict[str, str]:
         intro=site.intro.splitlines() if site.intro else [],
         verdicts=[(v, venture_links.get(v), line) for v, line in said.items()],
         tables=table_links(_roi_tables(roi, None, None, f)),
-        charts=[charts.money_chart("money-all", "Money per venture and program",
-                                   _money_rows(roi, ventures, programs),
-                                   _money_sources(timeline, set(ventures)), f)],
+        charts=[_money_chart("money-all", "Money per venture and program", roi, ventures,
+                             programs, _money_sources(timeline, set(ventures)), f)],
         data=["data/roi.json", "data/targets.json", "data/timeline.json"])
     for p in programs:
         members = {v["venture"] for v in roi["ventures"] if v["program"] == p}
@@ -284,16 +310,14 @@ def pages(site: SiteData, locale: str | None = None) -> dict[str, str]:
             verdicts=[(v, venture_links[v], said[v]) for v in sorted(members) if v in said],
             members=[(v, venture_links[v]) for v in sorted(members)],
             tables=table_links(_roi_tables(roi, members, {p}, f)),
-            charts=[charts.money_chart(f"money-{p}", f"Money of program {p}",
-                                       _money_rows(roi, sorted(members), [p]),
-                                       _money_sources(timeline, members), f)],
+            charts=[_money_chart(f"money-{p}", f"Money of program {p}", roi,
+                                 sorted(members), [p], _money_sources(timeline, members), f)],
             data=["data/roi.json"])
     for v in ventures:
         row = next(r for r in roi["ventures"] if r["venture"] == v)
         history = site.histories.get(v)
-        drawn = [charts.money_chart(f"money-{v}", f"Money of {v}",
-                                    _money_rows(roi, [v], []),
-                                    _money_sources(timeline, {v}), f)]
+        drawn = [_money_chart(f"money-{v}", f"Money of {v}", roi, [v], [],
+                              _money_sources(timeline, {v}), f)]
         drawn += target_charts(targets, site.histories, {v}, f)
         restated = history_charts(v, history, currency[v], f) if history else []
         out[venture_links[v]] = _render(
@@ -326,8 +350,8 @@ def report_page(kind: str, doc: dict[str, Any], locale: str | None = None) -> st
         ventures = [v["venture"] for v in doc["ventures"]]
         programs = [p["program"] for p in doc["programs"]]
         if ventures or programs:
-            drawn.append(charts.money_chart("money-all", "Money per venture and program",
-                                            _money_rows(doc, ventures, programs), [], f))
+            drawn.append(_money_chart("money-all", "Money per venture and program", doc,
+                                      ventures, programs, [], f))
         title = "Return on public investment"
     elif kind == "targets":
         sections, notes = targets_sections(doc, f)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,20 @@ def test_publish_for_french_readers(fixture_ledger: Outcomes, tmp_path: Path) ->
     html = fixture_ledger("report", "roi", *when, "-O", "html", "--locale", "fr_FR").output
     assert "33\u202f300\u202f000\u00a0€" in html
     assert fixture_ledger("publish", str(tmp_path / "x"), "--locale", "xx_YY").exit_code == 2
+
+
+def test_a_money_chart_of_many_ventures_keeps_the_largest() -> None:
+    from outcomes.projections.folds.roi import Money, Rate
+    from outcomes.projections.present.documents import roi_figures, roi_row, venture_head
+    from outcomes.projections.present.localize import DEFAULT
+    from outcomes.projections.present.site import MAX_BARS, _money_chart
+
+    ventures = [roi_row(venture_head(f"v{n:02d}", "p", "EUR"),
+                        roi_figures(Money(public_committed=Decimal(n * 1000))), Rate(None, None),
+                        {}) for n in range(1, 26)]
+    roi = {"as_of": "2020-01-01", "known_at": None, "ventures": ventures, "programs": []}
+    chart = _money_chart("m", "Money", roi, [v["venture"] for v in ventures], [], [], DEFAULT)
+    drawn = {r["who"] for r in chart.rows}
+    assert drawn == {f"v{n:02d}" for n in range(6, 26)} and len(drawn) == MAX_BARS
+    assert chart.notes[0].startswith("The 20 ventures with the most public money committed")
+    assert chart.svg.count("<path") > 0
