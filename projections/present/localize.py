@@ -17,7 +17,7 @@ import copy
 import functools
 import os
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from outcomes.ledger.errors import LedgerError
@@ -35,10 +35,17 @@ def _decimal(value: Number) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+_STEPS = [Decimal(1).scaleb(-places) for places in range(12)]
+
+
 def _rounded(d: Decimal, places: int) -> Decimal:
     """`d` rounded half up to `places` decimals (as the JSON's figures are)."""
-    with localcontext(prec=max(28, len(d.as_tuple().digits) + places + 2)):
-        return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    step = _STEPS[places] if places < len(_STEPS) else Decimal(1).scaleb(-places)
+    try:  # the usual case, in the default context (28 digits)
+        return d.quantize(step, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context holds
+        with localcontext(prec=len(d.as_tuple().digits) + places + 2):
+            return d.quantize(step, rounding=ROUND_HALF_UP)
 
 
 def _places(d: Decimal) -> int:

@@ -115,6 +115,7 @@ class Layout:
         self.grid, self.widths, self.details, self.width = list(grid), list(widths), \
             list(details), width
         self.wraps = [wraps(c) for c in self.grid]
+        self.right = [c.align == "right" for c in self.grid]
 
     def header(self) -> list[str]:
         titled = [[inert(c.title)] for c in self.grid]
@@ -151,6 +152,13 @@ class Layout:
     def _lines(self, laid: list[list[str]]) -> list[str]:
         height = max(map(len, laid), default=1)
         last = len(laid) - 1
+        if height == 1:  # the usual row: one line, laid out at once
+            parts = []
+            for j, ((text,), w) in enumerate(zip(laid, self.widths, strict=True)):
+                pad = w - (len(text) if text.isascii() else cells(text))
+                parts.append(" " * pad + text if self.right[j] else
+                             text if j == last else text + " " * pad)
+            return [GAP.join(parts).rstrip()]
         out = []
         for i in range(height):
             parts = []
@@ -183,7 +191,7 @@ def _measure(columns: Sequence[Any], rows: Sequence[Sequence[str]]
         texts = [r[j] for r in rows]
         title = cells(inert(c.title))  # a title is never broken: it prints whole
         nat = max(max(map(cells, texts), default=0), title)
-        low = max(max(map(_longest_word if wraps(c) else cells, texts), default=0), title)
+        low = max(max(map(_longest_word, texts), default=0), title) if wraps(c) else nat
         natural.append(nat)
         least.append(min(low, nat))
     return natural, least
