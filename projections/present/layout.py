@@ -237,8 +237,8 @@ def citation_text(cited: list[dict[str, Any]] | None) -> str | None:
 TARGET_COLUMNS = [Column("venture", "Venture"), Column("metric", "Metric"),
                   Column("year", "Year"), Column("progress", "Actual [attainment of expected]",
                                                  "right"),
-                  Column("target", "Initial target"),
-                  Column("status", "Status", detail=1)]
+                  Column("target", "Initial target", detail=1),
+                  Column("status", "Status", detail=2)]
 
 
 def _scale(t: dict[str, Any]) -> tuple[bool, str]:
