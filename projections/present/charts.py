@@ -346,14 +346,20 @@ def history_chart(venture: str, figure: dict[str, Any], currency: str,
                       "stated": stated, "value": shown(c["value"]),
                       "claims": "" if c["claims"] is None else c["claims"],
                       "occurred_on": f.date(c["occurred_on"])})
-        data.append({"position": c["position"],
+        data.append({"position": c["position"], "recorded": c["recorded_at"],
                      "value": None if c["value"] is None else float(Decimal(str(c["value"]))),
                      "set_by": c["set_by"]})
     values = [Decimal(str(d["value"])) for d in data if d["value"] is not None]
     log = _spans(values)
-    x = alt.X("position:Q", title="Recorded (position in the ledger)",
-              scale=alt.Scale(zero=False, nice=False, padding=12),
-              axis=alt.Axis(format="d", tickMinStep=1))
+    # Over the recording time; where every change was recorded at one moment (one import),
+    # in recording order: the position, which follows the recording time.
+    if len({c["recorded_at"] for c in figure["changes"]}) > 1:
+        x = alt.X("recorded:T", title="Recorded (UTC)", scale=alt.Scale(type="utc"),
+                  axis=alt.Axis(format="%Y-%m-%d %H:%M", tickCount=4, labelOverlap=True))
+    else:
+        x = alt.X("position:Q", title="Recorded (position in the ledger, all at one moment)",
+                  scale=alt.Scale(zero=False, nice=False, padding=12),
+                  axis=alt.Axis(format="d", tickMinStep=1))
     y = alt.Y("value:Q", title=f"{figure['figure']}" + (f" ({cur})" if cur else "")
               + (", log scale" if log else ""),
               scale=_log_scale(alt, values) if log else alt.Scale(zero=True),
@@ -364,7 +370,8 @@ def history_chart(venture: str, figure: dict[str, Any], currency: str,
         .encode(x=x, y=y),
         base.mark_point(filled=True, size=60, color="#1f5fa8", opacity=1)
         .encode(x=x, y=y, shape=alt.Shape("set_by:N", title="Set by"),
-                tooltip=[alt.Tooltip("position:Q"), alt.Tooltip("set_by:N"),
+                tooltip=[alt.Tooltip("position:Q"), alt.Tooltip("recorded:N"),
+                         alt.Tooltip("set_by:N"),
                          alt.Tooltip("value:Q", format=",")])
         .properties(name=POINTS),
     )

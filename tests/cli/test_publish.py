@@ -299,3 +299,22 @@ def test_a_money_chart_of_many_ventures_keeps_the_largest() -> None:
     assert drawn == {f"v{n:02d}" for n in range(6, 26)} and len(drawn) == MAX_BARS
     assert chart.notes[0].startswith("The 20 ventures with the most public money committed")
     assert chart.svg.count("<path") > 0
+
+
+def test_restatements_over_the_recording_time(fixture_ledger: Outcomes, tmp_path: Path) -> None:
+    import freezegun
+
+    with freezegun.freeze_time("2031-05-04 10:00:00"):
+        result = fixture_ledger("correct", "cloudwatt-revenue-2014-channelnews-21360",
+                                "--set", "revenue=2500000", "--reason", "restated",
+                                "--source", "https://example.org/restated",
+                                "--occurred-on", "2015-01-01")
+        assert result.exit_code == 0, result.output
+    assert fixture_ledger("publish", str(tmp_path / "s")).exit_code == 0
+    page = text(tmp_path / "s", "venture-cloudwatt.html")
+    figure = page.split('id="history-cloudwatt-revenue-2014"')[1].split("</figure>")[0]
+    assert "Recorded (UTC)" in figure and "2031-05-04T10:00:00" in figure
+    assert "correction of cloudwatt-revenue-2014-channelnews-21360" in figure
+    # a figure recorded at one moment (the import) keeps the ledger's order
+    other = page.split('id="history-cloudwatt-revenue-2013"')[1].split("</figure>")[0]
+    assert "Recorded (position in the ledger, all at one moment)" in other
