@@ -686,6 +686,7 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
     """
     from outcomes.ledger.schema import BY_COMMAND, SLUG_RE
     from outcomes.projections.folds.log import log_rows
+    from outcomes.projections.present.localize import figures
     from outcomes.projections.present.log import LOG_COLUMNS, log_csv, log_document, log_row
     from outcomes.projections.present.render import format_for, render, table_stream
 
@@ -708,7 +709,8 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
         events = log_rows(store.read(), venture=venture, types=wanted, since=since_date,
                           known_at=cutoff)
         if fmt == "table":  # printed as it is read: a long log starts printing at once
-            rows = map(log_row, events)
+            people = figures(ctx.find_root().obj["locale"])
+            rows = (log_row(e, people) for e in events)
             widest = {"position": store.head()}  # the # column's width, known beforehand
             with output_stream(ctx.find_root(), output) as out:
                 lines = []
@@ -721,7 +723,9 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
                 out.write("".join(lines))
             return
         events = list(events)
-    columns, rows = log_csv(events) if fmt == "csv" else log_document(events)
+    columns, rows = log_csv(events) if fmt == "csv" else \
+        log_document(events, figures(ctx.find_root().obj["locale"] if fmt == "markdown"
+                                     else None))
     write_output(render(columns, rows, fmt, document=[e.to_log() for e in events],
                         formulas=csv_raw_formulas), output)
     if schema:
@@ -764,6 +768,7 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
         history_document,
         history_rows,
     )
+    from outcomes.projections.present.localize import figures
     from outcomes.projections.present.render import format_for, render
 
     check_schema(schema, output, format_for(output, fmt))
@@ -777,7 +782,8 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
         fail(f"unknown venture {venture!r}" + suggest(venture, result.ventures))
     fmt = format_for(output, fmt)
     document = history_document(result, cutoff)
-    rows = history_rows(result)
+    people = ctx.find_root().obj["locale"] if fmt in ("table", "markdown") else None
+    rows = history_rows(result, figures(people) if people else None)
     write_output(render(history_columns(rows), rows, fmt, document=document,
                         title=f"history of {venture}", formulas=csv_raw_formulas,
                         width=table_width(output)), output)

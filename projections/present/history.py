@@ -9,6 +9,7 @@ from typing import Any
 from outcomes.ledger.clock import format_timestamp
 from outcomes.projections.folds.history import Change, History
 from outcomes.projections.present.documents import grade_field
+from outcomes.projections.present.localize import Figures
 from outcomes.projections.present.render import Column
 
 HISTORY_COLUMNS = [
@@ -62,14 +63,19 @@ def history_document(result: History, known_at: datetime | None) -> dict[str, An
                         for f, changes in result.ordered()]}
 
 
-def history_rows(result: History) -> list[dict[str, Any]]:
-    """One row per change, grouped by figure, for tables, CSV and Markdown."""
+def history_rows(result: History, f: Figures | None = None) -> list[dict[str, Any]]:
+    """One row per change, grouped by figure, for tables, CSV and Markdown; with `f` (a
+    table's or Markdown's locale, never CSV's) the dates for its readers."""
     rows = []
     for figure, changes in result.ordered():
         for c in changes:
-            rows.append({**change_json(c), "figure": figure.label,
-                         "recorded_at": c.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                         "detail": _detail(c)})
+            row = {**change_json(c), "figure": figure.label,
+                   "recorded_at": c.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   "detail": _detail(c)}
+            if f is not None and f.name:
+                row["recorded_at"] = f.timestamp(c.recorded_at.replace(microsecond=0))
+                row["occurred_on"] = f.date(c.occurred_on)
+            rows.append(row)
     return rows
 
 

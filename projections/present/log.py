@@ -14,6 +14,7 @@ from outcomes.ledger.schema import (
     VENTURE_REGISTERED,
     Field,
 )
+from outcomes.projections.present.localize import DEFAULT, Figures
 from outcomes.projections.present.render import Column
 
 LOG_COLUMNS = [
@@ -42,15 +43,17 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def log_row(e: Event) -> dict[str, object]:
-    """An event's row in the log's table, CSV and Markdown."""
-    return {"position": e.position, "id": e.id, "occurred_on": e.occurred_on.isoformat(),
+def log_row(e: Event, f: Figures = DEFAULT) -> dict[str, object]:
+    """An event's row in the log's table and Markdown, its date for `f`'s readers (the
+    fields in `what` are as recorded)."""
+    return {"position": e.position, "id": e.id, "occurred_on": f.date(e.occurred_on),
             "type": e.type, "venture": e.venture or e.get("program") or "",
             "summary": summary(e), "source": e.source}
 
 
-def log_document(events: list[Event]) -> tuple[list[Column], list[dict[str, object]]]:
-    return LOG_COLUMNS, [log_row(e) for e in events]
+def log_document(events: list[Event], f: Figures = DEFAULT
+                 ) -> tuple[list[Column], list[dict[str, object]]]:
+    return LOG_COLUMNS, [log_row(e, f) for e in events]
 
 
 # The CSV's columns before the fields: who and when, as `log -O json` writes them.

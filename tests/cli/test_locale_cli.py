@@ -77,3 +77,17 @@ def test_demo_in_french(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.chdir(tmp_path)
     code, out, _ = run("--locale", "fr_FR", "demo")
     assert code == 0 and f"P 150{NNBSP}000{NNBSP}000{NBSP}€" in out
+
+
+def test_log_and_history_tables_date_for_the_locale(db: str) -> None:
+    log = run("--db", db, "--locale", "fr_FR", "log", "--venture", "numergy")
+    assert log[0] == 0 and " 10 mai 2012 " in log[1] and "2012-05-10  " not in log[1]
+    markdown = run("--db", db, "--locale", "fr_FR", "log", "-O", "markdown")[1]
+    assert "| 20 avr. 2012 |" in markdown
+    history = run("--db", db, "--locale", "fr_FR", "history", "numergy", "--metric", "jobs")
+    assert "1 oct. 2014" in history[1]
+    assert "recorded: 1 mars 2026, 12:00:00 UTC" in history[1]  # (the frozen import time)
+    for argv in (("log",), ("history", "numergy")):  # CSV and JSON: as without a locale
+        for fmt in ("csv", "json"):
+            assert run("--db", db, "--locale", "fr_FR", *argv, "-O", fmt) == \
+                run("--db", db, *argv, "-O", fmt)
