@@ -145,6 +145,11 @@ class Table:
     linked: tuple[str, ...] = ("source",)  # columns whose addresses are links
 
 
+def _without(table: Table, key: str) -> Table:
+    table.columns = [c for c in table.columns if c.key != key]
+    return table
+
+
 def _sections(sections: Iterable[tuple[str, list[Column], list[dict[str, Any]]]],
               notes: list[str], links: dict[str, dict[str, str]]) -> list[Table]:
     tables = [Table(title, list(columns), list(rows), links) for title, columns, rows in sections]
@@ -323,7 +328,8 @@ def pages(site: SiteData, locale: str | None = None) -> dict[str, str]:
         out[venture_links[v]] = _render(
             "venture.html", **common, page_title=f"Venture {v}", venture=v, row=row,
             program_link=program_links.get(row["program"]), verdict=said.get(v),
-            tables=table_links(_roi_tables(roi, {v}, set(), f)),
+            tables=[_without(t, "program")  # the page names the venture's program
+                    for t in table_links(_roi_tables(roi, {v}, set(), f))],
             charts=drawn, restated=restated,
             timeline=_timeline_tables(timeline, {v}, f),
             data=["data/roi.json", "data/targets.json", "data/timeline.json"]
