@@ -237,7 +237,7 @@ def citation_text(cited: list[dict[str, Any]] | None) -> str | None:
 TARGET_COLUMNS = [Column("venture", "Venture"), Column("metric", "Metric"),
                   Column("year", "Year"), Column("progress", "Actual [attainment of expected]",
                                                  "right"),
-                  Column("target", "Initial target", detail=1),
+                  Column("target", "Target", detail=1),
                   Column("status", "Status", detail=2)]
 
 
@@ -262,7 +262,7 @@ def targets_sections(doc: dict[str, Any], f: Figures = DEFAULT) -> Sections:
         millions, cur = _scale(t)
         initial, current = t["initial"], t["current"]
         graded = ", " + initial["evidence"] if "evidence" in initial else ""
-        labels = [f"{_goal(t, 'initial', f)} (set {f.date(initial['set_on'])}{graded})"]
+        labels = [f"initial {_goal(t, 'initial', f)} (set {f.date(initial['set_on'])}{graded})"]
         if t["revisions"]:
             times = "once" if t["revisions"] == 1 else f"{t['revisions']} times"
             graded = f" ({current['evidence']})" if "evidence" in current else ""

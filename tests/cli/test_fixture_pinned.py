@@ -342,13 +342,13 @@ def test_demo_targets_table_pinned(demo: list[str]) -> None:
     # actual with its grade's letter, each target with its grade
     assert [r for r in rows if r[0] in ("cloudwatt", "numergy")] == [
         ["cloudwatt", "revenue", "2012", "– [– of 61.3 M EUR]",
-         "500.0 M EUR by 2017-12-31 (set 2012-04-20, press)"],
+         "initial 500.0 M EUR by 2017-12-31 (set 2012-04-20, press)"],
         ["cloudwatt", "jobs", "2012", "– [– of 122.54]",
-         "1,000 by 2017-12-31 (set 2012-04-20, company)"],
+         "initial 1,000 by 2017-12-31 (set 2012-04-20, company)"],
         ["numergy", "revenue", "2012", "– [– of 55.4 M EUR]",
-         "400.0 M EUR by 2016-12-31 (set 2012-05-10, press)"],
+         "initial 400.0 M EUR by 2016-12-31 (set 2012-05-10, press)"],
         ["numergy", "jobs", "2012", "– [– of 55.42]",
-         "400 by 2016-12-31 (set 2012-05-10, press)"]]
+         "initial 400 by 2016-12-31 (set 2012-05-10, press)"]]
     assert [r for r in rows if r[0] not in ("cloudwatt", "numergy")] == [
         ["2013", "* F 0.1 M EUR [0% of 149.0 M EUR]",
          "revised once, now 200.0 M EUR by 2020-12-31 (company)"],
