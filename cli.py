@@ -1059,7 +1059,7 @@ def _publish_demo(site_dir: str, docs: dict[str, Any], events: list[Any], size: 
         integrity=site.Integrity(size, root, format_checkpoint(size, root), published["note"],
                                  published["vkey"]),
         histories=site.histories(events, [v["venture"] for v in docs["roi"]["ventures"]]),
-        programs=programs,
+        programs=programs, names=site.names(events),
         intro=intro(program, docs["roi"], len(events), "fixtures/cloud-souverain.jsonl, each "
                     "with its source", figures(locale)))
     files = site.pages(data, locale)

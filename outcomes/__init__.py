@@ -128,7 +128,7 @@ class Ledger:
                                                             if names else "")),
             roi=docs["roi"], targets=docs["targets"], timeline=docs["timeline"],
             integrity=integrity, histories=site.histories(events, ventures, cutoff),
-            programs=programs)
+            programs=programs, names=site.names(events))
         files = site.pages(data, locale)
         site.write(directory, files)
         return files

@@ -64,6 +64,7 @@ class SiteData:
     integrity: Integrity
     histories: dict[str, dict[str, Any]] = field(default_factory=dict)  # venture -> history
     programs: dict[str, dict[str, Any]] = field(default_factory=dict)  # slug -> registration
+    names: dict[str, str] = field(default_factory=dict)  # venture slug -> its registered name
     intro: str | None = None
 
 
@@ -326,7 +327,8 @@ def pages(site: SiteData, locale: str | None = None) -> dict[str, str]:
         drawn += target_charts(targets, site.histories, {v}, f)
         restated = history_charts(v, history, currency[v], f) if history else []
         out[venture_links[v]] = _render(
-            "venture.html", **common, page_title=f"Venture {v}", venture=v, row=row,
+            "venture.html", **common, page_title=site.names.get(v) or f"Venture {v}",
+            venture=v, row=row,
             program_link=program_links.get(row["program"]), verdict=said.get(v),
             tables=[_without(t, "program")  # the page names the venture's program
                     for t in table_links(_roi_tables(roi, {v}, set(), f))],
@@ -403,6 +405,12 @@ def histories(events: Iterable[Any], ventures: Iterable[str],
         source = events() if callable(events) else events
         out[v] = history_document(fold(known_prefix(source, known_at), v), moment)
     return out
+
+
+def names(events: Iterable[Any]) -> dict[str, str]:
+    """Each venture's registered name, by slug."""
+    return {e.get("venture"): e.get("name") for e in events
+            if e.type == schema.VENTURE_REGISTERED}
 
 
 def registrations(events: Iterable[Any], known_at: Any = None) -> dict[str, dict[str, Any]]:
