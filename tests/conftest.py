@@ -54,6 +54,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "backends(*names): run only on these store backends")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every PostgreSQL run `postgres`: the default run leaves them to the second tier
+    (`-m "slow or postgres"`, which CI runs; docs/testing.md, "Time")."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if any(isinstance(v, str) and v == "postgres" for v in params.values()):
+            item.add_marker(pytest.mark.postgres)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """Say which random order ran, even under -q (which hides pytest-randomly's header)."""
     seed = getattr(config.option, "randomly_seed", None)

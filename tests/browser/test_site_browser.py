@@ -24,6 +24,9 @@ from click.testing import CliRunner
 from outcomes.cli import main
 from tests.conftest import ROOT, in_ci
 
+# The second tier (`python -m pytest -m "slow or postgres"`; CI runs it): a browser starts.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path(os.environ.get("OUTCOMES_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync",

@@ -36,7 +36,7 @@ from outcomes.ledger.store import to_event
 from tests import workload
 from tests.conftest import Outcomes, pg_connect
 
-# The slow tier (`python -m pytest -m slow`; CI runs it): about 35 s of processes racing.
+# The second tier (`python -m pytest -m "slow or postgres"`; CI runs it): processes racing.
 pytestmark = pytest.mark.slow
 
 WRITERS = 8
