@@ -1045,7 +1045,8 @@ def _print_demo_publication(published: dict[str, str], events: list[Any], path: 
 
 
 def _publish_demo(site_dir: str, docs: dict[str, Any], events: list[Any], size: int,
-                  root: str, published: dict[str, str], locale: str | None) -> None:
+                  root: str, published: dict[str, str], locale: str | None,
+                  archive: bytes) -> None:
     from outcomes.ledger.verify import format_checkpoint
     from outcomes.projections.present import site
     from outcomes.projections.present.localize import figures
@@ -1057,13 +1058,14 @@ def _publish_demo(site_dir: str, docs: dict[str, Any], events: list[Any], size: 
         title="The French sovereign cloud (Numergy and Cloudwatt, 2012-2016)",
         roi=docs["roi"], targets=docs["targets"], timeline=docs["timeline"],
         integrity=site.Integrity(size, root, format_checkpoint(size, root), published["note"],
-                                 published["vkey"]),
+                                 published["vkey"], site.ARCHIVE),
         histories=site.histories(events, [v["venture"] for v in docs["roi"]["ventures"]]),
         programs=programs, names=site.names(events),
         intro=intro(program, docs["roi"], len(events), "fixtures/cloud-souverain.jsonl, each "
                     "with its source", figures(locale)))
     files = site.pages(data, locale)
     site.write(site_dir, files)
+    site.write_bytes(site_dir, site.ARCHIVE, lambda out: out.write(archive))
     pages = sum(name.endswith(".html") for name in files)
     click.echo("")
     click.echo(one_line(f"The published report: {pages} pages in {site_dir} (open "
@@ -1434,10 +1436,14 @@ for _kind in REPORTS:
 @click.option("--locale", metavar="LOCALE", help="Figures and dates of the pages for readers "
               "of LOCALE, e.g. fr_FR (as the global --locale, or OUTCOMES_LOCALE); the data "
               "files stay locale-free.")
+@click.option("--archive/--no-archive", default=True, show_default=True,
+              help="Put the ledger's archive (every event, as `export --archive` writes it) "
+              "in the site, so that readers verify the checkpoint with no copy of the store.")
 @click.pass_context
 def publish(ctx: click.Context, directory: str, program: str | None, venture: str | None,
             as_of: str | None, known_at: str | None, keyfile: str | None,
-            origin: str | None, title: str | None, locale: str | None) -> None:
+            origin: str | None, title: str | None, locale: str | None,
+            archive: bool) -> None:
     """Write the reports as a static web site into DIR, to open from the file system.
 
     An overview (each venture's verdict against its initial revenue target, the return on
@@ -1472,7 +1478,7 @@ def publish(ctx: click.Context, directory: str, program: str | None, venture: st
     with open_ledger(ctx) as ledger:
         files = ledger.publish(directory, as_of=day, known_at=cutoff, program=program,
                                venture=venture, signer=signer, origin=origin, title=title,
-                               locale=locale)
+                               locale=locale, archive=archive)
     pages = sum(name.endswith(".html") for name in files)
     click.echo(one_line(f"published {pages} pages to {directory} (open "
                         f"{directory.rstrip('/')}/index.html)"))
@@ -1638,6 +1644,13 @@ def demo(ctx: click.Context, path: str | None, site_dir: str | None) -> None:
             size, root = checkpoint(store)
             checked = verify(store, (size, root))
             published = _demo_publication(store, scratch, size, root)
+            if site_dir is not None:  # the site's copy of the archive, for its readers
+                import io
+
+                from outcomes.ledger.archive import write_archive
+
+                archive = io.BytesIO()
+                write_archive(store, archive)
         finally:
             store.close()
     program = next(e for e in events if e.type == PROGRAM_REGISTERED)
@@ -1661,7 +1674,8 @@ def demo(ctx: click.Context, path: str | None, site_dir: str | None) -> None:
                f"ledger {status}.")
     _print_demo_publication(published, events, path, kept)
     if site_dir is not None:
-        _publish_demo(site_dir, docs, events, size, root, published, locale)
+        _publish_demo(site_dir, docs, events, size, root, published, locale,
+                      archive.getvalue())
     if path:
         say(f"\nThe ledger is kept at {path}. Try:")
         click.echo(f"  outcomes --db {path} report timeline --venture cloudwatt\n"

@@ -93,12 +93,16 @@ class Ledger:
     def publish(self, directory: str, *, as_of: dt.date | str | None = None,
                 known_at: dt.datetime | str | None = None, program: str | None = None,
                 venture: str | None = None, signer: Any = None, origin: str | None = None,
-                title: str | None = None, locale: str | None = None) -> dict[str, str]:
+                title: str | None = None, locale: str | None = None,
+                archive: bool = True) -> dict[str, str]:
         """Write the published report (a static site, docs/publish.md) into `directory`:
         the reports as of the date (as known at the moment), each venture's history, and
         the ledger's checkpoint, signed when a `signer` (ledger.notes.Signer) is given.
         `locale` (e.g. "fr_FR") writes the pages' figures and dates for its readers; the
-        data files stay locale-free. Returns the files written (path in the site -> text)."""
+        data files stay locale-free. With `archive` (the default) the site also holds the
+        ledger's archive (ARCHIVE, as `export --archive` writes it), so that readers verify
+        the checkpoint with no copy of the store. Returns the files written (path in the
+        site -> text; the archive's bytes are not among them)."""
         from outcomes.ledger.clock import parse_timestamp, today
         from outcomes.ledger.notes import signed_checkpoint
         from outcomes.ledger.verify import format_checkpoint
@@ -113,7 +117,8 @@ class Ledger:
         note = None if signer is None else signed_checkpoint(origin or signer.name, size,
                                                              root, signer)
         integrity = site.Integrity(size, root, format_checkpoint(size, root), note,
-                                   None if signer is None else signer.verifier.text())
+                                   None if signer is None else signer.verifier.text(),
+                                   site.ARCHIVE if archive else None)
         # read once: each venture's history is a fold of the events (which keeps most of
         # them in memory anyway, docs/publish.md)
         from outcomes.projections.folds.log import known_prefix
@@ -131,6 +136,11 @@ class Ledger:
             programs=programs, names=site.names(events))
         files = site.pages(data, locale)
         site.write(directory, files)
+        if archive:
+            from outcomes.ledger.archive import write_archive
+
+            site.write_bytes(directory, site.ARCHIVE,
+                             lambda out: write_archive(self.store, out))
         return files
 
     def verify(self, checkpoint: tuple[int, str] | None = None) -> Report:

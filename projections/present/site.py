@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from outcomes.ledger import schema
 from outcomes.ledger.errors import ReportError
@@ -51,6 +51,7 @@ class Integrity:
     checkpoint: str  # SIZE:ROOT
     note: str | None = None  # the signed checkpoint (C2SP tlog-checkpoint)
     verifier: str | None = None  # the verifier key that checks it
+    archive: str | None = None  # the site's copy of the ledger's archive (path in the site)
 
 
 @dataclass
@@ -374,6 +375,22 @@ def report_page(kind: str, doc: dict[str, Any], locale: str | None = None) -> st
         raise unknown_kind(kind)
     return _render("report.html", site_title=title, page_title=title, when=when(doc, f),
                    tables=_sections(sections, notes, {}), charts=drawn)
+
+
+# Where the site keeps its copy of the ledger's archive (`export --archive`).
+ARCHIVE = "data/ledger.archive.jsonl"
+
+
+def write_bytes(directory: str | Path, name: str, writer: Callable[[IO[bytes]], Any]) -> None:
+    """One binary file of the site, written whole by `writer`."""
+    import os
+
+    path = Path(directory) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as out:
+        writer(out)
+    os.replace(tmp, path)
 
 
 def write(directory: str | Path, files: dict[str, str]) -> None:

@@ -22,7 +22,8 @@ LINES = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
 PAGES = {"index.html", "integrity.html", "program-pia-cloud-souverain.html",
          "venture-cloudwatt.html", "venture-numergy.html"}
 DATA = {"data/roi.json", "data/targets.json", "data/timeline.json", "data/checkpoint.txt",
-        "data/history-cloudwatt.json", "data/history-numergy.json"}
+        "data/history-cloudwatt.json", "data/history-numergy.json",
+        "data/ledger.archive.jsonl"}
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(1)>\u202e&amp;'
 
 
@@ -128,6 +129,28 @@ def test_publish_signs_with_a_key_and_the_reader_verifies(fixture_ledger: Outcom
     assert vkey in text(site, "integrity.html")
     assert fixture_ledger("verify", "--checkpoint", str(site / "data/checkpoint.txt"),
                           "--key", vkey).exit_code == 0
+    # a reader with the site alone: its archive extends its signed checkpoint, as the
+    # integrity page says; the same archive with one event's text changed does not
+    page = text(site, "integrity.html")
+    command = (f"outcomes verify --archive data/ledger.archive.jsonl --checkpoint "
+               f"data/checkpoint.txt --key {vkey}")
+    assert command in page and '<a href="data/ledger.archive.jsonl">' in page
+    args = command.split()[1:]  # no --db: no store at all
+    args[2], args[4] = str(site / args[2]), str(site / args[4])
+    assert CliRunner().invoke(main, args).exit_code == 0
+    archive = (site / "data/ledger.archive.jsonl").read_bytes()
+    assert archive.count(b"Cloudwatt") > 0
+    (site / "data/ledger.archive.jsonl").write_bytes(archive.replace(b"Cloudwatt",
+                                                                     b"Cl0udwatt", 1))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "does not match the hash" in result.output
+
+
+def test_publish_without_the_archive(fixture_ledger: Outcomes, tmp_path: Path) -> None:
+    assert fixture_ledger("publish", str(tmp_path / "s"), "--no-archive").exit_code == 0
+    assert files(tmp_path / "s") == PAGES | DATA - {"data/ledger.archive.jsonl"}
+    page = text(tmp_path / "s", "integrity.html")
+    assert "data/ledger.archive.jsonl" not in page and "outcomes export --archive" in page
 
 
 def test_publish_unsigned_shows_the_checkpoint(fixture_ledger: Outcomes,
@@ -147,7 +170,8 @@ def test_publish_one_venture_as_of_a_date(fixture_ledger: Outcomes, tmp_path: Pa
     # one venture: no program's totals, so no program page
     assert files(site) == {"index.html", "integrity.html", "venture-cloudwatt.html",
                            "data/roi.json", "data/targets.json", "data/timeline.json",
-                           "data/checkpoint.txt", "data/history-cloudwatt.json"}
+                           "data/checkpoint.txt", "data/history-cloudwatt.json",
+                           "data/ledger.archive.jsonl"}
     expected = fixture_ledger("report", "roi", "--venture", "cloudwatt", "--as-of",
                               "2014-12-31", "--known-at", "2030-01-01", "-O", "json").output
     assert text(site, "data/roi.json") == expected
