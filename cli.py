@@ -158,6 +158,26 @@ class Main(click.Group):
             fail(problem)
         return super().parse_args(ctx, args)
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Click's own usage errors (an unknown option, a bad choice, a missing argument)
+        in one line too, naming the command's --help, instead of click's usage block."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as error:
+            if type(error).__name__ == "NoArgsIsHelpError":  # a group alone: its help
+                error.show()
+                sys.exit(error.exit_code)
+            where = f"; see `{error.ctx.command_path} --help`" if error.ctx else ""
+            fail(f"{error.format_message().rstrip('.')}{where}")
+        except click.ClickException as error:  # e.g. a file option's file that is missing
+            fail(error.format_message())
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -1357,12 +1377,12 @@ def _report_command(kind: str) -> click.Command:
         from outcomes.ledger.clock import today
         from outcomes.ledger.schema import SLUG_RE
         from outcomes.projections.present.layout import csv_table, render_report
-        from outcomes.projections.present.render import format_for
+        from outcomes.projections.present.render import REPORT_EXTENSIONS, format_for
 
         for option, slug in (("--program", program), ("--venture", venture)):
             if slug is not None and not SLUG_RE.fullmatch(slug):
                 fail(f"{option}: malformed slug {slug!r}")
-        check_schema(schema, output, format_for(output, fmt))
+        check_schema(schema, output, format_for(output, fmt, REPORT_EXTENSIONS))
         try:
             cutoff = _parse_known_at(known_at)
             # What the tool printed at that moment: "today" was the known-at date then.
@@ -1371,9 +1391,7 @@ def _report_command(kind: str) -> click.Command:
             fail(str(error))
         ctx = click.get_current_context().find_root()
         locale = _checked_locale(locale) or ctx.obj["locale"]
-        if fmt is None and output and output.lower().endswith((".html", ".htm")):
-            fmt = "html"
-        fmt = format_for(output, fmt)
+        fmt = format_for(output, fmt, REPORT_EXTENSIONS)
         if fmt == "json":  # written as it is read: constant memory for any ledger
             from outcomes.projections.present.stream import write_json
 
@@ -1559,10 +1577,9 @@ def serve(ctx: click.Context, host: str, port: int, metadata_file: str | None) -
     extra = None
     if metadata_file is not None:
         try:
-            with open(metadata_file, encoding="utf-8") as f:
-                extra = json.load(f)
-        except (OSError, ValueError) as error:
-            fail(one_line(f"--metadata {metadata_file}: {error}"))
+            extra = json.loads(_read_text(metadata_file, "--metadata"))
+        except ValueError as error:
+            fail(one_line(f"--metadata {metadata_file}: not JSON: {error}"))
         if not isinstance(extra, dict):
             fail(f"--metadata {metadata_file}: a JSON object is needed")
     path = read_model_file(ctx)

@@ -15,23 +15,37 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
+from outcomes.ledger.errors import LedgerError
 from outcomes.ledger.inert import inert, json_inert
 from outcomes.projections.present.localize import DEFAULT
 
 EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
               ".txt": "table"}
+# A report also writes one standalone page (docs/publish.md).
+REPORT_EXTENSIONS = {**EXTENSIONS, ".html": "html", ".htm": "html"}
 
 
-def format_for(path: str | None, requested: str | None) -> str:
-    """The output format: as requested, else from the -o file's extension, else a table."""
+def format_for(path: str | None, requested: str | None,
+               extensions: dict[str, str] = EXTENSIONS) -> str:
+    """The output format: as requested, else from the -o file's extension, else a table.
+
+    An extension none of the formats has (`-o roi.xlsx`) is refused rather than filled with
+    a table: the file would not be what its name says. A name with no extension is a table.
+    """
     if requested:
         return requested
     if path:
-        for ext, fmt in EXTENSIONS.items():
+        for ext, fmt in extensions.items():
             if path.lower().endswith(ext):
                 return fmt
+        suffix = PurePath(path).suffix
+        if suffix:
+            known = ", ".join(sorted(set(extensions) - {".markdown", ".htm"}))
+            raise LedgerError(f"-o {path}: no output format is written as {suffix!r} files; "
+                              f"name the file {known}, or give the format with -O")
     return "table"
 
 
