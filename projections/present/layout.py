@@ -234,9 +234,9 @@ def citation_text(cited: list[dict[str, Any]] | None) -> str | None:
 
 # -- targets ------------------------------------------------------------------------------
 
-TARGET_COLUMNS = [Column("venture", "Venture"), Column("metric", "Metric"),
-                  Column("year", "Year"), Column("progress", "Actual [attainment of expected]",
-                                                 "right"),
+TARGET_COLUMNS = [Column("venture", "Venture"), Column("metric", "Metric", heading=True),
+                  Column("year", "Year", heading=True),
+                  Column("progress", "Actual [attainment of expected]", "right"),
                   Column("target", "Target", detail=1),
                   Column("status", "Status", detail=2)]
 

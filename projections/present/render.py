@@ -59,6 +59,9 @@ class Column:
     # table is too wide for the terminal (0: never; the highest moves first).
     wrap: bool | None = None
     detail: int = 0
+    # Tables: the column names the row with the first one (a disputed figure's period), so
+    # each part of a table split for a narrow terminal repeats it too.
+    heading: bool = False
 
 
 def to_json(value: Any) -> str:

@@ -15,7 +15,7 @@ from outcomes.projections.present.localize import DEFAULT, Figures
 from outcomes.projections.present.render import Column, inert, money
 
 DISPUTE_COLUMNS = [
-    Column("venture", "Venture"), Column("period", "Period"),
+    Column("venture", "Venture"), Column("period", "Period", heading=True),
     Column("claims", "Claims", "right"), Column("low", "Lowest", "right"),
     Column("high", "Highest", "right"), Column("chosen", "Used", "right"),
     Column("source", "Used claim's source", detail=2),

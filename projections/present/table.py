@@ -8,8 +8,8 @@ not fit side by side even so:
 1. the columns that may move (`Column.detail`, the highest first: sources, long prose) leave
    the grid and are printed under their row, one labelled line each (`    source: ...`);
 2. then, for a table held in memory, the remaining columns are split into several tables
-   of the rows, each repeating the first column (the row's name), as a wide data frame is
-   printed in parts;
+   of the rows, each repeating the first column (the row's name) and any `heading` one, as a
+   wide data frame is printed in parts;
 3. a streamed table (`log`) keeps the widths it measured on its first rows; a later cell
    wider than its column pushes that one line out, never folds it.
 
@@ -247,17 +247,19 @@ def plan(columns: Sequence[Any], rows: Sequence[Sequence[str]], width: int, *,
     details.sort(key=lambda c: order[id(c)])
     if widths is not None:
         return [Layout(grid, widths, details, width)]
-    if split and len(grid) > 2:
+    head = [c for j, c in enumerate(grid) if j == 0 or getattr(c, "heading", False)]
+    rest = [c for c in grid if not any(c is h for h in head)]
+    if split and len(rest) > 1:
         parts: list[list[Any]] = []
-        part = [grid[0]]
-        for c in grid[1:]:
-            if len(part) > 1 and fit([*part, c]) is None:
+        part = list(head)
+        for c in rest:
+            if len(part) > len(head) and fit([*part, c]) is None:
                 parts.append(part)
-                part = [grid[0], c]
+                part = [*head, c]
             else:
                 part.append(c)
         parts.append(part)
-        parts = _balanced(grid, len(parts), fit) or parts
+        parts = _balanced(head, rest, len(parts), fit) or parts
         layouts = [Layout(p, fit(p) or [least[order[id(c)]] for c in p], [], width)
                    for p in parts]
         layouts[-1].details = details
@@ -272,17 +274,17 @@ def plan(columns: Sequence[Any], rows: Sequence[Sequence[str]], width: int, *,
     return [Layout(grid, widths, details, width)]
 
 
-def _balanced(grid: list[Any], count: int, fit: Any) -> list[list[Any]] | None:
-    """The columns after the first cut into `count` parts (each repeating the first) that
-    all fit and whose widest is the narrowest: parts of even widths, not a last part of one
-    column. None if there are too many ways to try."""
-    rest = grid[1:]
+def _balanced(head: list[Any], rest: list[Any], count: int, fit: Any
+              ) -> list[list[Any]] | None:
+    """The columns after the heading ones cut into `count` parts (each repeating the
+    heading columns) that all fit and whose widest is the narrowest: parts of even widths,
+    not a last part of one column. None if there are too many ways to try."""
     if math.comb(len(rest) - 1, count - 1) > 2000:
         return None
     best, best_width = None, None
     for cuts in itertools.combinations(range(1, len(rest)), count - 1):
         bounds = (0, *cuts, len(rest))
-        parts = [[grid[0], *rest[a:b]] for a, b in itertools.pairwise(bounds)]
+        parts = [[*head, *rest[a:b]] for a, b in itertools.pairwise(bounds)]
         widths = [fit(p) for p in parts]
         if any(w is None for w in widths):
             continue

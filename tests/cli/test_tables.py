@@ -178,3 +178,22 @@ def test_a_terminal_gives_its_width_a_file_80(monkeypatch: pytest.MonkeyPatch) -
     assert table_width("report.txt") == 80  # a file is read elsewhere: 80 columns
     monkeypatch.setenv("COLUMNS", "100")
     assert table_width("report.txt") == 100 and terminal_width() == 100
+
+
+def test_a_split_table_repeats_its_heading_columns() -> None:
+    # 5 columns of 4 to 13 cells (61 with gaps) cannot share 50 columns: cut in two, and
+    # each part repeats the row's name (the first column) and the period (a heading one)
+    columns = [Column("v", "Venture"), Column("p", "Period", heading=True),
+               Column("a", "Lowest", "right"), Column("b", "Highest", "right"),
+               Column("c", "Used", "right")]
+    rows = [{"v": "cloudwatt", "p": "2013", "a": "97,485 EUR", "b": "100,000 EUR",
+             "c": "97,485 EUR"},
+            {"v": "cloudwatt", "p": "2014", "a": "1,000,000 EUR", "b": "3,000,000 EUR",
+             "c": "3,000,000 EUR"}]
+    out = to_table(columns, rows, width=50)
+    headers = [line.split() for line in out.splitlines() if line.startswith("Venture")]
+    assert len(headers) == 2
+    assert all(h[:2] == ["Venture", "Period"] for h in headers)
+    assert sorted(t for h in headers for t in h[2:]) == ["Highest", "Lowest", "Used"]
+    assert out.count("cloudwatt  2014") == 2 and out.count("cloudwatt  2013") == 2
+    assert all(cells(line) <= 50 for line in out.splitlines())
