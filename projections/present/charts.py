@@ -296,12 +296,21 @@ def money_chart(chart_id: str, title: str, rows: list[dict[str, Any]],
                           "amount": f.money(row[key], cur), "evidence": grade or ""})
     currency = ", ".join(sorted({r["currency"] for r in rows}))
     names = [n for _, n in MONEY_FIGURES]
+    # The legend lists only the figures with a bar somewhere; the others (0 or unknown for
+    # every row) are in the table beneath, and a note says why they have no bar.
+    shown = [n for n in names if any(d["figure"] == n and d["amount"] for d in data)]
+    for key, name in MONEY_FIGURES:
+        known = [row for row in rows if row[key] is not None]
+        if name not in shown and known:
+            notes.append(f"{name}: 0 {'for each' if len(known) == len(rows) else 'where known'}"
+                         ", so no bar (not in the legend).")
     chart = alt.Chart(alt.NamedData(name="money")).mark_bar().encode(
         y=alt.Y("who:N", title=None, sort=[r["label"] for r in rows]),
         yOffset=alt.YOffset("figure:N", sort=names),
         x=alt.X("amount:Q", title=f"Amount ({currency})",
                 axis=alt.Axis(labelExpr=SI, tickCount=6)),
         color=alt.Color("figure:N", title=None, sort=names,
+                        legend=alt.Legend(values=shown) if shown else None,
                         scale=alt.Scale(domain=names, range=["#1f5fa8", "#4b8fd6", "#9cc3ea",
                                                              "#2e7d32", "#8a5a00"])),
         tooltip=[alt.Tooltip("who:N"), alt.Tooltip("figure:N"),

@@ -104,6 +104,16 @@ def lines(text: str) -> Any:
     return Markup("\n").join(escape(inert(line)) for line in text.splitlines())
 
 
+def words(text: str | None) -> Any:
+    """Text broken only at its spaces: each word (a slug: never at its hyphens) kept on
+    one line, escaped and inert."""
+    Markup, escape = _markup()
+    if not text:
+        return Markup("")
+    return Markup(" ").join(Markup('<span class="word">{}</span>').format(escape(w))
+                            for w in inert(str(text)).split(" "))
+
+
 def _finalize(value: Any) -> Any:
     """Every value a template prints is inert text, unless it is markup made here."""
     Markup, _ = _markup()
@@ -126,6 +136,7 @@ def environment() -> Any:
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["linked"] = linked
     env.filters["lines"] = lines
+    env.filters["words"] = words
     env.globals["css"] = (TEMPLATES / "site.css").read_text(encoding="utf-8")
     return env
 
@@ -301,11 +312,16 @@ def pages(site: SiteData, locale: str | None = None) -> dict[str, str]:
             t.links = {"name": links, "program": program_links}
         return tables
 
+    overview = table_links(_roi_tables(roi, None, None, f))
+    if len({v["program"] for v in roi["ventures"]} | set(programs)) <= 1:
+        # one program (or none): the intro and the "all of" row name it, and the table
+        # then fits a laptop's width
+        overview = [_without(t, "program") for t in overview]
     out["index.html"] = _render(
         "index.html", **common, page_title="Overview",
         intro=site.intro.splitlines() if site.intro else [],
         verdicts=[(v, venture_links.get(v), line) for v, line in said.items()],
-        tables=table_links(_roi_tables(roi, None, None, f)),
+        tables=overview,
         charts=[_money_chart("money-all", "Money per venture and program", roi, ventures,
                              programs, _money_sources(timeline, set(ventures)), f)],
         data=["data/roi.json", "data/targets.json", "data/timeline.json"])
@@ -316,7 +332,8 @@ def pages(site: SiteData, locale: str | None = None) -> dict[str, str]:
             registration=site.programs.get(p),
             verdicts=[(v, venture_links[v], said[v]) for v in sorted(members) if v in said],
             members=[(v, venture_links[v]) for v in sorted(members)],
-            tables=table_links(_roi_tables(roi, members, {p}, f)),
+            tables=[_without(t, "program")  # the page is the program's
+                    for t in table_links(_roi_tables(roi, members, {p}, f))],
             charts=[_money_chart(f"money-{p}", f"Money of program {p}", roi,
                                  sorted(members), [p], _money_sources(timeline, members), f)],
             data=["data/roi.json"])

@@ -115,6 +115,36 @@ def test_charts_draw_one_point_per_data_row(demo_site: tuple[Path, Path, str]) -
     assert charts >= 8
 
 
+def test_roi_tables_fit_a_laptop(demo_site: tuple[Path, Path, str]) -> None:
+    """With one program, the overview's and the program page's roi tables leave out the
+    Program column (the "all of" row and the page name it), and a slug is never broken at
+    its hyphens (each word of a venture or program cell stays on one line)."""
+    site, _, _ = demo_site
+    for name in ("index.html", "program-pia-cloud-souverain.html"):
+        table = re.search(r"<table>.*?</table>", text(site, name), re.DOTALL).group()
+        heads = re.findall(r'<th scope="col" class="\w+">([^<]*)</th>', table)
+        assert heads == ["Venture", "Committed", "Paid (public)", "Paid (private)",
+                         "Returned", "Residual", "Net", "Multiple", "IRR"], name
+        assert ('<a href="program-pia-cloud-souverain.html"><span class="word">all</span> '
+                '<span class="word">of</span> <span class="word">pia-cloud-souverain</span>'
+                '</a>') in table
+    assert ".word { white-space: nowrap; }" in text(site, "index.html")
+
+
+def test_money_legend_lists_only_the_figures_drawn(demo_site: tuple[Path, Path, str]) -> None:
+    """The demo returned 0 and its residual values are unknown: neither has a bar, so the
+    legend does not list them, and a note under the chart says why."""
+    site, _, _ = demo_site
+    for name in ("index.html", "venture-cloudwatt.html"):
+        figure = re.search(r'<figure class="chart" id="money-.*?</figure>', text(site, name),
+                           re.DOTALL).group()
+        svg = re.search(r"<svg .*?</svg>", figure, re.DOTALL).group()
+        labels = re.findall(r">([^<>]+)</text>", svg)
+        assert {"Committed (public)", "Paid (public)", "Paid (private)"} <= set(labels)
+        assert "Returned" not in labels and "Residual value" not in labels, name
+        assert "Returned: 0 for each, so no bar (not in the legend)." in figure
+
+
 def test_publish_signs_with_a_key_and_the_reader_verifies(fixture_ledger: Outcomes,
                                                           tmp_path: Path) -> None:
     key = tmp_path / "ledger.key"
