@@ -64,14 +64,33 @@ def cells(text: str) -> int:
     return width if width >= 0 else sum(max(wcwidth(c), 0) for c in text)
 
 
+_SPACES = re.compile(r"[ \t\r\n]+")
+# A unit that stays on the line of the figure before it: "6,000,000 EUR", "0.6 %", "55.4 M EUR".
+_UNIT = re.compile(r"(?:[A-Z]{3}|€|%|M)[)\].,;:]*")
+
+
+def words(text: str) -> list[str]:
+    """The words `text` may be broken between: at ASCII spaces only (a no-break space, as
+    in French figures, `75 000 000 €`, holds), and never between a figure and its unit."""
+    if " " not in text:  # most cells: one word (recorded text reaches here made inert)
+        return [text] if text else []
+    out: list[str] = []
+    for word in _SPACES.split(text.strip()):
+        if out and _UNIT.fullmatch(word) and (out[-1][-1:].isdigit() or out[-1].endswith(" M")):
+            out[-1] += " " + word
+        elif word:
+            out.append(word)
+    return out
+
+
 def _longest_word(text: str) -> int:
     if text.isascii():
-        return max(map(len, text.split()), default=0)
-    return max(map(cells, text.split()), default=0)
+        return max(map(len, words(text)), default=0)
+    return max(map(cells, words(text)), default=0)
 
 
 def wrap(text: str, width: int, *, indent: str = "", hang: str = "") -> list[str]:
-    """`text` in lines of at most `width` cells, broken at spaces only; the first line
+    """`text` in lines of at most `width` cells, broken at spaces only (`words`); the first line
     starts with `indent`, the others with `hang`. A word wider than the room is put on a
     line of its own, whole (so a URL can still be clicked and copied)."""
     if cells(indent) + cells(text) <= width:
@@ -79,7 +98,7 @@ def wrap(text: str, width: int, *, indent: str = "", hang: str = "") -> list[str
     lines: list[str] = []
     line, used = indent, cells(indent)
     fresh = True
-    for word in text.split():
+    for word in words(text):
         w = cells(word)
         if fresh:
             line, used, fresh = line + word, used + w, False

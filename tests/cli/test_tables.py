@@ -197,3 +197,18 @@ def test_a_split_table_repeats_its_heading_columns() -> None:
     assert sorted(t for h in headers for t in h[2:]) == ["Highest", "Lowest", "Used"]
     assert out.count("cloudwatt  2014") == 2 and out.count("cloudwatt  2013") == 2
     assert all(cells(line) <= 50 for line in out.splitlines())
+
+
+def test_a_figure_keeps_its_unit_and_a_no_break_space_holds() -> None:
+    # "from 2,000,000 EUR to 6,000,000 EUR" at 30 cells broke as "6,000,000" / "EUR"
+    assert wrap("11 claims, from 2,000,000 EUR to 6,000,000 EUR; the latest", 30) == [
+        "11 claims, from 2,000,000 EUR", "to 6,000,000 EUR; the latest"]
+    assert wrap("revenue 3.0 M EUR, down", 12) == ["revenue", "3.0 M EUR,", "down"]
+    assert wrap("an attainment of 0.6 % only", 16) == ["an attainment of", "0.6 % only"]
+    # French figures: babel's narrow no-break spaces (U+202F) between the digit groups and
+    # a no-break space (U+00A0) before the euro sign are kept, never broken at
+    french = "de 1\u202f000\u202f000\u00a0€ à 3\u202f000\u202f000\u00a0€ en 2014"
+    assert wrap(french, 14) == ["de 1\u202f000\u202f000\u00a0€",
+                                "à 3\u202f000\u202f000\u00a0€", "en 2014"]
+    assert wrap(french, 8) == ["de", "1\u202f000\u202f000\u00a0€", "à",
+                               "3\u202f000\u202f000\u00a0€", "en 2014"]
