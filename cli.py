@@ -802,8 +802,8 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
         fail(f"unknown venture {venture!r}" + suggest(venture, result.ventures))
     fmt = format_for(output, fmt)
     document = history_document(result, cutoff)
-    people = ctx.find_root().obj["locale"] if fmt in ("table", "markdown") else None
-    rows = history_rows(result, figures(people) if people else None)
+    people = fmt in ("table", "markdown")  # CSV keeps the plain values
+    rows = history_rows(result, figures(ctx.find_root().obj["locale"]) if people else None)
     write_output(render(history_columns(rows), rows, fmt, document=document,
                         title=f"history of {venture}", formulas=csv_raw_formulas,
                         width=table_width(output)), output)

@@ -65,13 +65,16 @@ def history_document(result: History, known_at: datetime | None) -> dict[str, An
 
 def history_rows(result: History, f: Figures | None = None) -> list[dict[str, Any]]:
     """One row per change, grouped by figure, for tables, CSV and Markdown; with `f` (a
-    table's or Markdown's locale, never CSV's) the dates for its readers."""
+    table's or Markdown's figures, never CSV's) the values with group separators
+    (`2,000,000`) and, for a locale, the dates for its readers."""
     rows = []
     for figure, changes in result.ordered():
         for c in changes:
             row = {**change_json(c), "figure": figure.label,
                    "recorded_at": c.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                    "detail": _detail(c)}
+            if f is not None:
+                row["stated"], row["value"] = f.count(c.stated), f.count(c.value)
             if f is not None and f.name:
                 row["recorded_at"] = f.timestamp(c.recorded_at.replace(microsecond=0))
                 row["occurred_on"] = f.date(c.occurred_on)
