@@ -196,7 +196,8 @@ def progress_fields(info: VentureInfo, p: Progress) -> dict[str, Any]:
     f = p.facts
     return {
         "venture": f.venture, "metric": f.metric, "program": info.program,
-        "currency": info.currency,
+        # the unit of the values: the venture's currency for revenue, none for a count
+        "currency": info.currency if f.metric == "revenue" else None,
         "initial": target_fields(f.initial), "current": target_fields(f.current),
         "revisions": f.revisions,
         "series": [series_row(r) for r in p.series],

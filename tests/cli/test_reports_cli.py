@@ -204,3 +204,11 @@ def test_timeline_gives_a_currency_only_to_money_figures(ledger):
     assert all(r["currency"] is None for r in rows.values() if r["figure"] is None)
     csv_rows = list(csv.DictReader(io.StringIO(ledger("report", "timeline", "-O", "csv").output)))
     assert {r["id"]: r["currency"] for r in csv_rows}["c-target-jobs"] == ""
+
+
+def test_targets_give_a_currency_only_to_revenue(ledger):
+    # the scenario's revenue target is in EUR; its partners and jobs targets are counts
+    targets = {(t["venture"], t["metric"]): t for t in json_report(ledger, "targets")["targets"]}
+    assert {k: t["currency"] for k, t in targets.items()} == {
+        ("numergy", "revenue"): "EUR", ("numergy", "partners"): None,
+        ("cloudwatt", "jobs"): None}
