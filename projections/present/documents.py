@@ -201,6 +201,8 @@ def progress_fields(info: VentureInfo, p: Progress) -> dict[str, Any]:
         "initial": target_fields(f.initial), "current": target_fields(f.current),
         "revisions": f.revisions,
         "series": [series_row(r) for r in p.series],
+        # what final_attainment measures: the actual when the target was judged
+        "final_actual": amount_text(f.at_due) if p.status in ("achieved", "missed") else None,
         "final_attainment": ratio_number(p.final_attainment),
         "status": p.status,
         "judged_on": f.end.isoformat(),

@@ -283,8 +283,12 @@ def targets_sections(doc: dict[str, Any], f: Figures = DEFAULT) -> Sections:
             status = ""
             if i == last:
                 status = t["status"]
-                if t["final_attainment"] is not None:
-                    status += f" (final {f.percent(t['final_attainment'], places=1)})"
+                if t["final_attainment"] is not None:  # 17.5%: 70 of 400
+                    reached, goal = (f.compact(v, cur, millions=millions) if cur
+                                     else f.count(v)
+                                     for v in (t["final_actual"], t["initial"]["value"]))
+                    status += (f" (final {f.percent(t['final_attainment'], places=1)}: "
+                               f"{reached} of {goal})")
                 if t["closed_on"] is not None and t["judged_on"] == t["closed_on"]:
                     status += f", closed {f.date(t['closed_on'])} before due"
             rows.append({"venture": t["venture"] if i == 0 else "",
@@ -304,14 +308,15 @@ def targets_sections(doc: dict[str, Any], f: Figures = DEFAULT) -> Sections:
 TARGET_FIELDS = ["venture", "metric", "program", "currency", "initial_value", "initial_due",
                  "initial_set_on", "initial_baseline", "current_value", "current_due",
                  "current_set_on", "revisions", "year", "date", "expected", "actual",
-                 "attainment", "claims", "low", "high", "final_attainment", "status"]
+                 "attainment", "claims", "low", "high", "final_actual", "final_attainment",
+                 "status"]
 
 
 def targets_csv(doc: dict[str, Any]) -> tuple[list[Column], list[dict[str, Any]]]:
     rows = []
     for t in doc["targets"]:
         flat = {k: t[k] for k in ("venture", "metric", "program", "currency", "revisions",
-                                  "final_attainment", "status")}
+                                  "final_actual", "final_attainment", "status")}
         for which in ("initial", "current"):
             for k, v in t[which].items():
                 flat[f"{which}_{k}"] = citation_text(v) if k == "corrected_by" else v

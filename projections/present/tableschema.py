@@ -140,6 +140,8 @@ TARGETS_CSV: dict[str, Spec] = {
     "low": _metric("revenue: the lowest claim for the year"),
     "high": _metric("revenue: the highest claim for the year"),
     "evidence": _grade("of the actual"),
+    "final_actual": _metric("what was reached when the target was judged (the revenue of the "
+                            "due or last year, or the level on the due date or closure)"),
     "final_attainment": ("number", "what was reached / the initial target, once judged "
                                    "(at the due date or on closure)", {}),
     "status": _enum("on track, behind, achieved, missed or no data",

@@ -339,7 +339,8 @@ def test_demo_targets_table_pinned(demo: list[str]) -> None:
     rows = table_rows(demo, "Progress against the initial targets, as of 2026-01-01", "Venture")
     # Actual [attainment of expected]: 97,485 of 148,966,842.86 is 0.07% -> "0%";
     # 3.0 M of 236.7 M -> 1%; jobs 100 of 473.33 -> 21%, 90 of 648.73 -> 14%, ...; each
-    # actual with its grade's letter, each target with its grade
+    # actual with its grade's letter, each target with its grade; the status with what was
+    # reached when judged (at the closure: numergy's jobs were 70 then, 72 on 2015-12-31)
     assert [r for r in rows if r[0] in ("cloudwatt", "numergy")] == [
         ["cloudwatt", "revenue", "2012", "– [– of 61.3 M EUR]",
          "initial 500.0 M EUR by 2017-12-31 (set 2012-04-20, press)"],
@@ -353,17 +354,21 @@ def test_demo_targets_table_pinned(demo: list[str]) -> None:
         ["2013", "* F 0.1 M EUR [0% of 149.0 M EUR]",
          "revised once, now 200.0 M EUR by 2020-12-31 (company)"],
         ["2014", "* P 3.0 M EUR [1% of 236.7 M EUR]"],
-        ["2015", "– [– of 324.4 M EUR]", "missed (final 0.6%), closed 2015-03-20 before due"],
+        ["2015", "– [– of 324.4 M EUR]",
+         "missed (final 0.6%: 3.0 M EUR of 500.0 M EUR), closed 2015-03-20 before due"],
         ["2013", "– [– of 297.93]"],
         ["2014", "P 100 [21% of 473.33]"],
-        ["2015", "P 90 [14% of 648.73]", "missed (final 9.0%), closed 2015-03-20 before due"],
+        ["2015", "P 90 [14% of 648.73]",
+         "missed (final 9.0%: 90 of 1,000), closed 2015-03-20 before due"],
         ["2013", "E 2.0 M EUR [1% of 141.5 M EUR]",
          "revised once, now 400.0 M EUR by 2020-12-31 (press)"],
         ["2014", "* P 2.0 M EUR [1% of 227.6 M EUR]"],
-        ["2015", "– [– of 313.7 M EUR]", "missed (final 0.5%), closed 2015-12-02 before due"],
+        ["2015", "– [– of 313.7 M EUR]",
+         "missed (final 0.5%: 2.0 M EUR of 400.0 M EUR), closed 2015-12-02 before due"],
         ["2013", "– [– of 141.51]"],
         ["2014", "C 100 [44% of 227.59]"],
-        ["2015", "P 72 [23% of 313.68]", "missed (final 17.5%), closed 2015-12-02 before due"]]
+        ["2015", "P 72 [23% of 313.68]",
+         "missed (final 17.5%: 70 of 400), closed 2015-12-02 before due"]]
 
 
 def test_demo_disputes_table_pinned(demo: list[str]) -> None:

@@ -37,7 +37,8 @@ def test_report_tables_in_french(db: str) -> None:
     assert f"9,3{NBSP}%" in out  # its revenue per public euro
     assert "EUR" not in out.split("\n\n\n")[0]
     code, out, _ = run("--db", db, "--locale", "fr_FR", "report", "targets")
-    assert code == 0 and f"(final 0,6{NBSP}%)" in out and "by 31 déc. 2017" in out
+    assert code == 0 and f"(final 0,6{NBSP}%: 3,0 M € of 500,0 M €)" in out
+    assert "by 31 déc. 2017" in out
 
 
 def test_the_environment_and_the_report_option(db: str) -> None:

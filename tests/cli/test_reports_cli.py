@@ -112,7 +112,8 @@ def test_table_output_is_made_for_people(ledger):
     text = ledger("report", "targets", "--as-of", AFTER).output
     assert "0.5 M EUR [2% of 29.7 M EUR]" in text  # the budget-report style
     assert "* 2.0 M EUR [1% of 214.7 M EUR]" in text  # a disputed year
-    assert "missed (final 0.8%)" in text and "revised once" in text
+    # numergy's 2016 revenue, 3,000,000 of its initial 400,000,000: 0.75% -> 0.8%
+    assert "missed (final 0.8%: 3.0 M EUR of 400.0 M EUR)" in text and "revised once" in text
     assert "135 [97% of 139.77]" in text
     text = ledger("report", "timeline", "--venture", "cloudwatt").output
     # (the Source column is printed under each row at 80 columns)
