@@ -718,13 +718,13 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
         wanted.add(etype.name)
     if venture is not None and not SLUG_RE.fullmatch(venture):
         fail(f"--venture: malformed slug {venture!r}")
-    check_schema(schema, output, format_for(output, fmt))
+    fmt = format_for(output, fmt)
+    check_schema(schema, output, fmt)
     try:
         since_date = _parse_date(since, "--since")
         cutoff = _parse_known_at(known_at)
     except ValueError as error:
         fail(str(error))
-    fmt = format_for(output, fmt)
     with open_store(ctx) as store:
         events = log_rows(store.read(), venture=venture, types=wanted, since=since_date,
                           known_at=cutoff)
@@ -791,7 +791,8 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
     from outcomes.projections.present.localize import figures
     from outcomes.projections.present.render import format_for, render
 
-    check_schema(schema, output, format_for(output, fmt))
+    fmt = format_for(output, fmt)
+    check_schema(schema, output, fmt)
     try:
         cutoff = _parse_known_at(known_at)
     except ValueError as error:
@@ -800,7 +801,6 @@ def history(ctx: click.Context, venture: str, metric: str | None, known_at: str 
         result = fold(known_prefix(store.read(), cutoff), venture, metric)
     if venture not in result.ventures:
         fail(f"unknown venture {venture!r}" + suggest(venture, result.ventures))
-    fmt = format_for(output, fmt)
     document = history_document(result, cutoff)
     people = fmt in ("table", "markdown")  # CSV keeps the plain values
     rows = history_rows(result, figures(ctx.find_root().obj["locale"]) if people else None)
@@ -1382,7 +1382,8 @@ def _report_command(kind: str) -> click.Command:
         for option, slug in (("--program", program), ("--venture", venture)):
             if slug is not None and not SLUG_RE.fullmatch(slug):
                 fail(f"{option}: malformed slug {slug!r}")
-        check_schema(schema, output, format_for(output, fmt, REPORT_EXTENSIONS))
+        fmt = format_for(output, fmt, REPORT_EXTENSIONS)
+        check_schema(schema, output, fmt)
         try:
             cutoff = _parse_known_at(known_at)
             # What the tool printed at that moment: "today" was the known-at date then.
@@ -1391,7 +1392,6 @@ def _report_command(kind: str) -> click.Command:
             fail(str(error))
         ctx = click.get_current_context().find_root()
         locale = _checked_locale(locale) or ctx.obj["locale"]
-        fmt = format_for(output, fmt, REPORT_EXTENSIONS)
         if fmt == "json":  # written as it is read: constant memory for any ledger
             from outcomes.projections.present.stream import write_json
 
