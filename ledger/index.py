@@ -158,8 +158,9 @@ class IndexedEntries(Mapping[str, Entry]):
             return None
         if row[7] != _tag(key, *row[:7]):
             raise IndexAltered(f"entry {key!r}")
-        corrections = [int(p) for p in row[4].split(",")] if row[4] else []
-        return Entry(row[0], row[1], row[2], bool(row[3]), corrections, row[5], row[6])
+        corrections = tuple(int(p) for p in row[4].split(",")) if row[4] else ()
+        return Entry(row[0], row[1], bytes.fromhex(row[2]), bool(row[3]), corrections,
+                     row[5], row[6])
 
     def __setitem__(self, key: str, entry: Entry) -> None:
         self.buffer[key] = entry
@@ -186,7 +187,7 @@ class IndexedEntries(Mapping[str, Entry]):
 
 
 def _entry_row(key: str, e: Entry) -> tuple[object, ...]:
-    row = (key, e.position, e.type, e.digest, int(e.retracted),
+    row = (key, e.position, e.type, e.digest.hex(), int(e.retracted),
            ",".join(map(str, e.corrections)), e.slug, e.day)
     return (*row, _tag(*row))
 

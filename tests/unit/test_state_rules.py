@@ -73,7 +73,7 @@ def test_current_applies_every_correction_in_order() -> None:
     admit(correction("c1", "g", {"amount": "12"}), state)
     admit(correction("c2", "g", {"amount": "15"}), state)
     assert str(state.current("g").fields["amount"]) == "15"
-    assert state.entries["g"].corrections == [4, 5]  # p, v, g, then c1 and c2
+    assert state.entries["g"].corrections == (4, 5)  # p, v, g, then c1 and c2
 
 
 def test_a_corrected_closure_date_moves_the_closure() -> None:
