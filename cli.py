@@ -1393,11 +1393,11 @@ def _report_command(kind: str) -> click.Command:
         ctx = click.get_current_context().find_root()
         locale = _checked_locale(locale) or ctx.obj["locale"]
         if fmt == "json":  # written as it is read: constant memory for any ledger
-            from outcomes.projections.present.stream import write_json
+            from outcomes.projections.present.stream import JsonSink
 
             with spooled_output(ctx, output) as out, open_ledger(ctx) as ledger:
                 ledger.report(kind, as_of=day, known_at=cutoff, program=program,
-                              venture=venture, sink=lambda doc: write_json(doc, out))
+                              venture=venture, sink=JsonSink(out))
             return
         with open_ledger(ctx) as ledger:
             doc = ledger.report(kind, as_of=day, known_at=cutoff, program=program,

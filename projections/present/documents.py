@@ -214,9 +214,14 @@ def targets_document(ventures: Iterable[tuple[VentureInfo, list[TargetFacts]]],
                      as_of: date, *, lazy: bool = False) -> dict[str, Any]:
     """Each venture's targets (in the schema's metric order), evaluated as of the date;
     `lazy`: the rows as an iterator, made as they are read (a streamed report)."""
-    rows = (progress_fields(info, progress(t, as_of))
-            for info, targets in ventures for t in targets)
+    rows = (row for info, targets in ventures for row in target_records(info, targets, as_of))
     return {"targets": rows if lazy else list(rows)}
+
+
+def target_records(info: VentureInfo, targets: list[TargetFacts], as_of: date
+                   ) -> Iterable[dict[str, Any]]:
+    """One venture's records of the targets report, as of the date."""
+    return (progress_fields(info, progress(t, as_of)) for t in targets)
 
 
 # -- timeline -----------------------------------------------------------------------------

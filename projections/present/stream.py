@@ -16,7 +16,30 @@ from outcomes.ledger.inert import json_inert
 from outcomes.projections.present.render import _COMPACT, to_json
 
 CHUNK = 1000  # records per write
+SEPARATOR = ",\n    "  # between two records of a list
 _END = object()
+
+
+class Encoded(str):
+    """Records already encoded as `write_json` writes them, joined by SEPARATOR (a read
+    model's cached text): written as they are. A sink takes them only if it says so
+    (`JsonSink.encoded`); any other sink gets dicts."""
+
+
+class JsonSink:
+    """`write_json` to `out`, as a report's sink that takes Encoded records too."""
+
+    encoded = True
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def __call__(self, doc: dict[str, Any]) -> None:
+        write_json(doc, self.out)
+
+
+def _text(record: Any) -> str:
+    return record if isinstance(record, Encoded) else _COMPACT.encode(record)
 
 
 def write_json(doc: dict[str, Any], out: IO[str]) -> None:
@@ -37,9 +60,9 @@ def write_json(doc: dict[str, Any], out: IO[str]) -> None:
         if first is _END:
             out.write(json_inert(head + "[]"))
             continue
-        pieces = [head, "[\n    ", encode(first)]
+        pieces = [head, "[\n    ", _text(first)]
         for record in records:
-            pieces += (",\n    ", encode(record))
+            pieces += (SEPARATOR, _text(record))
             if len(pieces) >= 2 * CHUNK:
                 out.write(json_inert("".join(pieces)))
                 pieces.clear()

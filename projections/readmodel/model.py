@@ -52,11 +52,14 @@ from outcomes.projections.present.documents import (
     program_head,
     roi_document,
     roi_row,
+    target_records,
     targets_document,
     timeline_document,
     unknown_kind,
     venture_head,
 )
+from outcomes.projections.present.render import _COMPACT
+from outcomes.projections.present.stream import SEPARATOR, Encoded
 from outcomes.projections.readmodel.factlog import FactLog, Touched
 from outcomes.projections.readmodel.query import Selection, answer, venture_folds
 from outcomes.projections.readmodel.replay import report_from_events
@@ -396,6 +399,7 @@ class ReadModel(AbstractContextManager["ReadModel"]):
             self.conn.execute(f"DELETE FROM {table} WHERE venture IN ({marks})", ventures)
         self.conn.execute(f"DELETE FROM irr_cache WHERE key IN ({marks})",
                           [f"venture:{v}" for v in ventures])
+        self.conn.execute(f"DELETE FROM progress_cache WHERE venture IN ({marks})", ventures)
         for table, table_rows in rows.items():
             self._insert(table, table_rows)
         self._seal(VENTURE_TABLES, "venture", ventures)
@@ -497,20 +501,84 @@ class ReadModel(AbstractContextManager["ReadModel"]):
         for start in range(0, len(infos), STREAM_BATCH):
             yield infos[start:start + STREAM_BATCH]
 
-    def _targets(self, selection: Selection, as_of: date) -> dict[str, Any]:
+    def _targets(self, selection: Selection, as_of: date, encoded: bool = False
+                 ) -> dict[str, Any]:
         """The targets report from the stored folds of the selected ventures: its rows an
-        iterator, read a batch of ventures at a time (so memory holds one batch)."""
+        iterator, read a batch of ventures at a time (so memory holds one batch).
 
-        def ventures() -> Iterator[tuple[VentureInfo, list[TargetFacts]]]:
+        `encoded`: each venture's records as JSON text, from `progress_cache` where this
+        as-of date's text is kept (checked against its digest), else made and stashed to
+        be kept once the report is written (`_keep_progress`)."""
+        if not encoded:
+            return targets_document(self._target_facts(selection), as_of, lazy=True)
+        day = as_of.isoformat()
+
+        def records() -> Iterator[Encoded]:
             for infos in self._batches(selection):
-                keys = [r["venture"] for r in infos]
-                targets = _by_venture(self._checked("targets", "venture", keys))
-                actuals = _by_venture(self._checked("target_actuals", "venture", keys))
+                texts = self._progress_cached([r["venture"] for r in infos], day)
+                missing = [r for r in infos if r["venture"] not in texts]
+                if missing:
+                    made = self._progress_texts(missing, as_of)
+                    self._stash_progress(made, day)
+                    texts |= made
                 for r in infos:
-                    yield venture_info(r), targets_of(targets.get(r["venture"], []),
-                                                      actuals.get(r["venture"], []))
+                    if texts[r["venture"]]:  # (no targets: no record)
+                        yield Encoded(texts[r["venture"]])
 
-        return targets_document(ventures(), as_of, lazy=True)
+        return {"targets": records()}
+
+    def _target_facts(self, selection: Selection | list[dict[str, Any]]
+                      ) -> Iterator[tuple[VentureInfo, list[TargetFacts]]]:
+        """The stored target facts of the selected ventures (or of these `ventures`
+        rows), a batch of ventures at a time."""
+        batches = self._batches(selection) if isinstance(selection, Selection) else [selection]
+        for infos in batches:
+            keys = [r["venture"] for r in infos]
+            targets = _by_venture(self._checked("targets", "venture", keys))
+            actuals = _by_venture(self._checked("target_actuals", "venture", keys))
+            for r in infos:
+                yield venture_info(r), targets_of(targets.get(r["venture"], []),
+                                                  actuals.get(r["venture"], []))
+
+    def _progress_texts(self, ventures: list[dict[str, Any]], as_of: date) -> dict[str, str]:
+        """Each venture's targets records as of the date, as `write_json` writes them."""
+        return {info.venture: SEPARATOR.join(_COMPACT.encode(record) for record in
+                                             target_records(info, targets, as_of))
+                for info, targets in self._target_facts(ventures)}
+
+    def _progress_cached(self, keys: list[str], day: str) -> dict[str, str]:
+        """The kept texts of these ventures for this as-of date, checked."""
+        out = {}
+        for venture, text, digest in self.conn.execute(
+                "SELECT venture, records, digest FROM progress_cache WHERE as_of = ? AND "
+                "venture IN (SELECT value FROM json_each(?))", [day, json.dumps(keys)]):
+            if digest != seal("progress_cache", venture, day, text):
+                raise Tampered(f"table progress_cache, venture {venture!r},")
+            out[venture] = text
+        return out
+
+    def _stash_progress(self, texts: dict[str, str], day: str) -> None:
+        """Keep texts made during a report in a temporary table (written to this
+        connection's own temporary file, so the report's read snapshot takes no lock)."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS progress_made "
+                          "(venture TEXT PRIMARY KEY, records TEXT, digest TEXT)")
+        self.conn.executemany("INSERT OR REPLACE INTO temp.progress_made VALUES (?, ?, ?)",
+                              [(v, t, seal("progress_cache", v, day, t))
+                               for v, t in texts.items()])
+
+    def _keep_progress(self, state: str | None, day: str) -> None:
+        """Keep the texts a report made, for its as-of date only (today's, usually),
+        unless the read model moved on meanwhile (they would be stale)."""
+        if not self.conn.execute("SELECT 1 FROM temp.sqlite_master "
+                                 "WHERE name = 'progress_made'").fetchone():
+            return
+        with self._transaction():
+            if self._meta("seal") == state:
+                self.conn.execute("DELETE FROM progress_cache WHERE as_of != ?", [day])
+                self.conn.execute("INSERT OR REPLACE INTO progress_cache "
+                                  "SELECT venture, ?, records, digest FROM temp.progress_made",
+                                  [day])
+            self.conn.execute("DROP TABLE temp.progress_made")
 
     def _timeline(self, selection: Selection) -> dict[str, Any]:
         """The timeline report from the stored folds of the selected ventures (its rows an
@@ -537,19 +605,24 @@ class ReadModel(AbstractContextManager["ReadModel"]):
         row changed outside outcomes then stops the report part way through what the sink
         wrote (the command line writes to a temporary file first)."""
         with self._guard():
+            self.conn.execute("DROP TABLE IF EXISTS temp.progress_made")  # (a report cut short)
             self.conn.execute("BEGIN")  # one snapshot: the rows of one committed state
+            state = self._meta("seal")
             try:
                 self._check_state()
-                doc = self._report(kind, as_of, Selection(program, venture))
+                doc = self._report(kind, as_of, Selection(program, venture),
+                                   encoded=getattr(sink, "encoded", False))
                 if sink is None:
                     return materialized(doc)
                 sink(doc)
-                return {}
             finally:
                 if self.conn.in_transaction:
                     self.conn.commit()
+            self._keep_progress(state, as_of.isoformat())
+            return {}
 
-    def _report(self, kind: str, as_of: date, selection: Selection) -> dict[str, Any]:
+    def _report(self, kind: str, as_of: date, selection: Selection, *,
+                encoded: bool = False) -> dict[str, Any]:
         if selection.program is not None or selection.venture is not None:
             # (slugs only: suggestions need all)
             selection.check(dict(self.conn.execute("SELECT program, 1 FROM programs")),
@@ -560,7 +633,7 @@ class ReadModel(AbstractContextManager["ReadModel"]):
         if last is None or as_of >= last:  # every event is in: the stored folds
             if kind == "roi":
                 return self._roi(selection, as_of)
-            body = (self._targets(selection, as_of) if kind == "targets"
+            body = (self._targets(selection, as_of, encoded) if kind == "targets"
                     else self._timeline(selection))
             return {**header(as_of, None), **body}
         facts = FactLog(self.conn)  # an earlier date: the same folds, made again
@@ -757,6 +830,21 @@ def _cache_difference(model: ReadModel, fresh: ReadModel) -> str | None:
             expected = want.get(tuple(row[:2]))
             return (f"table irr_cache, row {tuple(row[:2])}: irr is {_short(row[2])} where the "
                     f"events give {_short(expected and expected[2])}")
+    return _progress_difference(model, fresh, last)
+
+
+def _progress_difference(model: ReadModel, fresh: ReadModel, last: date | None) -> str | None:
+    """The first targets text kept in `model` that `fresh` does not make the same (for
+    the dates a report reads the cache)."""
+    for venture, day, text in model.conn.execute(
+            "SELECT venture, as_of, records FROM progress_cache ORDER BY venture"):
+        if last is not None and date.fromisoformat(day) < last:
+            continue
+        rows = fresh._select("SELECT * FROM ventures WHERE venture = ?", [venture])
+        made = fresh._progress_texts(rows, date.fromisoformat(day)).get(venture)
+        if made != text:
+            return (f"table progress_cache, row ({venture!r}, {day!r}): records are "
+                    f"{_short(text)} where the events give {_short(made)}")
     return None
 
 

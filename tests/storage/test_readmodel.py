@@ -3,6 +3,7 @@ and answering every report exactly as `report_from_events` does from the events 
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import re
@@ -22,6 +23,8 @@ from outcomes.fixtures import path as fixture_path
 from outcomes.ledger.errors import ReportError
 from outcomes.ledger.service import record
 from outcomes.ledger.store import EventStore
+from outcomes.projections.present.render import to_json
+from outcomes.projections.present.stream import JsonSink
 from outcomes.projections.readmodel import ReadModel, read_model_path, report_from
 from outcomes.projections.readmodel.replay import report_from_events
 from outcomes.projections.readmodel.tables import TABLES
@@ -470,3 +473,73 @@ def test_a_report_reads_one_state_while_another_process_catches_up(store, tmp_pa
     assert calls == [len(REST)]
     assert reader.report("roi", as_of=date.today()) == report_from_events(
         "roi", store.read(), as_of=date.today())
+
+
+def streamed(model: ReadModel, kind: str, as_of: date, **selection: str) -> str:
+    """The JSON a user gets (`report -O json`): written by the sink as it is read."""
+    out = io.StringIO()
+    assert model.report(kind, as_of=as_of, sink=JsonSink(out), **selection) == {}
+    return out.getvalue()
+
+
+def test_targets_texts_are_kept_per_date_until_the_venture_changes(store, tmp_path,
+                                                                    monkeypatch):
+    import outcomes.projections.present.documents as documents
+
+    evaluated: list[str] = []
+    real = documents.progress
+
+    def counting(facts, as_of):
+        evaluated.append(facts.venture)
+        return real(facts, as_of)
+
+    monkeypatch.setattr(documents, "progress", counting)
+    append(store, SCENARIO)
+    model = ReadModel(str(tmp_path / "read.db"))
+    model.catch_up(store)
+    later = TODAY + timedelta(days=400)
+    for as_of in (TODAY, later):
+        want = to_json(report_from_events("targets", store.read(), as_of=as_of))
+        one = to_json(report_from_events("targets", store.read(), as_of=as_of,
+                                         venture="numergy"))
+        evaluated.clear()
+        assert streamed(model, "targets", as_of) == want
+        assert evaluated == ["cloudwatt", "numergy", "numergy"]  # (numergy: two targets)
+        assert streamed(model, "targets", as_of) == want
+        assert streamed(model, "targets", as_of, venture="numergy") == one
+        assert len(evaluated) == 3  # all from the kept texts
+    # one date is kept: the last one asked
+    assert {r["as_of"] for r in model.db["progress_cache"].rows} == {later.isoformat()}
+    append(store, [ev("SalesReported", "2016-03-01", None, venture="numergy", period="2015",
+                      revenue="7000000")])
+    model.catch_up(store)
+    want = to_json(report_from_events("targets", store.read(), as_of=later))
+    evaluated.clear()
+    got = streamed(model, "targets", later)
+    assert got == want
+    assert '"year": 2015, "date": "2015-12-31", "expected"' in got
+    assert set(evaluated) == {"numergy"}  # cloudwatt's text was kept
+
+
+def test_a_targets_report_cut_short_keeps_no_text(store, tmp_path):
+    class Stop(Exception):
+        pass
+
+    class FirstRecordOnly:
+        encoded = True
+
+        def __call__(self, doc):
+            next(iter(doc["targets"]))
+            raise Stop
+
+    append(store, SCENARIO)
+    model = ReadModel(str(tmp_path / "read.db"))
+    model.catch_up(store)
+    with pytest.raises(Stop):
+        model.report("targets", as_of=TODAY, sink=FirstRecordOnly())
+    assert list(model.db["progress_cache"].rows) == []
+    later = TODAY + timedelta(days=1)
+    assert streamed(model, "targets", later) == to_json(
+        report_from_events("targets", store.read(), as_of=later))
+    assert streamed(model, "targets", TODAY) == to_json(
+        report_from_events("targets", store.read(), as_of=TODAY))

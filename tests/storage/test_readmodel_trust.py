@@ -118,8 +118,14 @@ EDITS = {  # what a hand edit (sqlite3, Datasette, a script) does, and the repor
     "a forged dispute": ("UPDATE claims SET claims = 1", "roi"),
     "a program's figures": ("UPDATE roi_programs SET returned = '99'", "roi"),
     "a cached irr": ("UPDATE irr_cache SET irr = '0.5'", "roi"),
-    "a target": ("UPDATE targets SET initial_value = '1'", "targets"),
-    "a yearly actual": ("UPDATE target_actuals SET actual = '1'", "targets"),
+    # (the first report kept its text for the day, which a report reads then: not these
+    # rows; the next day's, or the next after a catch-up, reads them)
+    "a target": ("UPDATE targets SET initial_value = '1'; DELETE FROM progress_cache",
+                 "targets"),
+    "a yearly actual": ("UPDATE target_actuals SET actual = '1'; DELETE FROM progress_cache",
+                        "targets"),
+    "a kept targets text": ("UPDATE progress_cache SET records = "
+                            "replace(records, '400000000', '1')", "targets"),
     "a timeline row": ("DELETE FROM timeline WHERE type = 'FundingGranted'", "timeline"),
     "a venture moved to another program": ("UPDATE ventures SET program = 'x'", "timeline"),
     "a venture removed with its seals": (
@@ -170,6 +176,32 @@ def test_a_forger_who_recomputes_the_digest_is_caught_by_rebuild_check(outcomes,
         f"outcomes: read model {outcomes.read_model} does not follow from the events: table "
         "roi_ventures, row ('numergy',): public_granted is '1' where the events give "
         "'25000000' (run `outcomes rebuild`)")
+
+
+@pytest.mark.backends("sqlite")
+def test_a_forged_targets_text_is_caught_by_rebuild_check(outcomes, tmp_path):
+    """The kept text of a targets report has a digest of the same public recipe: a forger
+    who recomputes it fools the report of that day, not `rebuild --check`."""
+    assert outcomes("import", jsonl(tmp_path / "a.jsonl", small())).exit_code == 0
+    assert outcomes("report", "targets", "-O", "json").exit_code == 0
+    con = sqlite3.connect(outcomes.read_model)
+    with con:
+        (day, text), = con.execute("SELECT as_of, records FROM progress_cache")
+        forged = text.replace('"status": "no data"', '"status": "achieved"')
+        assert forged != text
+        con.execute("UPDATE progress_cache SET records = ?, digest = ?",
+                    [forged, seal("progress_cache", "numergy", day, forged)])
+    con.close()
+    fooled = json.loads(outcomes("report", "targets", "-O", "json").stdout)
+    assert fooled["targets"][0]["status"] == "achieved"
+    check = outcomes("rebuild", "--check")
+    assert check.exit_code == 1
+    assert check.stderr.startswith(
+        f"outcomes: read model {outcomes.read_model} does not follow from the events: table "
+        f"progress_cache, row ('numergy', '{day}'): records are ")
+    assert outcomes("rebuild").exit_code == 0
+    assert json.loads(outcomes("report", "targets", "-O", "json").stdout)["targets"][0][
+        "status"] == "no data"
 
 
 # -- files that are not a read model -----------------------------------------------------------
