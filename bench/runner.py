@@ -205,8 +205,10 @@ class Bench:
         self.workdir = Path(args.workdir).resolve()
         self.data = self.workdir / "data"
         self.scratch = self.workdir / "run"
+        # (PYTHONDONTWRITEBYTECODE: every process would compile the package again, about
+        # 0.1 s; an installed package has its bytecode, written by pip or the first run)
         self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("OUTCOMES_DB", "OUTCOMES_READ_MODEL")}
+                    if k not in ("OUTCOMES_DB", "OUTCOMES_READ_MODEL", "PYTHONDONTWRITEBYTECODE")}
         self.env["OUTCOMES_ACTOR"] = "bench"
         self.started = time.perf_counter()
         self.files: dict[str, Any] = {}
