@@ -324,16 +324,16 @@ class ReadModel(AbstractContextManager["ReadModel"]):
             self.reset()
 
     def _reseal(self) -> None:
-        """Seal the bookkeeping: the tracked position and root, the last recording date and
-        the lists of ventures and programs (a venture deleted with all its rows and seals
-        breaks this one)."""
+        """Seal the bookkeeping: the tracked position and root, the last recording date, the
+        ventures with their programs and the list of programs (a venture deleted with all
+        its rows and seals breaks this one, as a venture moved to another program)."""
         self._set_meta("seal", self._state_seal())
 
     def _state_seal(self) -> str:
         return seal("state", self.position(),
                     *[self._meta(k) for k in ("schema_version", "root", "last_recorded_on")],
-                    [v for (v,) in self.conn.execute("SELECT venture FROM ventures "
-                                                     "ORDER BY venture")],
+                    self.conn.execute("SELECT venture, program FROM ventures "
+                                      "ORDER BY venture").fetchall(),
                     [p for (p,) in self.conn.execute("SELECT program FROM programs "
                                                      "ORDER BY program")])
 
@@ -485,14 +485,18 @@ class ReadModel(AbstractContextManager["ReadModel"]):
         return {r["venture"]: money_of(r, flows.get(r["venture"], [])) for r in roi_rows}
 
     def _selected_ventures(self, selection: Selection) -> list[dict[str, Any]]:
-        """The `ventures` rows of a selection, checked (all are read: a row whose program
-        was changed would otherwise just drop out of a program's report)."""
-        rows = self._all_checked("ventures", "venture")
+        """The `ventures` rows of a selection, checked. Only the selected rows are read: the
+        bookkeeping's seal binds each venture to its program (`_state_seal`), so a row
+        whose program was changed does not just drop out of a program's report."""
         if selection.venture is not None:
-            return [r for r in rows if r["venture"] == selection.venture]
-        if selection.program is not None:
-            return [r for r in rows if r["program"] == selection.program]
-        return rows
+            keys = [selection.venture]
+        elif selection.program is not None:
+            keys = [v for (v,) in self.conn.execute(
+                "SELECT venture FROM ventures WHERE program = ? ORDER BY venture",
+                [selection.program])]
+        else:
+            return self._all_checked("ventures", "venture")
+        return self._checked("ventures", "venture", keys)
 
     def _batches(self, selection: Selection) -> Iterator[list[dict[str, Any]]]:
         """The `ventures` rows of a selection, STREAM_BATCH at a time: a report reads (and

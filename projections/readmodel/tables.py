@@ -42,7 +42,7 @@ from outcomes.projections.present.documents import (
 )
 from outcomes.projections.present.numbers import amount_text
 
-SCHEMA_VERSION = "15"  # bump when a table changes: read models rebuild
+SCHEMA_VERSION = "16"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
 NUMERIC = "NUMERIC"  # a column of NUMERIC affinity (exact text in, a number where exact)
 

@@ -128,6 +128,8 @@ EDITS = {  # what a hand edit (sqlite3, Datasette, a script) does, and the repor
                             "replace(records, '400000000', '1')", "targets"),
     "a timeline row": ("DELETE FROM timeline WHERE type = 'FundingGranted'", "timeline"),
     "a venture moved to another program": ("UPDATE ventures SET program = 'x'", "timeline"),
+    "a venture moved out of the program asked for": ("UPDATE ventures SET program = 'x'",
+                                                      "timeline --program pia"),
     "a venture removed with its seals": (
         "DELETE FROM ventures; DELETE FROM seals WHERE key = 'numergy'", "targets"),
     "the last recording date": ("UPDATE meta SET value = '2013-01-01' "
