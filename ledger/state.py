@@ -22,6 +22,7 @@ never mutates an event: a correction's normalised changes make a new `Event`.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from datetime import date, datetime
 from sys import intern
 from typing import Any, Protocol, TypeVar
 
+from outcomes.ledger.checked import Checked
 from outcomes.ledger.clock import SKEW, format_timestamp
 from outcomes.ledger.errors import FieldError, LedgerError
 from outcomes.ledger.integrity import canonical_bytes, grow, leaf_hash, node_at
@@ -125,6 +127,12 @@ def restricted(type_name: str) -> bool:
 RESTRICTED = frozenset(name for name, etype in EVENT_TYPES.items()
                        if etype.venture_scoped and not etype.allowed_after_close
                        and name != VENTURE_CLOSED)
+
+
+@functools.lru_cache(maxsize=8)
+def _actor(name: str) -> str:
+    """The command's actor as a recorded_by (checked once, not at every event)."""
+    return RECORDED_BY.parse(name)
 
 
 def suggest(word: str, known: Mapping[str, Any] | set[str]) -> str:
@@ -275,13 +283,18 @@ class LedgerState:
             raise FieldError("recorded_at", f"{format_timestamp(recorded_at)} is in the "
                              f"future (the clock says {format_timestamp(now)})")
         today = min(recorded_at, now).date() if now is not None else recorded_at.date()
-        if not isinstance(raw, Mapping):
-            raise LedgerError("expected a JSON object with a \"type\" field")
-        etype = self._event_type(raw.get("type"))
-        values, wire = parse_and_dump(etype, raw)
-        event_id = raw.get("id")
+        if type(raw) is Checked:  # read and checked in C (ledger/checked.py)
+            etype, values, wire = raw.etype, raw.values, raw.wire
+            event_id, recorded_by = raw.id, raw.recorded_by
+        else:
+            if not isinstance(raw, Mapping):
+                raise LedgerError("expected a JSON object with a \"type\" field")
+            etype = self._event_type(raw.get("type"))
+            values, wire = parse_and_dump(etype, raw)
+            event_id, recorded_by = raw.get("id"), raw.get("recorded_by")
+            if event_id is not None:
+                event_id = EVENT_ID_FIELD.parse(event_id)
         if event_id is not None:
-            event_id = EVENT_ID_FIELD.parse(event_id)
             known = self.entries.get(event_id)
             if known is not None:
                 if etype.name == EVENT_CORRECTED and values["event"] in self.entries:
@@ -294,7 +307,10 @@ class LedgerState:
                     return None  # the same event (the second test: stored as "0E-8")
                 raise FieldError("id", f"{event_id!r} is already recorded (position "
                                  f"{known.position}) with other content; choose another id")
-        recorded_by = RECORDED_BY.parse(raw.get("recorded_by") or actor)
+        if type(raw) is not Checked:
+            recorded_by = RECORDED_BY.parse(recorded_by or actor)
+        elif recorded_by is None:  # (given, it was checked in C)
+            recorded_by = _actor(actor)
         if values["occurred_on"] > today:
             raise FieldError("occurred_on", f"{values['occurred_on']} is after the recording "
                              f"date {today}; record events once they happened")

@@ -1,0 +1,212 @@
+"""Validation in C: an import line decoded straight into a msgspec `Struct` of its event
+type, the field rules checked as msgspec constraints while it decodes.
+
+The Structs are derived from the one declaration of every event type (`EVENT_TYPES` in
+ledger/schema.py): a field's kind gives its msgspec type (a pattern, a length, a date, an
+integer's bounds), its choices a `Literal`, its bounds an amount's pattern. This path
+vouches only for what it can check exactly, and refuses the rest: any line it does not
+vouch for (a refusal, or a value it leaves to Python: a number for an amount, a string for
+a count, a correction's changes, a URL, a repeated key, a `-0`, ...) is read by the exact
+Python path (`jsonl.loads`, `schema.parse_and_dump`), which admits it or words the error
+as it always did. What this path admits is what that path admits, value for value, wire
+form for wire form (tests/unit/test_checked.py compares the two on generated lines).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from outcomes.ledger.errors import FieldError
+from outcomes.ledger.schema import (
+    AMOUNT,
+    BOOL,
+    COUNT,
+    CURRENCY,
+    CURRENCY_RE,
+    DATE,
+    EVENT_ID,
+    EVENT_TYPES,
+    ID_RE,
+    LIMITS,
+    LONG_TEXT,
+    PERIOD,
+    PERIOD_RE,
+    RECORDED_BY,
+    SHA256,
+    SLUG,
+    SLUG_RE,
+    TEXT,
+    URL,
+    EventType,
+    Field,
+    Kind,
+)
+
+
+def _pattern(regex: re.Pattern[str]) -> str:
+    """A schema regular expression as a msgspec pattern: msgspec searches, the schema
+    matches the whole value."""
+    return rf"\A(?:{regex.pattern})\Z"
+
+
+def _text(limit: int) -> Any:
+    # Not blank: min_length here, and not `isspace()` after the decode (what `strip()`
+    # strips; a pattern would cost a call into `re` per field).
+    return Annotated[str, Meta(min_length=1, max_length=limit)]
+
+
+# How each kind reads in C. A kind not listed here (URL, SHA-256: checked by their Python
+# parser after the decode; a correction's changes: the whole line goes the Python way).
+_TYPES: dict[Kind, Any] = {
+    TEXT: _text(LIMITS.name_chars),
+    LONG_TEXT: _text(LIMITS.text_chars),
+    SLUG: Annotated[str, Meta(pattern=_pattern(SLUG_RE))],
+    COUNT: Annotated[int, Meta(ge=0, le=10 ** LIMITS.count_digits - 1)],
+    DATE: date,
+    BOOL: bool,
+    PERIOD: Annotated[str, Meta(pattern=_pattern(PERIOD_RE))],
+    CURRENCY: Annotated[str, Meta(pattern=_pattern(CURRENCY_RE))],
+    EVENT_ID: Annotated[str, Meta(pattern=_pattern(ID_RE))],
+}
+
+
+def _amount(f: Field) -> Any:
+    """An amount as a JSON string of plain digits, within the digit limits, without
+    leading zeros (so its wire form, `format(Decimal(text), "f")`, is the text itself),
+    and within the field's bounds: no sign when it may not be negative, a non-zero digit
+    when it must be positive. Anything else (a sign, leading zeros, a JSON number, spaces)
+    is left to the Python parser."""
+    whole = rf"(?:0|[1-9][0-9]{{0,{LIMITS.amount_integer_digits - 1}}})"
+    fraction = rf"(?:\.[0-9]{{1,{LIMITS.amount_fraction_digits}}})?"
+    sign = "" if f.positive or f.minimum is not None else "-?"
+    if f.minimum is not None and f.minimum != 0:
+        raise NotImplementedError("an amount bound other than 0")  # none is declared
+    nonzero = r"(?=[0-9.]*[1-9])" if f.positive else ""
+    return Annotated[str, Meta(pattern=rf"\A{nonzero}{sign}{whole}{fraction}\Z")]
+
+
+# What to do with a decoded value to get (typed value, wire form).
+_SAME, _TEXT, _AMOUNT, _DATE, _COUNT, _PARSE = range(6)
+
+
+def _field_type(f: Field) -> tuple[Any, int] | None:
+    """A field's msgspec type and how its decoded value becomes (value, wire form)."""
+    if f.choices:
+        if f.kind not in (TEXT, LONG_TEXT) or f.positive or f.minimum is not None:
+            return None
+        return Literal[f.choices], _SAME  # type: ignore[valid-type]
+    if f.kind is AMOUNT:
+        return _amount(f), _AMOUNT
+    if f.positive or f.minimum is not None:
+        return None
+    if f.kind in _TYPES:
+        how = {DATE: _DATE, COUNT: _COUNT, TEXT: _TEXT, LONG_TEXT: _TEXT}.get(f.kind, _SAME)
+        return _TYPES[f.kind], how
+    if f.kind in (URL, SHA256):
+        return str, _PARSE  # its Python parser decides (it may refuse: then Python words it)
+    return None
+
+
+_ENVELOPE = {"id": _TYPES[EVENT_ID], "recorded_by": _TYPES[RECORDED_BY.kind]}
+
+
+def _struct(etype: EventType) -> tuple[type[msgspec.Struct], tuple[Any, ...]] | None:
+    """The Struct of an event type and the plan of its fields, or None when some field
+    cannot be read in C (a correction's changes)."""
+    fields: list[tuple[str, Any, Any]] = []
+    plan = []
+    for name, _plain, _kind, f, default in etype.plan:
+        way = _field_type(f)
+        if way is None:
+            return None
+        kind_type, how = way
+        if f.required:
+            fields.append((name, kind_type, msgspec.NODEFAULT))
+        else:
+            fields.append((name, kind_type | None | UnsetType, UNSET))
+        plan.append((name, how, f, default))
+    for name, kind_type in _ENVELOPE.items():
+        fields.append((name, kind_type | None | UnsetType, UNSET))
+    struct = msgspec.defstruct(etype.name, fields, tag_field="type", tag=etype.name,
+                               kw_only=True, forbid_unknown_fields=True,
+                               module=__name__)
+    return struct, tuple(plan)
+
+
+_PLANS: dict[type[msgspec.Struct], tuple[EventType, tuple[Any, ...]]] = {}
+for _etype in EVENT_TYPES.values():
+    _made = _struct(_etype)
+    if _made is not None:
+        _PLANS[_made[0]] = (_etype, _made[1])
+_DECODE = msgspec.json.Decoder(Union[tuple(_PLANS)]).decode  # type: ignore[valid-type]  # noqa: UP007 (tagged)
+_astuple = msgspec.structs.astuple
+# See codec.event_object: the text spells at least as many keys as these ends; as many
+# exactly when no key is repeated (and no string holds `":`, then Python decides).
+_KEY_END = re.compile(rb'"[ \t\n\r]*:')
+_MINUS_ZERO = re.compile(rb"-0(?![.0-9eE])")
+
+
+class Checked:
+    """An event's line read and checked in C: its type, its typed values and their wire
+    form (as `parse_and_dump` gives them), and its envelope (id, recorded_by: None when
+    not given). `LedgerState.admit` takes it in place of the raw object."""
+
+    __slots__ = ("etype", "values", "wire", "id", "recorded_by")
+
+    def __init__(self, etype: EventType, values: dict[str, Any], wire: dict[str, Any],
+                 event_id: str | None, recorded_by: str | None) -> None:
+        self.etype, self.values, self.wire = etype, values, wire
+        self.id, self.recorded_by = event_id, recorded_by
+
+
+def checked(line: bytes) -> Checked | None:
+    """The line decoded and checked in C, or None when this path does not vouch for it
+    (the caller then reads it the Python way, which admits it or words the error)."""
+    try:
+        struct = _DECODE(line)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
+    etype, plan = _PLANS[type(struct)]
+    decoded = _astuple(struct)
+    # Keys given: every field not UNSET, plus `type`.
+    if len(_KEY_END.findall(line)) != len(decoded) + 1 - decoded.count(UNSET):
+        return None
+    values: dict[str, Any] = {}
+    wire: dict[str, Any] = {}
+    for (name, how, f, default), value in zip(plan, decoded):  # noqa: B905 (+ envelope)
+        if value is None or value is UNSET:
+            if default is not None:
+                values[name], wire[name] = default
+            elif f.required:  # (msgspec refuses a missing field: unreachable)
+                return None
+        elif how is _SAME:
+            values[name] = wire[name] = value
+        elif how is _TEXT:
+            if value.isspace():
+                return None
+            values[name] = wire[name] = value
+        elif how is _AMOUNT:
+            values[name], wire[name] = Decimal(value), value
+        elif how is _DATE:
+            values[name], wire[name] = value, value.isoformat()
+        elif how is _COUNT:
+            if not value and _MINUS_ZERO.search(line):
+                return None  # `-0`: the Python parser refuses a negative count
+            values[name] = wire[name] = value
+        else:
+            try:
+                parsed = f.parse(value)
+            except FieldError:
+                return None
+            values[name], wire[name] = parsed, f.kind.dump(parsed)
+    event_id, recorded_by = decoded[-2:]
+    if recorded_by is not UNSET and recorded_by is not None and recorded_by.isspace():
+        return None
+    return Checked(etype, values, wire, None if event_id is UNSET else event_id,
+                   None if recorded_by is UNSET else recorded_by)
