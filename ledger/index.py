@@ -257,18 +257,25 @@ class IndexedEntities(MutableMapping[str, Any]):
         self.dump: Callable[[Any], str] = json.dumps if kind == "activity" else \
             (lambda event: json.dumps(event.to_log()))
 
-    def __getitem__(self, slug: str) -> Any:
-        if slug in self.changed:
-            value = self.changed[slug]
-            if value is None:
-                raise KeyError(slug)
-            return value
+    def get(self, slug: str, default: Any = None) -> Any:
+        """The value, or `default` (without the KeyError that Mapping.get catches: the
+        state asks for a closure, and the activity of a venture, at every event)."""
+        value = self.changed.get(slug, _ABSENT)
+        if value is not _ABSENT:
+            return default if value is None else value
         value = self.read.get(slug)
         if value is None:
             value = self.read[slug] = self._row(slug)
+        return default if value is _ABSENT else value
+
+    def __getitem__(self, slug: str) -> Any:
+        value = self.get(slug, _ABSENT)
         if value is _ABSENT:
             raise KeyError(slug)
         return value
+
+    def __contains__(self, slug: object) -> bool:
+        return isinstance(slug, str) and self.get(slug, _ABSENT) is not _ABSENT
 
     def _row(self, slug: str) -> Any:
         row = self.con.execute("SELECT event, tag FROM ledger_index_entities WHERE kind = ? "
