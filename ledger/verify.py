@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import Notification
@@ -40,6 +41,7 @@ from outcomes.ledger.store import (
     RECORDED_TOPIC,
     EventStore,
     StoredEvents,
+    is_postgres,
 )
 
 STATE_KEYS = {"originator_id", "originator_version", "timestamp", "type", "event_id",
@@ -110,10 +112,34 @@ def checkpoint(store: EventStore) -> tuple[int, str]:
     return size, root_hex(size, store.node)
 
 
+# From this many rows on, `verify` uses two processes (see `_two_processes`); below it,
+# starting the second one costs more than it saves. Tests lower it.
+TWO_PROCESSES_FROM = 50_000
+# A second process first folds the rows before its share without checking them (see
+# `_Scan.fold`): that costs about FOLD_COST of checking them. The first process checks
+# that many rows that both end together: split = rows / (2 - FOLD_COST).
+FOLD_COST = 0.4
+
+
 def verify(store: EventStore, checkpoint: tuple[int, str] | None = None,
-           progress: Callable[[int], None] | None = None) -> Report:
-    """Check every stored row of `store` (and, given one, a published checkpoint)."""
-    return verify_rows(store.rows(), _state_of, checkpoint, progress, StoredEvents(store))
+           progress: Callable[[int], None] | None = None, *,
+           two_from: int | None = None) -> Report:
+    """Check every stored row of `store` (and, given one, a published checkpoint).
+
+    From `two_from` rows on (default TWO_PROCESSES_FROM), a second process checks the
+    rows after a split point while this one checks the rows before it; the report is
+    the one a single process gives (see `_two_processes`).
+    """
+    now = clock.now()
+    rows = store.recorder.max_notification_id() or 0
+    limit = TWO_PROCESSES_FROM if two_from is None else two_from
+    if rows >= max(limit, 2) and _forkable(store):
+        return _two_processes(store, checkpoint, progress, now,
+                              max(1, int(rows / (2 - FOLD_COST))))
+    report = _Scan(_state_of, checkpoint, now, StoredEvents(store)).run(
+        _guarded(store.rows()), progress)
+    assert report is not None
+    return report
 
 
 def _state_of(row: Notification) -> dict[str, Any]:
@@ -135,35 +161,169 @@ def verify_rows(rows: Iterable[Notification], decode: Callable[[Notification], d
     `recorded` reads back an event already checked (a correction needs its target);
     without it, the checked events are kept in memory.
     """
-    stream = _guarded(rows)
-    state = LedgerState(recorded)  # the write side's rules, re-applied in order
-    now = clock.now()
-    position = 0
-    try:
-        if checkpoint and checkpoint[0] == 0 and checkpoint[1] != EMPTY_ROOT:
-            raise Problem(None, _rewritten(checkpoint))
-        for row in stream:
-            expected = position + 1
-            _check_place(row, expected, stream)
-            event, stored_node = _decode(row, decode, expected)
-            _readmit(state, event, stored_node, now)
-            if recorded is not None:
-                state.end_batch()  # read back from the store when needed
-            position = expected
-            if checkpoint and position == checkpoint[0] and \
-                    root_hex(position, state.frontier.__getitem__) != checkpoint[1]:
+    report = _Scan(decode, checkpoint, clock.now(), recorded).run(_guarded(rows), progress)
+    assert report is not None
+    return report
+
+
+class _GiveUp(Exception):
+    """A second process cannot vouch for its share: the first one checks it instead."""
+
+
+class _Scan:
+    """One pass of the checks over rows in global order, from the first row.
+
+    `check` applies every check to the next row; `fold` only folds it into the state,
+    trusting that another pass checks it (see `_two_processes`).
+    """
+
+    def __init__(self, decode: Callable[[Notification], dict[str, Any]],
+                 checkpoint: tuple[int, str] | None, now: datetime,
+                 recorded: RecordedEvents | None) -> None:
+        self.decode = decode
+        self.checkpoint = checkpoint
+        self.now = now
+        self.recorded = recorded
+        self.state = LedgerState(recorded)  # the write side's rules, re-applied in order
+        self.position = 0
+
+    def run(self, stream: Iterator[Notification], progress: Callable[[int], None] | None,
+            *, fold: int = 0, stop: int | None = None) -> Report | None:
+        """Fold the first `fold` rows of `stream` (from `_guarded`), check the others: the
+        report of the first problem, or of success at the end. With `stop`, None once
+        that many rows are checked and good; `run` then goes on with the same stream."""
+        checkpoint = self.checkpoint
+        try:
+            if checkpoint and not self.position and checkpoint[0] == 0 and \
+                    checkpoint[1] != EMPTY_ROOT:
                 raise Problem(None, _rewritten(checkpoint))
+            for row in stream:
+                if self.position < fold:
+                    self.fold(row)
+                    continue
+                self.check(row, stream)
+                if progress:
+                    progress(1)
+                if self.position == stop:
+                    return None
+            if checkpoint and checkpoint[0] > self.position:
+                raise Problem(self.position + 1, f"the log has {self.position} events, fewer "
+                              f"than the checkpoint's {checkpoint[0]}: history was cut off")
+        except Problem as found:
+            return Report(False, self.position, None, found.position, found.problem)
+        except _Unreadable as error:
+            return Report(False, self.position, None, self.position + 1,
+                          f"a row the store cannot read stands here ({_short(error)}): "
+                          "inserted")
+        return Report(True, self.position,
+                      root_hex(self.position, self.state.frontier.__getitem__))
+
+    def check(self, row: Notification, stream: Iterator[Notification]) -> None:
+        """Every check of the next row (docs/integrity.md, steps 1 to 5)."""
+        expected = self.position + 1
+        _check_place(row, expected, stream)
+        event, stored_node = _decode(row, self.decode, expected)
+        _readmit(self.state, event, stored_node, self.now)
+        if self.recorded is not None:
+            self.state.end_batch()  # read back from the store when needed
+        self.position = expected
+        checkpoint = self.checkpoint
+        if checkpoint and expected == checkpoint[0] and \
+                root_hex(expected, self.state.frontier.__getitem__) != checkpoint[1]:
+            raise Problem(None, _rewritten(checkpoint))
+
+    def fold(self, row: Notification) -> None:
+        """Fold the next row into the state as `check` would, without checking it (as
+        rebuilding the validation index does): valid only if another pass checks it and
+        finds it good. _GiveUp where the row is not even shaped as a good one is."""
+        expected = self.position + 1
+        try:
+            if row.originator_id != LEDGER_STREAM or row.originator_version != expected \
+                    or row.topic != RECORDED_TOPIC:
+                raise _GiveUp(f"row {expected}")
+            state = self.decode(row)
+            event = Event.from_wire(expected, state["event_id"], state["type"],
+                                    _timestamp(state["timestamp"]), state["recorded_by"],
+                                    state["data"])
+            self.state.apply(event, bytes.fromhex(state["node"]))
+        except _GiveUp:
+            raise
+        except Exception as error:
+            raise _GiveUp(f"row {expected}: {error}") from None
+        self.position = expected
+
+
+def _forkable(store: EventStore) -> bool:
+    """Can a second process open this store by itself (a file or a server, not memory)?"""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and \
+        (is_postgres(store.url) or Path(store.url).is_file())
+
+
+def _two_processes(store: EventStore, checkpoint: tuple[int, str] | None,
+                   progress: Callable[[int], None] | None, now: datetime,
+                   split: int) -> Report:
+    """`verify` on both cores: this process checks the first `split` rows while a second
+    one (forked, with its own connection to the store) folds them unchecked into its
+    state and checks the rest; it sends back only its report.
+
+    The report is the one a single pass gives: a problem among the first `split` rows
+    is found here, and it is the first (the second process's report is then dropped);
+    when they are all good, the state the second process folded from them is the one
+    checking them gives (admitting an event folds it, and each is admitted with the
+    bytes stored), so its report is the single pass's. If the second process cannot
+    vouch for its share (it fails, or gives up on a row it cannot fold), this one
+    checks on by itself.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_second_process, daemon=True,
+                            args=(store.url, checkpoint, now, split, writer))
+    child.start()
+    writer.close()
+    try:
+        scan = _Scan(_state_of, checkpoint, now, StoredEvents(store))
+        stream = _guarded(store.rows())
+        report = scan.run(stream, progress, stop=split)
+        if report is not None:
+            return report  # found among the first rows, or the log ends before the split
+        try:
+            theirs = reader.recv()
+        except (EOFError, OSError):  # it died without a word
+            theirs = None
+        if isinstance(theirs, Report) and theirs.size >= split:
             if progress:
-                progress(1)
-        if checkpoint and checkpoint[0] > position:
-            raise Problem(position + 1, f"the log has {position} events, fewer than the "
-                          f"checkpoint's {checkpoint[0]}: history was cut off")
-    except Problem as found:
-        return Report(False, position, None, found.position, found.problem)
-    except _Unreadable as error:
-        return Report(False, position, None, position + 1,
-                      f"a row the store cannot read stands here ({_short(error)}): inserted")
-    return Report(True, position, root_hex(position, state.frontier.__getitem__))
+                progress(theirs.size - split)
+            return theirs
+        report = scan.run(stream, progress)
+        assert report is not None
+        return report
+    finally:
+        reader.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _second_process(url: str, checkpoint: tuple[int, str] | None, now: datetime,
+                    split: int, writer: Any) -> None:
+    """The second process of `_two_processes`: its report, or None if it cannot vouch
+    for it."""
+    report = None
+    try:
+        store = EventStore(url)
+        try:
+            scan = _Scan(_state_of, checkpoint, now, StoredEvents(store))
+            report = scan.run(_guarded(store.rows()), None, fold=split)
+        finally:
+            store.close()
+    except Exception:  # _GiveUp, or anything else: the first process checks on
+        report = None
+    writer.send(report)
+    writer.close()
 
 
 def _readmit(state: LedgerState, event: Event, stored_node: bytes, now: datetime) -> None:
