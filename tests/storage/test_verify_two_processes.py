@@ -158,6 +158,7 @@ def test_the_command_prints_the_same_lines(ledger: Path, tmp_path: Path,
     copy = altered(ledger, tmp_path, 10, b'"_data_":"', b'"_data_":"1')
     run = Outcomes(copy)
     outputs = []
+    monkeypatch.setattr(verifying, "_spare_core", lambda: True)
     for threshold in (ONE, TWO):
         monkeypatch.setattr(verifying, "TWO_PROCESSES_FROM", threshold)
         plain, as_json = run("verify"), run("verify", "-O", "json")
@@ -187,3 +188,18 @@ def test_a_small_ledger_stays_in_one_process(ledger: Path,
     finally:
         store.close()
     assert runs == [{"fold": 0, "stop": None, "stopped": False}]
+
+
+@pytest.mark.parametrize(("load", "processes"), [(0.3, 2), (1.5, 2), (2.0, 1), (8.0, 1)])
+def test_a_second_process_only_with_a_core_to_spare(
+        ledger: Path, runs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch,
+        load: float, processes: int) -> None:
+    monkeypatch.setattr(verifying, "TWO_PROCESSES_FROM", TWO)
+    monkeypatch.setattr(verifying.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(verifying.os, "getloadavg", lambda: (load, load, load))
+    store = EventStore(str(ledger))
+    try:
+        assert verify(store).ok
+    finally:
+        store.close()
+    assert runs[-1]["stopped"] is (processes == 2)
