@@ -281,12 +281,18 @@ def timeline_document(ventures: Iterable[tuple[VentureInfo, list[TimelineEntry]]
                       *, lazy: bool = False) -> dict[str, Any]:
     """Each venture's events in contract order, ventures in slug order; `lazy`: the rows
     as an iterator, made as they are read (a streamed report)."""
-    rows = (
+    rows = (row for info, entries in ventures for row in timeline_records(info, entries))
+    return {"timeline": rows if lazy else list(rows)}
+
+
+def timeline_records(info: VentureInfo, entries: list[TimelineEntry]
+                     ) -> Iterable[dict[str, Any]]:
+    """One venture's records of the timeline report."""
+    return (
         {"venture": r.venture, "program": info.program, "date": r.on.isoformat(),
          "position": r.position, "id": r.id, "type": r.type,
          "summary": summary(r, info.currency), "figure": amount_text(r.figure),
          "currency": info.currency if figure_is_money(r) else None,
          "source": r.source, **grade_field("evidence", r.evidence),
          "corrected": r.corrected, **cited_field(citations(r.corrected_by)), "note": r.note}
-        for info, entries in ventures for r in entries)
-    return {"timeline": rows if lazy else list(rows)}
+        for r in entries)

@@ -28,7 +28,7 @@ from outcomes.projections.readmodel.tables import (
 # (still readable by SQL; the facts' events are the `events` view, and as each venture sees
 # them, corrected, the `timeline`).
 HIDDEN = ("facts", "fact_ventures", "tracking", "meta", "dirty", "seals", "irr_cache",
-          "progress_cache")
+          "texts")
 
 CITED = ("the corrections applied, as JSON: [[id, date, source, grade], ...] in the order "
          "applied; empty when the event was not corrected")

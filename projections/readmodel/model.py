@@ -55,6 +55,7 @@ from outcomes.projections.present.documents import (
     target_records,
     targets_document,
     timeline_document,
+    timeline_records,
     unknown_kind,
     venture_head,
 )
@@ -399,7 +400,7 @@ class ReadModel(AbstractContextManager["ReadModel"]):
             self.conn.execute(f"DELETE FROM {table} WHERE venture IN ({marks})", ventures)
         self.conn.execute(f"DELETE FROM irr_cache WHERE key IN ({marks})",
                           [f"venture:{v}" for v in ventures])
-        self.conn.execute(f"DELETE FROM progress_cache WHERE venture IN ({marks})", ventures)
+        self.conn.execute(f"DELETE FROM texts WHERE venture IN ({marks})", ventures)
         for table, table_rows in rows.items():
             self._insert(table, table_rows)
         self._seal(VENTURE_TABLES, "venture", ventures)
@@ -498,45 +499,37 @@ class ReadModel(AbstractContextManager["ReadModel"]):
             return self._all_checked("ventures", "venture")
         return self._checked("ventures", "venture", keys)
 
-    def _batches(self, selection: Selection) -> Iterator[list[dict[str, Any]]]:
-        """The `ventures` rows of a selection, STREAM_BATCH at a time: a report reads (and
-        checks) one batch's rows while it writes the previous batch's lines."""
-        infos = self._selected_ventures(selection)
+    def _batches(self, selection: Selection | list[dict[str, Any]]
+                 ) -> Iterator[list[dict[str, Any]]]:
+        """The `ventures` rows of a selection (or these rows), STREAM_BATCH at a time: a
+        report reads (and checks) one batch's rows while it writes the previous batch's
+        lines."""
+        infos = (self._selected_ventures(selection) if isinstance(selection, Selection)
+                 else selection)
         for start in range(0, len(infos), STREAM_BATCH):
             yield infos[start:start + STREAM_BATCH]
 
     def _targets(self, selection: Selection, as_of: date, encoded: bool = False
                  ) -> dict[str, Any]:
         """The targets report from the stored folds of the selected ventures: its rows an
-        iterator, read a batch of ventures at a time (so memory holds one batch).
+        iterator, read a batch of ventures at a time (so memory holds one batch); `encoded`:
+        as JSON text, kept for the as-of date (`_texts`)."""
+        if encoded:
+            return {"targets": self._texts("targets", selection, as_of)}
+        return targets_document(self._target_facts(selection), as_of, lazy=True)
 
-        `encoded`: each venture's records as JSON text, from `progress_cache` where this
-        as-of date's text is kept (checked against its digest), else made and stashed to
-        be kept once the report is written (`_keep_progress`)."""
-        if not encoded:
-            return targets_document(self._target_facts(selection), as_of, lazy=True)
-        day = as_of.isoformat()
-
-        def records() -> Iterator[Encoded]:
-            for infos in self._batches(selection):
-                texts = self._progress_cached([r["venture"] for r in infos], day)
-                missing = [r for r in infos if r["venture"] not in texts]
-                if missing:
-                    made = self._progress_texts(missing, as_of)
-                    self._stash_progress(made, day)
-                    texts |= made
-                for r in infos:
-                    if texts[r["venture"]]:  # (no targets: no record)
-                        yield Encoded(texts[r["venture"]])
-
-        return {"targets": records()}
+    def _timeline(self, selection: Selection, encoded: bool = False) -> dict[str, Any]:
+        """The timeline report from the stored folds of the selected ventures (its rows an
+        iterator, as `_targets`)."""
+        if encoded:
+            return {"timeline": self._texts("timeline", selection, None)}
+        return timeline_document(self._timeline_entries(selection), lazy=True)
 
     def _target_facts(self, selection: Selection | list[dict[str, Any]]
                       ) -> Iterator[tuple[VentureInfo, list[TargetFacts]]]:
         """The stored target facts of the selected ventures (or of these `ventures`
         rows), a batch of ventures at a time."""
-        batches = self._batches(selection) if isinstance(selection, Selection) else [selection]
-        for infos in batches:
+        for infos in self._batches(selection):
             keys = [r["venture"] for r in infos]
             targets = _by_venture(self._checked("targets", "venture", keys))
             actuals = _by_venture(self._checked("target_actuals", "venture", keys))
@@ -544,61 +537,84 @@ class ReadModel(AbstractContextManager["ReadModel"]):
                 yield venture_info(r), targets_of(targets.get(r["venture"], []),
                                                   actuals.get(r["venture"], []))
 
-    def _progress_texts(self, ventures: list[dict[str, Any]], as_of: date) -> dict[str, str]:
-        """Each venture's targets records as of the date, as `write_json` writes them."""
-        return {info.venture: SEPARATOR.join(_COMPACT.encode(record) for record in
-                                             target_records(info, targets, as_of))
-                for info, targets in self._target_facts(ventures)}
+    def _timeline_entries(self, selection: Selection | list[dict[str, Any]]
+                          ) -> Iterator[tuple[VentureInfo, list[TimelineEntry]]]:
+        """The stored timeline entries of the selected ventures (or of these rows)."""
+        for infos in self._batches(selection):
+            keys = [r["venture"] for r in infos]
+            entries = _by_venture(sorted(
+                self._checked("timeline", "venture", keys),
+                key=lambda r: (r["venture"], r["date"], r["position"])))
+            for r in infos:
+                yield venture_info(r), [timeline_entry(t)
+                                        for t in entries.get(r["venture"], [])]
 
-    def _progress_cached(self, keys: list[str], day: str) -> dict[str, str]:
-        """The kept texts of these ventures for this as-of date, checked."""
+    # -- the JSON text of the long reports, kept ----------------------------------------------
+    # `report targets|timeline -O json` keep what they write for each venture in `texts`: the
+    # timeline's for any date (it does not depend on it), the targets' for one as-of date.
+    # A catch-up clears the texts of each venture it refolds.
+
+    def _texts(self, kind: str, selection: Selection, as_of: date | None) -> Iterator[Encoded]:
+        """Each selected venture's records as JSON text: kept (checked against its digest),
+        else made now and stashed, to be kept once the report is written (`_keep_texts`)."""
+        day = "" if as_of is None else as_of.isoformat()
+        for infos in self._batches(selection):
+            texts = self._kept_texts(kind, [r["venture"] for r in infos], day)
+            missing = [r for r in infos if r["venture"] not in texts]
+            if missing:
+                made = self._made_texts(kind, missing, as_of)
+                self._stash_texts(kind, made, day)
+                texts |= made
+            for r in infos:
+                if texts[r["venture"]]:  # (nothing to report: no record)
+                    yield Encoded(texts[r["venture"]])
+
+    def _made_texts(self, kind: str, ventures: list[dict[str, Any]], as_of: date | None
+                    ) -> dict[str, str]:
+        """Each venture's records of `kind`, as `write_json` writes them."""
+        if kind == "targets":
+            assert as_of is not None
+            made = ((info.venture, target_records(info, facts, as_of))
+                    for info, facts in self._target_facts(ventures))
+        else:
+            made = ((info.venture, timeline_records(info, entries))
+                    for info, entries in self._timeline_entries(ventures))
+        return {venture: SEPARATOR.join(map(_COMPACT.encode, records))
+                for venture, records in made}
+
+    def _kept_texts(self, kind: str, keys: list[str], day: str) -> dict[str, str]:
         out = {}
         for venture, text, digest in self.conn.execute(
-                "SELECT venture, records, digest FROM progress_cache WHERE as_of = ? AND "
-                "venture IN (SELECT value FROM json_each(?))", [day, json.dumps(keys)]):
-            if digest != seal("progress_cache", venture, day, text):
-                raise Tampered(f"table progress_cache, venture {venture!r},")
+                "SELECT venture, records, digest FROM texts WHERE kind = ? AND as_of = ? AND "
+                "venture IN (SELECT value FROM json_each(?))", [kind, day, json.dumps(keys)]):
+            if digest != seal("texts", kind, venture, day, text):
+                raise Tampered(f"table texts, {kind} of venture {venture!r},")
             out[venture] = text
         return out
 
-    def _stash_progress(self, texts: dict[str, str], day: str) -> None:
-        """Keep texts made during a report in a temporary table (written to this
-        connection's own temporary file, so the report's read snapshot takes no lock)."""
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS progress_made "
-                          "(venture TEXT PRIMARY KEY, records TEXT, digest TEXT)")
-        self.conn.executemany("INSERT OR REPLACE INTO temp.progress_made VALUES (?, ?, ?)",
-                              [(v, t, seal("progress_cache", v, day, t))
+    def _stash_texts(self, kind: str, texts: dict[str, str], day: str) -> None:
+        """Texts made during a report, in a temporary table (this connection's own
+        temporary file: the report's read snapshot takes no lock)."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS texts_made (kind TEXT, venture "
+                          "TEXT, as_of TEXT, records TEXT, digest TEXT, "
+                          "PRIMARY KEY (kind, venture))")
+        self.conn.executemany("INSERT OR REPLACE INTO temp.texts_made VALUES (?, ?, ?, ?, ?)",
+                              [(kind, v, day, t, seal("texts", kind, v, day, t))
                                for v, t in texts.items()])
 
-    def _keep_progress(self, state: str | None, day: str) -> None:
-        """Keep the texts a report made, for its as-of date only (today's, usually),
-        unless the read model moved on meanwhile (they would be stale)."""
+    def _keep_texts(self, state: str | None) -> None:
+        """Keep the texts a report made (the targets' for its date only: today's,
+        usually), unless the read model moved on meanwhile (they would be stale)."""
         if not self.conn.execute("SELECT 1 FROM temp.sqlite_master "
-                                 "WHERE name = 'progress_made'").fetchone():
+                                 "WHERE name = 'texts_made'").fetchone():
             return
         with self._transaction():
             if self._meta("seal") == state:
-                self.conn.execute("DELETE FROM progress_cache WHERE as_of != ?", [day])
-                self.conn.execute("INSERT OR REPLACE INTO progress_cache "
-                                  "SELECT venture, ?, records, digest FROM temp.progress_made",
-                                  [day])
-            self.conn.execute("DROP TABLE temp.progress_made")
-
-    def _timeline(self, selection: Selection) -> dict[str, Any]:
-        """The timeline report from the stored folds of the selected ventures (its rows an
-        iterator, as `_targets`)."""
-
-        def ventures() -> Iterator[tuple[VentureInfo, list[TimelineEntry]]]:
-            for infos in self._batches(selection):
-                keys = [r["venture"] for r in infos]
-                entries = _by_venture(sorted(
-                    self._checked("timeline", "venture", keys),
-                    key=lambda r: (r["venture"], r["date"], r["position"])))
-                for r in infos:
-                    yield venture_info(r), [timeline_entry(t)
-                                            for t in entries.get(r["venture"], [])]
-
-        return timeline_document(ventures(), lazy=True)
+                self.conn.execute("DELETE FROM texts WHERE (kind, as_of) NOT IN "
+                                  "(SELECT DISTINCT kind, as_of FROM temp.texts_made) AND "
+                                  "kind IN (SELECT kind FROM temp.texts_made)")
+                self.conn.execute("INSERT OR REPLACE INTO texts SELECT * FROM temp.texts_made")
+            self.conn.execute("DROP TABLE temp.texts_made")
 
     def report(self, kind: str, *, as_of: date, program: str | None = None,
                venture: str | None = None, sink: Sink | None = None) -> dict[str, Any]:
@@ -609,7 +625,7 @@ class ReadModel(AbstractContextManager["ReadModel"]):
         row changed outside outcomes then stops the report part way through what the sink
         wrote (the command line writes to a temporary file first)."""
         with self._guard():
-            self.conn.execute("DROP TABLE IF EXISTS temp.progress_made")  # (a report cut short)
+            self.conn.execute("DROP TABLE IF EXISTS temp.texts_made")  # (a report cut short)
             self.conn.execute("BEGIN")  # one snapshot: the rows of one committed state
             state = self._meta("seal")
             try:
@@ -622,7 +638,7 @@ class ReadModel(AbstractContextManager["ReadModel"]):
             finally:
                 if self.conn.in_transaction:
                     self.conn.commit()
-            self._keep_progress(state, as_of.isoformat())
+            self._keep_texts(state)
             return {}
 
     def _report(self, kind: str, as_of: date, selection: Selection, *,
@@ -638,7 +654,7 @@ class ReadModel(AbstractContextManager["ReadModel"]):
             if kind == "roi":
                 return self._roi(selection, as_of)
             body = (self._targets(selection, as_of, encoded) if kind == "targets"
-                    else self._timeline(selection))
+                    else self._timeline(selection, encoded))
             return {**header(as_of, None), **body}
         facts = FactLog(self.conn)  # an earlier date: the same folds, made again
         if facts.count() != self.position():
@@ -834,21 +850,21 @@ def _cache_difference(model: ReadModel, fresh: ReadModel) -> str | None:
             expected = want.get(tuple(row[:2]))
             return (f"table irr_cache, row {tuple(row[:2])}: irr is {_short(row[2])} where the "
                     f"events give {_short(expected and expected[2])}")
-    return _progress_difference(model, fresh, last)
+    return _texts_difference(model, fresh, last)
 
 
-def _progress_difference(model: ReadModel, fresh: ReadModel, last: date | None) -> str | None:
-    """The first targets text kept in `model` that `fresh` does not make the same (for
-    the dates a report reads the cache)."""
-    for venture, day, text in model.conn.execute(
-            "SELECT venture, as_of, records FROM progress_cache ORDER BY venture"):
-        if last is not None and date.fromisoformat(day) < last:
+def _texts_difference(model: ReadModel, fresh: ReadModel, last: date | None) -> str | None:
+    """The first report text kept in `model` that `fresh` does not make the same (for the
+    dates a report reads them)."""
+    for kind, venture, day, text in model.conn.execute(
+            "SELECT kind, venture, as_of, records FROM texts ORDER BY kind, venture"):
+        if day and last is not None and date.fromisoformat(day) < last:
             continue
         rows = fresh._select("SELECT * FROM ventures WHERE venture = ?", [venture])
-        made = fresh._progress_texts(rows, date.fromisoformat(day)).get(venture)
-        if made != text:
-            return (f"table progress_cache, row ({venture!r}, {day!r}): records are "
-                    f"{_short(text)} where the events give {_short(made)}")
+        made = fresh._made_texts(kind, rows, date.fromisoformat(day) if day else None)
+        if made.get(venture) != text:
+            return (f"table texts, row ({kind!r}, {venture!r}, {day!r}): records are "
+                    f"{_short(text)} where the events give {_short(made.get(venture))}")
     return None
 
 

@@ -42,7 +42,7 @@ from outcomes.projections.present.documents import (
 )
 from outcomes.projections.present.numbers import amount_text
 
-SCHEMA_VERSION = "16"  # bump when a table changes: read models rebuild
+SCHEMA_VERSION = "17"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
 NUMERIC = "NUMERIC"  # a column of NUMERIC affinity (exact text in, a number where exact)
 
@@ -174,9 +174,10 @@ CACHES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
     "irr_cache": ({"key": TEXT, "as_of": TEXT, "irr": TEXT, "irr_note": TEXT,
                    "irr_roots": TEXT, "irr_lower_bound": INT, "digest": TEXT},
                   ("key", "as_of")),
-    # the targets report's records of a venture for one as-of date, as JSON text
-    "progress_cache": ({"venture": TEXT, "as_of": TEXT, "records": TEXT, "digest": TEXT},
-                       ("venture",)),
+    # the JSON text of a venture's records in a long report: kind "timeline" (as_of ""),
+    # or "targets" for one as-of date
+    "texts": ({"kind": TEXT, "venture": TEXT, "as_of": TEXT, "records": TEXT, "digest": TEXT},
+              ("kind", "venture")),
 }
 INDEXES = [("facts", ("id",), True), ("facts", ("venture", "program"), False),
            ("facts", ("program",), False), ("facts", ("type",), False),

@@ -509,7 +509,7 @@ def test_targets_texts_are_kept_per_date_until_the_venture_changes(store, tmp_pa
         assert streamed(model, "targets", as_of, venture="numergy") == one
         assert len(evaluated) == 3  # all from the kept texts
     # one date is kept: the last one asked
-    assert {r["as_of"] for r in model.db["progress_cache"].rows} == {later.isoformat()}
+    assert {r["as_of"] for r in model.db["texts"].rows} == {later.isoformat()}
     append(store, [ev("SalesReported", "2016-03-01", None, venture="numergy", period="2015",
                       revenue="7000000")])
     model.catch_up(store)
@@ -537,9 +537,45 @@ def test_a_targets_report_cut_short_keeps_no_text(store, tmp_path):
     model.catch_up(store)
     with pytest.raises(Stop):
         model.report("targets", as_of=TODAY, sink=FirstRecordOnly())
-    assert list(model.db["progress_cache"].rows) == []
+    assert list(model.db["texts"].rows) == []
     later = TODAY + timedelta(days=1)
     assert streamed(model, "targets", later) == to_json(
         report_from_events("targets", store.read(), as_of=later))
     assert streamed(model, "targets", TODAY) == to_json(
         report_from_events("targets", store.read(), as_of=TODAY))
+
+
+def test_timeline_texts_are_kept_for_any_date_until_the_venture_changes(store, tmp_path,
+                                                                        monkeypatch):
+    import outcomes.projections.present.documents as documents
+
+    summarized: list[str] = []
+    real = documents.summary
+
+    def counting(entry, currency):
+        summarized.append(entry.venture)
+        return real(entry, currency)
+
+    monkeypatch.setattr(documents, "summary", counting)
+    append(store, SCENARIO)
+    model = ReadModel(str(tmp_path / "read.db"))
+    model.catch_up(store)
+    later = TODAY + timedelta(days=400)
+    want = {day: to_json(report_from_events("timeline", store.read(), as_of=day))
+            for day in (TODAY, later)}
+    one = to_json(report_from_events("timeline", store.read(), as_of=TODAY, venture="numergy"))
+    summarized.clear()
+    assert streamed(model, "timeline", TODAY) == want[TODAY]
+    assert set(summarized) == {"cloudwatt", "numergy"}
+    summarized.clear()
+    assert streamed(model, "timeline", later) == want[later]  # (any date: the same text)
+    assert streamed(model, "timeline", TODAY, venture="numergy") == one
+    assert summarized == []  # all from the kept texts
+    append(store, [ev("MetricReported", "2015-06-01", None, venture="numergy",
+                      metric="customers", value=321)])
+    model.catch_up(store)
+    want = to_json(report_from_events("timeline", store.read(), as_of=TODAY))
+    summarized.clear()
+    assert streamed(model, "timeline", TODAY) == want
+    assert "customers reported: 321" in want
+    assert set(summarized) == {"numergy"}  # cloudwatt's text was kept

@@ -120,13 +120,16 @@ EDITS = {  # what a hand edit (sqlite3, Datasette, a script) does, and the repor
     "a cached irr": ("UPDATE irr_cache SET irr = '0.5'", "roi"),
     # (the first report kept its text for the day, which a report reads then: not these
     # rows; the next day's, or the next after a catch-up, reads them)
-    "a target": ("UPDATE targets SET initial_value = '1'; DELETE FROM progress_cache",
+    "a target": ("UPDATE targets SET initial_value = '1'; DELETE FROM texts",
                  "targets"),
-    "a yearly actual": ("UPDATE target_actuals SET actual = '1'; DELETE FROM progress_cache",
+    "a yearly actual": ("UPDATE target_actuals SET actual = '1'; DELETE FROM texts",
                         "targets"),
-    "a kept targets text": ("UPDATE progress_cache SET records = "
+    "a kept targets text": ("UPDATE texts SET records = "
                             "replace(records, '400000000', '1')", "targets"),
-    "a timeline row": ("DELETE FROM timeline WHERE type = 'FundingGranted'", "timeline"),
+    "a timeline row": ("DELETE FROM timeline WHERE type = 'FundingGranted'; DELETE FROM texts",
+                       "timeline"),
+    "a kept timeline text": ("UPDATE texts SET records = replace(records, '25000000', '1')",
+                             "timeline"),
     "a venture moved to another program": ("UPDATE ventures SET program = 'x'", "timeline"),
     "a venture moved out of the program asked for": ("UPDATE ventures SET program = 'x'",
                                                       "timeline --program pia"),
@@ -188,11 +191,11 @@ def test_a_forged_targets_text_is_caught_by_rebuild_check(outcomes, tmp_path):
     assert outcomes("report", "targets", "-O", "json").exit_code == 0
     con = sqlite3.connect(outcomes.read_model)
     with con:
-        (day, text), = con.execute("SELECT as_of, records FROM progress_cache")
+        (day, text), = con.execute("SELECT as_of, records FROM texts WHERE kind = 'targets'")
         forged = text.replace('"status": "no data"', '"status": "achieved"')
         assert forged != text
-        con.execute("UPDATE progress_cache SET records = ?, digest = ?",
-                    [forged, seal("progress_cache", "numergy", day, forged)])
+        con.execute("UPDATE texts SET records = ?, digest = ? WHERE kind = 'targets'",
+                    [forged, seal("texts", "targets", "numergy", day, forged)])
     con.close()
     fooled = json.loads(outcomes("report", "targets", "-O", "json").stdout)
     assert fooled["targets"][0]["status"] == "achieved"
@@ -200,7 +203,7 @@ def test_a_forged_targets_text_is_caught_by_rebuild_check(outcomes, tmp_path):
     assert check.exit_code == 1
     assert check.stderr.startswith(
         f"outcomes: read model {outcomes.read_model} does not follow from the events: table "
-        f"progress_cache, row ('numergy', '{day}'): records are ")
+        f"texts, row ('targets', 'numergy', '{day}'): records are ")
     assert outcomes("rebuild").exit_code == 0
     assert json.loads(outcomes("report", "targets", "-O", "json").stdout)["targets"][0][
         "status"] == "no data"
