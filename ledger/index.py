@@ -10,6 +10,7 @@ index; the store's optimistic concurrency keeps them apart.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -41,6 +42,9 @@ TABLES = ("meta", "entries", "entities")
 
 class IndexAltered(Exception):
     """A row of the index is not one the tool wrote: the write starts over without it."""
+
+
+_sha256 = hashlib.sha256
 
 
 def _tag(*values: object) -> str:
@@ -187,9 +191,17 @@ class IndexedEntries(Mapping[str, Entry]):
 
 
 def _entry_row(key: str, e: Entry) -> tuple[object, ...]:
-    row = (key, e.position, e.type, e.digest.hex(), int(e.retracted),
-           ",".join(map(str, e.corrections)), e.slug, e.day)
-    return (*row, _tag(*row))
+    digest, retracted = e.digest.hex(), int(e.retracted)
+    corrections = ",".join(map(str, e.corrections)) if e.corrections else ""
+    # _tag(*row), written out: one f-string and one hash (an import writes a row per event)
+    tag = _sha256(f"{key}\x1f{e.position}\x1f{e.type}\x1f{digest}\x1f{retracted}\x1f"
+                  f"{corrections}\x1f{e.slug}\x1f{e.day}".encode()).hexdigest()[:32]
+    return key, e.position, e.type, digest, retracted, corrections, e.slug, e.day, tag
+
+
+@functools.lru_cache(maxsize=64)
+def _isoformat(t: datetime) -> str:
+    return t.isoformat()  # the events of one write share one recording time
 
 
 class PendingEvents(Mapping[int, Event]):
@@ -221,7 +233,7 @@ class PendingEvents(Mapping[int, Event]):
     def flush(self) -> None:
         self.con.executemany(
             "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?)",
-            ((p, e.id, e.recorded_at.isoformat(), e.recorded_by, e.content().decode())
+            ((p, e.id, _isoformat(e.recorded_at), e.recorded_by, e.content().decode())
              for p, e in self.buffer.items()))
         self.buffer.clear()
 

@@ -55,8 +55,10 @@ class BatchSQLiteRecorder(SQLiteApplicationRecorder):
     ids that the library's recorder fetches row by row)."""
 
     def _insert_events(self, c: Any, stored_events: Any, **_: Any) -> None:
+        # Rows as EventStore.append builds them (tuples), or the library's StoredEvents.
         c.executemany(self.insert_events_statement,
-                      ((s.originator_id.hex, s.originator_version, s.topic, s.state)
+                      (s if type(s) is tuple else
+                       (s.originator_id.hex, s.originator_version, s.topic, s.state)
                        for s in stored_events))
         return None
 
@@ -431,8 +433,9 @@ class EventStore(Application[Any]):
         if is_postgres(self.url):  # the PostgreSQL recorder needs a sized sequence
             batch = list(batch)
             stored: Iterable[StoredEvent] = [self.stored_event(e, n) for e, n in batch]
-        else:
-            stored = (self.stored_event(e, node) for e, node in batch)
+        else:  # rows as the recorder inserts them (BatchSQLiteRecorder): no StoredEvent
+            stored = ((_STREAM_HEX, e.position, RECORDED_TOPIC, _state(e, node))  # type: ignore[misc]
+                      for e, node in batch)
         try:
             self.recorder.insert_events(stored)  # type: ignore[arg-type]
         except IntegrityError as error:
@@ -463,14 +466,22 @@ class EventStore(Application[Any]):
     def stored_event(self, event: Event, node: bytes) -> StoredEvent:
         """The library's stored form of an event, as its mapper would write a `Recorded`
         (same topic, same transcoder, same bytes), without building the dataclass."""
-        timestamp = {"_type_": "datetime_iso", "_data_": _isoformat(event.recorded_at)}
-        state = {"timestamp": timestamp, "type": event.type, "event_id": event.id,
-                 "recorded_by": event.recorded_by, "data": event.wire_fields(),
-                 "node": node.hex()}
-        # The library's JSON transcoder's bytes (its `json.dumps` with no spaces and
-        # non-ASCII kept), written in C: every value here is plain JSON.
         return StoredEvent(originator_id=LEDGER_STREAM, originator_version=event.position,
-                           topic=RECORDED_TOPIC, state=compact_json(state))
+                           topic=RECORDED_TOPIC, state=_state(event, node))
+
+
+def _state(event: Event, node: bytes) -> bytes:
+    """The stored state of an event: what the library's mapper writes for a `Recorded`."""
+    timestamp = {"_type_": "datetime_iso", "_data_": _isoformat(event.recorded_at)}
+    state = {"timestamp": timestamp, "type": event.type, "event_id": event.id,
+             "recorded_by": event.recorded_by, "data": event.wire_fields(),
+             "node": node.hex()}
+    # The library's JSON transcoder's bytes (its `json.dumps` with no spaces and
+    # non-ASCII kept), written in C: every value here is plain JSON.
+    return compact_json(state)
+
+
+_STREAM_HEX = LEDGER_STREAM.hex
 
 
 @functools.lru_cache(maxsize=256)
