@@ -259,7 +259,7 @@ class _Scan:
 def _spare_core() -> bool:
     """Is a second core free? On a machine already busy (a load average of at least the
     number of cores), a second process only takes its time from other work: it adds
-    about a third to verify's CPU time and, measured, did not shorten it."""
+    about 40% to verify's CPU time and, measured, did not shorten it."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
