@@ -139,17 +139,57 @@ def _struct(etype: EventType) -> tuple[type[msgspec.Struct], tuple[Any, ...]] | 
     return struct, tuple(plan)
 
 
-_PLANS: dict[type[msgspec.Struct], tuple[EventType, tuple[Any, ...]]] = {}
-for _etype in EVENT_TYPES.values():
-    _made = _struct(_etype)
-    if _made is not None:
-        _PLANS[_made[0]] = (_etype, _made[1])
-_DECODE = msgspec.json.Decoder(Union[tuple(_PLANS)]).decode  # type: ignore[valid-type]  # noqa: UP007 (tagged)
-_astuple = msgspec.structs.astuple
 # See codec.event_object: the text spells at least as many keys as these ends; as many
 # exactly when no key is repeated (and no string holds `":`, then Python decides).
 _KEY_END = re.compile(rb'"[ \t\n\r]*:')
 _MINUS_ZERO = re.compile(rb"-0(?![.0-9eE])")
+
+# What each way does with a decoded value `v` of the field `n` (see `_builder`).
+_STEPS = {
+    _SAME: ["values[n] = wire[n] = v"],
+    _TEXT: ["if v.isspace():", "    return None",  # blank: what strip() would empty
+            "values[n] = wire[n] = v"],
+    _AMOUNT: ["values[n] = Decimal(v)", "wire[n] = v"],
+    _DATE: ["values[n] = v", "wire[n] = v.isoformat()"],
+    _COUNT: ["if not v and minus_zero(line):",  # `-0`: Python refuses a negative count
+             "    return None", "values[n] = wire[n] = v"],
+    _PARSE: ["try:", "    p = field_i.parse(v)", "except FieldError:", "    return None",
+             "values[n] = p", "wire[n] = field_i.kind.dump(p)"],
+}
+
+
+def _builder(etype: EventType, plan: tuple[Any, ...]) -> Any:
+    """A function of the decoded fields (and the line) giving the event's `Checked`, or
+    None: the steps of `_STEPS` written out for each field of the type, in its order, so
+    that reading an event costs no loop over its fields and no test of their ways."""
+    code = ["def build(d, line):", "    values = {}", "    wire = {}"]
+    scope: dict[str, Any] = {"UNSET": UNSET, "Decimal": Decimal, "FieldError": FieldError,
+                             "minus_zero": _MINUS_ZERO.search, "Checked": Checked,
+                             "etype": etype}
+    for i, (name, how, f, default) in enumerate(plan):
+        steps = [step.replace("values[n]", f"values[{name!r}]")
+                 .replace("wire[n]", f"wire[{name!r}]").replace("field_i", f"field_{i}")
+                 for step in _STEPS[how]]
+        scope[f"field_{i}"] = f
+        code.append(f"    v = d[{i}]")
+        if f.required:  # (msgspec refuses a line without it, or with null)
+            code += ["    " + step for step in steps]
+            continue
+        code.append("    if v is not UNSET and v is not None:")
+        code += ["        " + step for step in steps]
+        if default is not None:
+            scope[f"default_{i}"] = default
+            code += ["    else:", f"        values[{name!r}], wire[{name!r}] = default_{i}"]
+    n = len(plan)
+    code += [f"    event_id, by = d[{n}], d[{n + 1}]",
+             "    if by is UNSET or by is None:",
+             "        by = None",
+             "    elif by.isspace():",
+             "        return None",
+             "    return Checked(etype, values, wire, None if event_id is UNSET else "
+             "event_id, by)"]
+    exec("\n".join(code), scope)  # noqa: S102 (code written above from the declaration)
+    return scope["build"]
 
 
 class Checked:
@@ -165,6 +205,15 @@ class Checked:
         self.id, self.recorded_by = event_id, recorded_by
 
 
+_BUILD: dict[type[msgspec.Struct], Any] = {}
+for _etype in EVENT_TYPES.values():
+    _made = _struct(_etype)
+    if _made is not None:
+        _BUILD[_made[0]] = _builder(_etype, _made[1])
+_DECODE = msgspec.json.Decoder(Union[tuple(_BUILD)]).decode  # type: ignore[valid-type]  # noqa: UP007 (tagged)
+_astuple = msgspec.structs.astuple
+
+
 def checked(line: bytes) -> Checked | None:
     """The line decoded and checked in C, or None when this path does not vouch for it
     (the caller then reads it the Python way, which admits it or words the error)."""
@@ -172,41 +221,8 @@ def checked(line: bytes) -> Checked | None:
         struct = _DECODE(line)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
-    etype, plan = _PLANS[type(struct)]
     decoded = _astuple(struct)
     # Keys given: every field not UNSET, plus `type`.
     if len(_KEY_END.findall(line)) != len(decoded) + 1 - decoded.count(UNSET):
         return None
-    values: dict[str, Any] = {}
-    wire: dict[str, Any] = {}
-    for (name, how, f, default), value in zip(plan, decoded):  # noqa: B905 (+ envelope)
-        if value is None or value is UNSET:
-            if default is not None:
-                values[name], wire[name] = default
-            elif f.required:  # (msgspec refuses a missing field: unreachable)
-                return None
-        elif how is _SAME:
-            values[name] = wire[name] = value
-        elif how is _TEXT:
-            if value.isspace():
-                return None
-            values[name] = wire[name] = value
-        elif how is _AMOUNT:
-            values[name], wire[name] = Decimal(value), value
-        elif how is _DATE:
-            values[name], wire[name] = value, value.isoformat()
-        elif how is _COUNT:
-            if not value and _MINUS_ZERO.search(line):
-                return None  # `-0`: the Python parser refuses a negative count
-            values[name] = wire[name] = value
-        else:
-            try:
-                parsed = f.parse(value)
-            except FieldError:
-                return None
-            values[name], wire[name] = parsed, f.kind.dump(parsed)
-    event_id, recorded_by = decoded[-2:]
-    if recorded_by is not UNSET and recorded_by is not None and recorded_by.isspace():
-        return None
-    return Checked(etype, values, wire, None if event_id is UNSET else event_id,
-                   None if recorded_by is UNSET else recorded_by)
+    return _BUILD[type(struct)](decoded, line)  # type: ignore[no-any-return]
