@@ -92,22 +92,40 @@ class PeriodClaims:
         return any(c.evidence != UNSPECIFIED for c in self.each)
 
 
+def add_claim(prior: PeriodClaims | None, event: Event,
+              cited: tuple[Citation, ...] = ()) -> PeriodClaims:
+    """The step of a period's claims: `prior` (the claims so far, None for none) and one
+    more SalesReported that sorts after all of them in contract order (`cited`: the
+    corrections applied to it). The later claim wins at equal or stronger evidence, as in
+    `preferred`; low and high keep the first of equal values, as min and max do."""
+    f = event.fields
+    revenue, grade = f["revenue"], grade_of(event)
+    claim = Claim(event.id, revenue, grade, event.occurred_on, event.position)
+    if prior is None:
+        return PeriodClaims(f["venture"], f["period"], revenue, 1, revenue, revenue,
+                            event.position, event.occurred_on, event.source, grade, (claim,),
+                            cited)
+    if strength(grade) >= strength(prior.evidence):  # it sorts last: "latest" of equals
+        chosen = (revenue, event.position, event.occurred_on, event.source, grade, cited)
+    else:
+        chosen = (prior.chosen, prior.position, prior.occurred_on, prior.source,
+                  prior.evidence, prior.corrected_by)
+    return PeriodClaims(prior.venture, prior.period, chosen[0], prior.claims + 1,
+                        revenue if revenue < prior.low else prior.low,
+                        revenue if revenue > prior.high else prior.high,
+                        chosen[1], chosen[2], chosen[3], chosen[4], (*prior.each, claim),
+                        chosen[5])
+
+
 def choose(events: Iterable[Event], cited: Mapping[str, tuple[Citation, ...]] | None = None
            ) -> dict[tuple[str, str], PeriodClaims]:
-    """The claims per (venture, period) among effective events, chosen claim first in mind;
-    `cited` gives the corrections applied to each event (Effective.cited)."""
-    grouped: dict[tuple[str, str], list[Event]] = {}
-    for event in events:
-        if event.type == SALES_REPORTED:
-            grouped.setdefault((event.fields["venture"], event.fields["period"]), []).append(event)
+    """The claims per (venture, period) among effective events (`add_claim` over them in
+    contract order), by key; `cited` gives the corrections applied to each event
+    (Effective.cited)."""
+    cited = cited or {}
     out: dict[tuple[str, str], PeriodClaims] = {}
-    for (venture, period), claims in sorted(grouped.items()):
-        best = preferred(claims)
-        values = [c.fields["revenue"] for c in claims]
-        out[(venture, period)] = PeriodClaims(
-            venture, period, best.fields["revenue"], len(claims), min(values), max(values),
-            best.position, best.occurred_on, best.source, grade_of(best),
-            tuple(Claim(c.id, c.fields["revenue"], grade_of(c), c.occurred_on, c.position)
-                  for c in sorted(claims, key=order_key)),
-            (cited or {}).get(best.id, ()))
-    return out
+    for event in sorted(events, key=order_key):
+        if event.type == SALES_REPORTED:
+            key = (event.fields["venture"], event.fields["period"])
+            out[key] = add_claim(out.get(key), event, cited.get(event.id, ()))
+    return dict(sorted(out.items()))

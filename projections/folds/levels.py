@@ -71,28 +71,36 @@ class Observation:
     evidence: str | None = None
 
 
-def history(events: Iterable[Event], metric: str) -> list[Observation]:
-    """Every change of a count metric's level, in contract order (occurred_on, position).
+def observe(metric: str, prior: Observation | None, event: Event) -> Observation | None:
+    """The step of a count metric's level: the observation after `event` (which sorts
+    after `prior`, the last one; None before any), or None if the event does not change it.
 
     A reported total resets the level; signings (partners) and launches (offers) after it
     add to it; with no total yet, they add up from zero.
     """
+    f = event.fields
+    level, grade = (None, None) if prior is None else (prior.level, prior.evidence)
+    if event.type == METRIC_REPORTED and f["metric"] == metric:
+        level, grade = f["value"], grade_of(event)
+    elif metric == "customers" and event.type == SALES_REPORTED and "customers" in f:
+        level, grade = f["customers"], grade_of(event)
+    elif metric == "partners" and event.type == PARTNER_SIGNED:
+        level, grade = (level or 0) + f["count"], weakest((grade, grade_of(event)))
+    elif metric == "offers" and event.type == OFFER_LAUNCHED:
+        level, grade = (level or 0) + 1, weakest((grade, grade_of(event)))
+    else:
+        return None
+    return Observation(event.occurred_on, event.position, level, grade)
+
+
+def history(events: Iterable[Event], metric: str) -> list[Observation]:
+    """Every change of a count metric's level, in contract order (occurred_on, position):
+    `observe` over the events in that order."""
     out: list[Observation] = []
-    level: int | None = None
-    grade: str | None = None
     for event in sorted(events, key=order_key):
-        f = event.fields
-        if event.type == METRIC_REPORTED and f["metric"] == metric:
-            level, grade = f["value"], grade_of(event)
-        elif metric == "customers" and event.type == SALES_REPORTED and "customers" in f:
-            level, grade = f["customers"], grade_of(event)
-        elif metric == "partners" and event.type == PARTNER_SIGNED:
-            level, grade = (level or 0) + f["count"], weakest((grade, grade_of(event)))
-        elif metric == "offers" and event.type == OFFER_LAUNCHED:
-            level, grade = (level or 0) + 1, weakest((grade, grade_of(event)))
-        else:
-            continue
-        out.append(Observation(event.occurred_on, event.position, level, grade))
+        seen = observe(metric, out[-1] if out else None, event)
+        if seen is not None:
+            out.append(seen)
     return out
 
 

@@ -50,43 +50,79 @@ GRADED = ("public_committed", "public_granted", "private_granted", "returned",
           "residual_value", "revenue_to_date", "jobs")
 
 
+@dataclass
+class MoneySums:
+    """The state of `fold_money`'s steps: the sums so far, the public flows per date, the
+    weakest grade of each sum's events, and the latest StakeValued (its contract order key,
+    value and grade)."""
+
+    public_committed: Decimal = ZERO
+    public_granted: Decimal = ZERO
+    private_granted: Decimal = ZERO
+    returned: Decimal = ZERO
+    flows: dict[date, Decimal] = field(default_factory=dict)
+    grades: dict[str, str] = field(default_factory=dict)
+    residual_key: tuple[date, int] | None = None
+    residual_value: Decimal | None = None
+    residual_grade: str | None = None
+
+
+def add_money(sums: MoneySums, event: Event) -> None:
+    """The step of a venture's money: add one effective event (in contract order)."""
+    f = event.fields
+    kind = event.type
+    if kind == FUNDING_COMMITTED and f["public"]:
+        sums.public_committed += f["amount"]
+        _grade(sums, "public_committed", event)
+    elif kind == FUNDING_GRANTED:
+        if f["public"]:
+            sums.public_granted += f["amount"]
+            sums.flows[event.occurred_on] = sums.flows.get(event.occurred_on, ZERO) - f["amount"]
+            _grade(sums, "public_granted", event)
+        else:
+            sums.private_granted += f["amount"]
+            _grade(sums, "private_granted", event)
+    elif kind == RETURN_RECEIVED and f["public"]:
+        sums.returned += f["amount"]
+        sums.flows[event.occurred_on] = sums.flows.get(event.occurred_on, ZERO) + f["amount"]
+        _grade(sums, "returned", event)
+    elif kind == STAKE_VALUED and (sums.residual_key is None
+                                   or order_key(event) > sums.residual_key):
+        sums.residual_key = order_key(event)
+        sums.residual_value = f["value"]
+        sums.residual_grade = grade_of(event)
+
+
+def _grade(sums: MoneySums, name: str, event: Event) -> None:
+    """A sum's grade: the weakest of its events' (the first of equals, as `weakest`)."""
+    sums.grades[name] = weakest((sums.grades.get(name), grade_of(event)))  # type: ignore[assignment]
+
+
+def money_of_sums(sums: MoneySums, *, revenue_to_date: Decimal = ZERO,
+                  jobs: int | None = None, revenue_evidence: str | None = None,
+                  jobs_evidence: str | None = None) -> Money:
+    """The Money of the steps' state; revenue to date and jobs, with their grades, come
+    with it (they are folded elsewhere)."""
+    grades = dict(sums.grades)
+    if sums.residual_key is not None:
+        grades["residual_value"] = sums.residual_grade  # type: ignore[assignment]
+    grades |= {"revenue_to_date": revenue_evidence, "jobs": jobs_evidence}  # type: ignore[dict-item]
+    return Money(sums.public_committed, sums.public_granted, sums.private_granted,
+                 sums.returned, sums.residual_value, tuple(sorted(sums.flows.items())),
+                 revenue_to_date, jobs,
+                 grades={n: g for n in GRADED if (g := grades.get(n)) is not None})
+
+
 def fold_money(events: Iterable[Event], *, revenue_to_date: Decimal = ZERO,
                jobs: int | None = None, revenue_evidence: str | None = None,
                jobs_evidence: str | None = None) -> Money:
-    """Sum one venture's effective events (any order; "latest" uses the contract order).
-    The grades of revenue to date and jobs come with them (they are folded elsewhere)."""
-    committed = granted = private = returned = ZERO
-    residual: Event | None = None
-    flows: dict[date, Decimal] = {}
-    parts: dict[str, list[str]] = {}
-    for event in events:
-        f = event.fields
-        if event.type == FUNDING_COMMITTED and f["public"]:
-            committed += f["amount"]
-            parts.setdefault("public_committed", []).append(grade_of(event))
-        elif event.type == FUNDING_GRANTED:
-            if f["public"]:
-                granted += f["amount"]
-                flows[event.occurred_on] = flows.get(event.occurred_on, ZERO) - f["amount"]
-                parts.setdefault("public_granted", []).append(grade_of(event))
-            else:
-                private += f["amount"]
-                parts.setdefault("private_granted", []).append(grade_of(event))
-        elif event.type == RETURN_RECEIVED and f["public"]:
-            returned += f["amount"]
-            flows[event.occurred_on] = flows.get(event.occurred_on, ZERO) + f["amount"]
-            parts.setdefault("returned", []).append(grade_of(event))
-        elif event.type == STAKE_VALUED and (residual is None
-                                              or order_key(event) > order_key(residual)):
-            residual = event
-    grades = {name: weakest(found) for name, found in parts.items()}
-    if residual is not None:
-        grades["residual_value"] = grade_of(residual)
-    grades |= {"revenue_to_date": revenue_evidence, "jobs": jobs_evidence}
-    return Money(committed, granted, private, returned,
-                 None if residual is None else residual.fields["value"],
-                 tuple(sorted(flows.items())), revenue_to_date, jobs,
-                 grades={n: g for n in GRADED if (g := grades.get(n)) is not None})
+    """Sum one venture's effective events (any order: `add_money` over them in contract
+    order). The grades of revenue to date and jobs come with them (folded elsewhere)."""
+    sums = MoneySums()
+    for event in sorted(events, key=order_key):
+        add_money(sums, event)
+    return money_of_sums(sums, revenue_to_date=revenue_to_date, jobs=jobs,
+                         revenue_evidence=revenue_evidence, jobs_evidence=jobs_evidence)
 
 
 def combine(ventures: Sequence[Money]) -> Money:

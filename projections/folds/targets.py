@@ -7,7 +7,7 @@ lays the initial target's straight-line trajectory over the years up to the as-o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,7 +16,13 @@ from outcomes.ledger.model import Event
 from outcomes.ledger.schema import METRICS, TARGET_SET
 from outcomes.projections.folds.claims import grade_of
 from outcomes.projections.folds.effective import Citation, order_key
-from outcomes.projections.folds.levels import YearRevenue, history, level_at, observed_at
+from outcomes.projections.folds.levels import (
+    Observation,
+    YearRevenue,
+    history,
+    level_at,
+    observed_at,
+)
 
 ON_TRACK = Decimal("0.9")
 
@@ -76,35 +82,63 @@ def judged_on(initial: Target, closed_on: date | None) -> date:
     return initial.due
 
 
-def _target(event: Event, cited: Mapping[str, tuple[Citation, ...]]) -> Target:
+def _target(event: Event, cited: tuple[Citation, ...]) -> Target:
     f = event.fields
     return Target(f["value"], f["due"], event.occurred_on, f.get("baseline", Decimal(0)),
-                  event.source, event.position, grade_of(event), cited.get(event.id, ()))
+                  event.source, event.position, grade_of(event), cited)
+
+
+@dataclass(frozen=True)
+class TargetSets:
+    """The state of a metric's targets: the first TargetSet, the latest, and how many
+    came after the first."""
+
+    initial: Target
+    current: Target
+    revisions: int
+
+
+def add_target(prior: TargetSets | None, event: Event,
+               cited: tuple[Citation, ...] = ()) -> TargetSets:
+    """The step of a metric's targets: one more TargetSet, after `prior` in contract order
+    (`cited`: the corrections applied to it)."""
+    target = _target(event, cited)
+    if prior is None:
+        return TargetSets(target, target, 0)
+    return TargetSets(prior.initial, target, prior.revisions + 1)
+
+
+def targets_of_sets(venture: str, sets: Mapping[str, TargetSets],
+                    levels: Mapping[str, list[Observation]], years: dict[int, YearRevenue],
+                    closed_on: date | None = None) -> list[TargetFacts]:
+    """One TargetFacts per metric with a TargetSet, in the metric order of the schema, from
+    the steps' state: each metric's targets and the count metrics' observations."""
+    return [fold_target(venture, metric, sets[metric].initial, sets[metric].current,
+                        sets[metric].revisions, levels.get(metric, []), years, closed_on)
+            for metric in METRICS if metric in sets]
 
 
 def fold_targets(venture: str, events: list[Event], years: dict[int, YearRevenue],
                  closed_on: date | None = None,
                  cited: Mapping[str, tuple[Citation, ...]] | None = None) -> list[TargetFacts]:
-    """One TargetFacts per metric with a TargetSet, in the metric order of the schema;
-    `cited` gives the corrections applied to each event (Effective.cited)."""
+    """One TargetFacts per metric with a TargetSet, in the metric order of the schema
+    (`add_target` over the events in contract order); `cited` gives the corrections
+    applied to each event (Effective.cited)."""
     cited = cited or {}
-    by_metric: dict[str, list[Event]] = {}
+    sets: dict[str, TargetSets] = {}
     for event in sorted(events, key=order_key):
         if event.type == TARGET_SET:
-            by_metric.setdefault(event.fields["metric"], []).append(event)
-    out = []
-    for metric in METRICS:
-        sets = by_metric.get(metric)
-        if sets:
-            out.append(fold_target(venture, metric, _target(sets[0], cited),
-                                   _target(sets[-1], cited),
-                                   len(sets) - 1, events, years, closed_on))
-    return out
+            metric = event.fields["metric"]
+            sets[metric] = add_target(sets.get(metric), event, cited.get(event.id, ()))
+    levels = {metric: history(events, metric) for metric in sets if metric != "revenue"}
+    return targets_of_sets(venture, sets, levels, years, closed_on)
 
 
 def fold_target(venture: str, metric: str, initial: Target, current: Target, revisions: int,
-                events: Iterable[Event], years: dict[int, YearRevenue],
+                observations: list[Observation], years: dict[int, YearRevenue],
                 closed_on: date | None = None) -> TargetFacts:
+    """A metric's target facts: revenue from the years, a count metric from its
+    observations (`levels.history`)."""
     end = judged_on(initial, closed_on)
     if metric == "revenue":
         actuals = {y: Actual(r.revenue, r.claims, r.low, r.high, r.evidence)
@@ -116,7 +150,6 @@ def fold_target(venture: str, metric: str, initial: Target, current: Target, rev
             at_due = years[max(before)].revenue if before else None
         return TargetFacts(venture, metric, initial, current, revisions, actuals, None, None,
                            at_due, closed_on)
-    observations = history(events, metric)
     actuals = {}
     last_year = observations[-1].on.year if observations else None
     if last_year is not None:

@@ -10,7 +10,7 @@ words of each line are presentation's (`present.documents.summary`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -84,26 +84,44 @@ def figure_of(event: Event) -> Decimal | None:
     return None if name is None else Decimal(event.fields.get(name, 1))
 
 
+def timeline_entry(venture: str, event: Event, rank: int = 0,
+                   cited: tuple[Citation, ...] = ()) -> TimelineEntry:
+    """The step of the timeline: an effective event's entry, before disputes are known
+    (`with_disputes`); `rank`: for a TargetSet, how many of its metric came before;
+    `cited`: the corrections applied to it."""
+    return TimelineEntry(venture, event.occurred_on, event.position, event.id, event.type,
+                         own_fields(event), figure_of(event), event.source, len(cited),
+                         event.get("note"), grade_of(event), rank, None, cited)
+
+
+def with_disputes(entries: list[TimelineEntry], claims: list[PeriodClaims]
+                  ) -> list[TimelineEntry]:
+    """The entries with each revenue claim's place in its period's dispute, if disputed
+    (the claims of every period known: a later claim re-ranks the earlier ones)."""
+    by_period = {c.period: c for c in claims if c.disputed}
+    if not by_period:
+        return list(entries)
+    out = []
+    for entry in entries:
+        if entry.type == schema.SALES_REPORTED and \
+                (c := by_period.get(entry.fields["period"])) is not None:
+            entry = replace(entry, dispute=Dispute(c.claims, c.position == entry.position,
+                                                   c.low, c.high))
+        out.append(entry)
+    return out
+
+
 def fold_timeline(venture: str, events: list[Event], claims: list[PeriodClaims],
                   cited: Mapping[str, tuple[Citation, ...]]) -> list[TimelineEntry]:
-    """The venture's effective events as timeline entries, in contract order; `cited` gives
-    the corrections applied to each event (Effective.cited)."""
-    by_period = {c.period: c for c in claims}
+    """The venture's effective events as timeline entries, in contract order
+    (`timeline_entry` over them, then `with_disputes`); `cited` gives the corrections
+    applied to each event (Effective.cited)."""
     rows = []
     targets_seen: dict[str, int] = {}
     for event in sorted(events, key=order_key):
         rank = 0
-        dispute = None
         if event.type == schema.TARGET_SET:
             rank = targets_seen.get(event.fields["metric"], 0)
             targets_seen[event.fields["metric"]] = rank + 1
-        elif event.type == schema.SALES_REPORTED:
-            c = by_period[event.fields["period"]]
-            if c.disputed:
-                dispute = Dispute(c.claims, c.position == event.position, c.low, c.high)
-        rows.append(TimelineEntry(venture, event.occurred_on, event.position, event.id,
-                                  event.type, own_fields(event), figure_of(event),
-                                  event.source, len(cited.get(event.id, ())),
-                                  event.get("note"), grade_of(event), rank, dispute,
-                                  cited.get(event.id, ())))
-    return rows
+        rows.append(timeline_entry(venture, event, rank, cited.get(event.id, ())))
+    return with_disputes(rows, claims)

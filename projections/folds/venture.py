@@ -11,24 +11,45 @@ known-at time (projections/readmodel). The as-of date enters the figures only la
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import (
     AMENDMENTS,
+    COUNT_METRICS,
+    FUNDING_COMMITTED,
+    FUNDING_GRANTED,
+    METRIC_REPORTED,
+    OFFER_LAUNCHED,
+    PARTNER_SIGNED,
     PROGRAM_REGISTERED,
     REGISTRATIONS,
+    RETURN_RECEIVED,
+    SALES_REPORTED,
+    STAKE_VALUED,
+    TARGET_SET,
     VENTURE_CLOSED,
     VENTURE_REGISTERED,
 )
-from outcomes.projections.folds.claims import PeriodClaims, choose, weakest
-from outcomes.projections.folds.effective import effective
-from outcomes.projections.folds.levels import YearRevenue, history, latest, revenue_by_year
-from outcomes.projections.folds.roi import Money, fold_money
-from outcomes.projections.folds.targets import TargetFacts, fold_targets
-from outcomes.projections.folds.timeline import TimelineEntry, fold_timeline
+from outcomes.projections.folds.claims import PeriodClaims, add_claim, weakest
+from outcomes.projections.folds.effective import Citation, effective, order_key
+from outcomes.projections.folds.levels import (
+    Observation,
+    YearRevenue,
+    latest,
+    observe,
+    revenue_by_year,
+)
+from outcomes.projections.folds.roi import Money, MoneySums, add_money, money_of_sums
+from outcomes.projections.folds.targets import (
+    TargetFacts,
+    TargetSets,
+    add_target,
+    targets_of_sets,
+)
+from outcomes.projections.folds.timeline import TimelineEntry, timeline_entry, with_disputes
 
 
 @dataclass(frozen=True)
@@ -108,10 +129,84 @@ def registry(events: Iterable[Event], known_at: datetime | None = None) -> Regis
     return Registry(programs, ventures)
 
 
-def fold_venture(venture: str, events: Iterable[Event], *, as_of: date | None,
-                 known_at: datetime | None = None, timeline: bool = True
-                 ) -> VentureFold | None:
-    """Fold one venture from its facts as of a date, as known at a time (None: no filter).
+@dataclass
+class VentureState:
+    """The state of one venture's fold after its effective events so far, in contract
+    order: what each stage's step keeps. `step` adds one event that sorts after `last`;
+    `finish` gives the figures. The read model stores it (encoded by msgspec), so that a
+    catch-up steps only the new events of a venture (projections/readmodel)."""
+
+    info: VentureInfo
+    last: tuple[date, int] | None = None  # order key of the last event stepped
+    closure: tuple[date, str] | None = None  # the latest VentureClosed: date, outcome
+    claims: dict[str, PeriodClaims] = field(default_factory=dict)  # by period
+    levels: dict[str, list[Observation]] = field(default_factory=dict)  # count metrics
+    money: MoneySums = field(default_factory=MoneySums)
+    targets: dict[str, TargetSets] = field(default_factory=dict)  # by metric
+    timeline: list[TimelineEntry] | None = field(default_factory=list)  # None: not kept
+
+
+def step(state: VentureState, event: Event, cited: tuple[Citation, ...] = ()) -> None:
+    """Add one effective event of the venture, which sorts after every event stepped so
+    far (`cited`: the corrections applied to it)."""
+    state.last = order_key(event)
+    kind = event.type
+    if kind == SALES_REPORTED:
+        period = event.fields["period"]
+        state.claims[period] = add_claim(state.claims.get(period), event, cited)
+    elif kind == VENTURE_CLOSED:
+        state.closure = (event.occurred_on, event.fields["outcome"])
+    rank = 0
+    if kind == TARGET_SET:
+        metric = event.fields["metric"]
+        prior = state.targets.get(metric)
+        rank = 0 if prior is None else prior.revisions + 1
+        state.targets[metric] = add_target(prior, event, cited)
+    elif kind in LEVEL_TYPES:
+        for metric in COUNT_METRICS:
+            seen = state.levels.get(metric)
+            now = observe(metric, seen[-1] if seen else None, event)
+            if now is not None:
+                state.levels.setdefault(metric, []).append(now)
+    elif kind in MONEY_TYPES:
+        add_money(state.money, event)
+    if state.timeline is not None:
+        state.timeline.append(timeline_entry(state.info.venture, event, rank, cited))
+
+
+# The types each stage's step reads (the others leave the stage as it was).
+LEVEL_TYPES = frozenset({METRIC_REPORTED, SALES_REPORTED, PARTNER_SIGNED, OFFER_LAUNCHED})
+MONEY_TYPES = frozenset({FUNDING_COMMITTED, FUNDING_GRANTED, RETURN_RECEIVED, STAKE_VALUED})
+
+
+def finish(state: VentureState) -> VentureFold:
+    """The venture's figures from the steps' state (which it leaves as it was)."""
+    claims = list(state.claims[p] for p in sorted(state.claims))
+    years = revenue_by_year(claims)
+    jobs = state.levels.get("jobs", [])
+    money = money_of_sums(state.money,
+                          revenue_to_date=sum((y.revenue for y in years.values()), Decimal(0)),
+                          jobs=latest(jobs),
+                          revenue_evidence=weakest(y.evidence for y in years.values()),
+                          jobs_evidence=jobs[-1].evidence if jobs else None)
+    closed_on = state.closure[0] if state.closure else None
+    used = {p for y in years.values() for p in y.periods}
+    return VentureFold(
+        state.info,
+        closed_on,
+        state.closure[1] if state.closure else None,
+        claims, years, money,
+        targets_of_sets(state.info.venture, state.targets, state.levels, years, closed_on),
+        with_disputes(state.timeline, claims) if state.timeline is not None else [],
+        [c for c in claims if c.disputed and c.period in used],
+    )
+
+
+def replay(venture: str, events: Iterable[Event], *, as_of: date | None,
+           known_at: datetime | None = None, timeline: bool = True) -> VentureState | None:
+    """One venture's state from its facts as of a date, as known at a time (None: no
+    filter): the contract's rule applied first (`effective`), then `step` over the
+    venture's effective events in contract order.
 
     `events` are the venture's facts in position order: its program's registration, its
     own events and their amendments, and events a correction may have moved to it (an
@@ -127,25 +222,19 @@ def fold_venture(venture: str, events: Iterable[Event], *, as_of: date | None,
     mine = [e for e in eff.events if e.venture == venture and e.type != PROGRAM_REGISTERED]
     if not (mine or as_of is None or info.registered_on <= as_of):
         return None
-    claims = list(choose(mine, eff.cited).values())
-    years = revenue_by_year(claims)
-    jobs = history(mine, "jobs")
-    money = fold_money(mine, revenue_to_date=sum((y.revenue for y in years.values()),
-                                                 Decimal(0)), jobs=latest(jobs),
-                       revenue_evidence=weakest(y.evidence for y in years.values()),
-                       jobs_evidence=jobs[-1].evidence if jobs else None)
-    closure = [e for e in mine if e.type == VENTURE_CLOSED]
-    closed_on = closure[-1].occurred_on if closure else None
-    used = {p for y in years.values() for p in y.periods}
-    return VentureFold(
-        info,
-        closed_on,
-        closure[-1].fields["outcome"] if closure else None,
-        claims, years, money,
-        fold_targets(venture, mine, years, closed_on, eff.cited),
-        fold_timeline(venture, mine, claims, eff.cited) if timeline else [],
-        [c for c in claims if c.disputed and c.period in used],
-    )
+    state = VentureState(info, timeline=[] if timeline else None)
+    for event in mine:
+        step(state, event, eff.cited.get(event.id, ()))
+    return state
+
+
+def fold_venture(venture: str, events: Iterable[Event], *, as_of: date | None,
+                 known_at: datetime | None = None, timeline: bool = True
+                 ) -> VentureFold | None:
+    """Fold one venture from its facts as of a date, as known at a time (None: no filter):
+    `finish` of its `replay` (None when the venture is not present)."""
+    state = replay(venture, events, as_of=as_of, known_at=known_at, timeline=timeline)
+    return None if state is None else finish(state)
 
 
 def present_programs(programs: dict[str, ProgramInfo], ventures: Iterable[VentureInfo],
