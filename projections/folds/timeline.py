@@ -94,6 +94,13 @@ def timeline_entry(venture: str, event: Event, rank: int = 0,
                          event.get("note"), grade_of(event), rank, None, cited)
 
 
+def dispute_of(claims: PeriodClaims, position: int) -> Dispute | None:
+    """Where the claim at `position` stands among its period's claims (None: undisputed)."""
+    if not claims.disputed:
+        return None
+    return Dispute(claims.claims, claims.position == position, claims.low, claims.high)
+
+
 def with_disputes(entries: list[TimelineEntry], claims: list[PeriodClaims]
                   ) -> list[TimelineEntry]:
     """The entries with each revenue claim's place in its period's dispute, if disputed
@@ -105,8 +112,7 @@ def with_disputes(entries: list[TimelineEntry], claims: list[PeriodClaims]
     for entry in entries:
         if entry.type == schema.SALES_REPORTED and \
                 (c := by_period.get(entry.fields["period"])) is not None:
-            entry = replace(entry, dispute=Dispute(c.claims, c.position == entry.position,
-                                                   c.low, c.high))
+            entry = replace(entry, dispute=dispute_of(c, entry.position))
         out.append(entry)
     return out
 

@@ -87,6 +87,9 @@ class VentureFold:
     targets: list[TargetFacts]
     timeline: list[TimelineEntry]
     disputed: list[PeriodClaims]  # disputed periods that count in the yearly revenue
+    # each revenue claim's source and number of corrections, by event id (as its entry in
+    # the timeline, which a fold may leave out)
+    claim_sources: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,10 @@ class VentureState:
     levels: dict[str, list[Observation]] = field(default_factory=dict)  # count metrics
     money: MoneySums = field(default_factory=MoneySums)
     targets: dict[str, TargetSets] = field(default_factory=dict)  # by metric
-    timeline: list[TimelineEntry] | None = field(default_factory=list)  # None: not kept
+    claim_sources: dict[str, tuple[str, int]] = field(default_factory=dict)  # by id
+    # the entries of the events stepped (None: not kept; the read model keeps the state
+    # without them, and steps a catch-up's new events into an empty list)
+    timeline: list[TimelineEntry] | None = field(default_factory=list)
 
 
 def step(state: VentureState, event: Event, cited: tuple[Citation, ...] = ()) -> None:
@@ -154,6 +160,7 @@ def step(state: VentureState, event: Event, cited: tuple[Citation, ...] = ()) ->
     if kind == SALES_REPORTED:
         period = event.fields["period"]
         state.claims[period] = add_claim(state.claims.get(period), event, cited)
+        state.claim_sources[event.id] = (event.source, len(cited))
     elif kind == VENTURE_CLOSED:
         state.closure = (event.occurred_on, event.fields["outcome"])
     rank = 0
@@ -199,6 +206,7 @@ def finish(state: VentureState) -> VentureFold:
         targets_of_sets(state.info.venture, state.targets, state.levels, years, closed_on),
         with_disputes(state.timeline, claims) if state.timeline is not None else [],
         [c for c in claims if c.disputed and c.period in used],
+        dict(state.claim_sources),
     )
 
 
@@ -226,6 +234,25 @@ def replay(venture: str, events: Iterable[Event], *, as_of: date | None,
     for event in mine:
         step(state, event, eff.cited.get(event.id, ()))
     return state
+
+
+def steppable(state: VentureState, events: list[Event]) -> bool:
+    """Whether a venture's new facts (after those its state holds, in position order) can
+    be stepped onto its state: none amends an earlier event (a correction, a retraction)
+    or registers anything, each is the venture's own, and each sorts after every event
+    stepped so far (none is back-dated). Otherwise the venture is replayed from its facts.
+    Stepping them then gives the state `replay` gives (the same steps, in the same order).
+    """
+    last = state.last
+    for event in events:
+        if (event.type in AMENDMENTS or event.type in REGISTRATIONS
+                or event.venture != state.info.venture):
+            return False
+        key = order_key(event)
+        if last is not None and key < last:
+            return False
+        last = key
+    return bool(events)
 
 
 def fold_venture(venture: str, events: Iterable[Event], *, as_of: date | None,

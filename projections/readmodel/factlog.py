@@ -225,3 +225,32 @@ class FactLog:
                 programs[program] = self.program_facts(program)
             out[venture] = sorted(programs[program] + own[venture], key=lambda e: e.position)
         return out
+
+    def facts_after(self, after: dict[str, int]) -> dict[str, list[Event]]:
+        """The facts routed to each venture (its own, and those linked to it) after a
+        position (`after`: venture -> position), in position order: what a catch-up steps
+        from the venture's stored fold state."""
+        ventures = sorted(after)
+        out: dict[str, list[Event]] = {v: [] for v in ventures}
+        if not ventures:
+            return out
+        marks = ", ".join("?" for _ in ventures)
+        low = min(after.values())
+        for owner, *columns in self.conn.execute(
+                f"SELECT f.venture, {FACT_COLUMNS} FROM facts f WHERE f.venture IN ({marks}) "
+                f"AND f.position > ? UNION ALL SELECT fv.venture, {FACT_COLUMNS} "
+                f"FROM fact_ventures fv JOIN facts f ON f.position = fv.position "
+                f"WHERE fv.venture IN ({marks}) AND fv.position > ? ORDER BY 1, 2",
+                [*ventures, low, *ventures, low]):
+            if columns[0] > after[owner]:
+                out[owner].append(fact_from(self.sealed, *columns))
+        return out
+
+    def last_positions(self, ventures: list[str]) -> dict[str, int]:
+        """The position of the last fact routed to each venture (its own or linked)."""
+        marks = ", ".join("?" for _ in ventures)
+        return dict(self.conn.execute(
+            f"SELECT venture, max(position) FROM (SELECT venture, position FROM facts "
+            f"WHERE venture IN ({marks}) UNION ALL SELECT venture, position FROM "
+            f"fact_ventures WHERE venture IN ({marks})) GROUP BY venture",
+            [*ventures, *ventures]))

@@ -27,8 +27,8 @@ from outcomes.projections.readmodel.tables import (
 # The read model's bookkeeping and the fact log's internals: not shown in Datasette's lists
 # (still readable by SQL; the facts' events are the `events` view, and as each venture sees
 # them, corrected, the `timeline`).
-HIDDEN = ("facts", "fact_ventures", "tracking", "meta", "dirty", "seals", "irr_cache",
-          "texts")
+HIDDEN = ("facts", "fact_ventures", "venture_states", "tracking", "meta", "dirty", "seals",
+          "irr_cache", "texts")
 
 CITED = ("the corrections applied, as JSON: [[id, date, source, grade], ...] in the order "
          "applied; empty when the event was not corrected")

@@ -37,11 +37,20 @@ from outcomes.ledger import index
 from outcomes.ledger.errors import ReportError
 from outcomes.ledger.integrity import root_hex
 from outcomes.ledger.model import Event
+from outcomes.ledger.schema import SALES_REPORTED
 from outcomes.ledger.store import is_postgres
 from outcomes.projections.folds.roi import Money, Rate, combine, rate_of_return
 from outcomes.projections.folds.targets import TargetFacts
-from outcomes.projections.folds.timeline import TimelineEntry
-from outcomes.projections.folds.venture import VentureInfo, registry
+from outcomes.projections.folds.timeline import TimelineEntry, dispute_of
+from outcomes.projections.folds.venture import (
+    VentureInfo,
+    VentureState,
+    finish,
+    registry,
+    replay,
+    step,
+    steppable,
+)
 from outcomes.projections.present.documents import (
     DISPUTE_FIELDS,
     KINDS,
@@ -62,7 +71,7 @@ from outcomes.projections.present.documents import (
 from outcomes.projections.present.render import _COMPACT
 from outcomes.projections.present.stream import SEPARATOR, Encoded
 from outcomes.projections.readmodel.factlog import FactLog, Touched
-from outcomes.projections.readmodel.query import Selection, answer, venture_folds
+from outcomes.projections.readmodel.query import Selection, answer
 from outcomes.projections.readmodel.replay import report_from_events
 from outcomes.projections.readmodel.tables import (
     CACHES,
@@ -75,9 +84,12 @@ from outcomes.projections.readmodel.tables import (
     Tampered,
     cited_from,
     create_tables,
+    dispute_update,
     money_of,
     program_rows,
     seal,
+    state_from,
+    state_row,
     targets_of,
     timeline_entry,
     venture_info,
@@ -388,22 +400,69 @@ class ReadModel(AbstractContextManager["ReadModel"]):
                 hook("derive", self.position())
 
     def _refold_ventures(self, ventures: list[str], facts: FactLog) -> None:
-        """Refold a batch of ventures over all their facts: one read of their facts, one
-        delete and one insert per table for the whole batch (a venture at a time costs a
-        statement per table)."""
+        """Fold a batch of ventures again: from its stored state, a venture whose new facts
+        can be stepped (`folds.venture.steppable`: most catch-ups), else from all its
+        facts (`replay`: a first build, a correction, a retraction, a back-dated event).
+        Then one delete and one insert per table for the whole batch (a venture at a time
+        costs a statement per table): every row of a venture, but for a stepped venture's
+        timeline, which gains the new events' rows and the new dispute figures of the
+        older claims of the periods they claim."""
+        stored = self._states(ventures)
+        new = facts.facts_after({v: p for v, (p, _) in stored.items()})
+        states: dict[str, tuple[int, VentureState]] = {}
+        disputes: list[dict[str, Any]] = []
+        for venture, (_, state) in stored.items():
+            events = new[venture]
+            if not steppable(state, events):
+                continue
+            claimed = {e.fields["period"] for e in events if e.type == SALES_REPORTED}
+            state.timeline = []  # the new entries only: the older ones are in the table
+            for event in events:
+                step(state, event)
+            states[venture] = (events[-1].position, state)
+            stepped = {e.position for e in events}
+            disputes += [{**dispute_update(dispute_of(c, k.position)), "position": k.position}
+                         for period in sorted(claimed) for c in [state.claims[period]]
+                         if c.disputed for k in c.each if k.position not in stepped]
+        replayed = [v for v in ventures if v not in states]
+        if replayed:
+            last = facts.last_positions(replayed)
+            for venture, events in facts.facts_of(replayed).items():
+                state = replay(venture, events, as_of=None)
+                if state is not None:
+                    states[venture] = (last[venture], state)
         rows: dict[str, list[dict[str, Any]]] = {}
-        for fold, _ in venture_folds(facts, ventures, as_of=None, batch_size=len(ventures)):
-            for table, table_rows in venture_rows(fold).items():
-                rows.setdefault(table, []).extend(table_rows)
+        for venture in ventures:
+            if venture in states:
+                position, state = states[venture]
+                for table, table_rows in venture_rows(finish(state)).items():
+                    rows.setdefault(table, []).extend(table_rows)
+                rows.setdefault("venture_states", []).append(
+                    state_row(venture, position, state))
         marks = ", ".join("?" for _ in ventures)
-        for table in VENTURE_TABLES:
-            self.conn.execute(f"DELETE FROM {table} WHERE venture IN ({marks})", ventures)
+        for table in [*VENTURE_TABLES, "venture_states"]:
+            keys = replayed if table == "timeline" else ventures
+            self.conn.execute(f"DELETE FROM {table} WHERE venture IN "
+                              f"({', '.join('?' for _ in keys)})", keys)
         self.conn.execute(f"DELETE FROM irr_cache WHERE key IN ({marks})",
                           [f"venture:{v}" for v in ventures])
         self.conn.execute(f"DELETE FROM texts WHERE venture IN ({marks})", ventures)
         for table, table_rows in rows.items():
             self._insert(table, table_rows)
+        if disputes:
+            columns = [c for c in disputes[0] if c != "position"]
+            self.conn.executemany(
+                f"UPDATE timeline SET {', '.join(f'{c} = ?' for c in columns)} "
+                "WHERE position = ?", [tuple(d.values()) for d in disputes])
         self._seal(VENTURE_TABLES, "venture", ventures)
+
+    def _states(self, ventures: list[str]) -> dict[str, tuple[int, VentureState]]:
+        """The stored fold states of these ventures (those that have one), checked."""
+        return {venture: (position, state_from(venture, position, blob, digest))
+                for venture, position, blob, digest in self.conn.execute(
+                    "SELECT venture, position, state, digest FROM venture_states WHERE "
+                    "venture IN (SELECT value FROM json_each(?)) ORDER BY venture",
+                    [json.dumps(ventures)])}
 
     def _refold_program(self, program: str, facts: FactLog) -> None:
         info = registry(facts.program_facts(program)).programs[program]

@@ -18,6 +18,8 @@ derived rows of each venture and program are sealed table by table (`seals`): se
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 from collections.abc import Iterable
 from datetime import date
@@ -33,7 +35,12 @@ from outcomes.projections.folds.numbers import to_cents
 from outcomes.projections.folds.roi import Money, combine
 from outcomes.projections.folds.targets import Actual, Target, TargetFacts
 from outcomes.projections.folds.timeline import Dispute, TimelineEntry
-from outcomes.projections.folds.venture import ProgramInfo, VentureFold, VentureInfo
+from outcomes.projections.folds.venture import (
+    ProgramInfo,
+    VentureFold,
+    VentureInfo,
+    VentureState,
+)
 from outcomes.projections.present.documents import (
     ROI_FIGURES,
     claim_list,
@@ -42,7 +49,7 @@ from outcomes.projections.present.documents import (
 )
 from outcomes.projections.present.numbers import amount_text
 
-SCHEMA_VERSION = "17"  # bump when a table changes: read models rebuild
+SCHEMA_VERSION = "18"  # bump when a table changes: read models rebuild
 TEXT, INT, REAL = str, int, float
 NUMERIC = "NUMERIC"  # a column of NUMERIC affinity (exact text in, a number where exact)
 
@@ -133,6 +140,11 @@ _DECLARED: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
                   "fields": TEXT, "figure": TEXT, "source": TEXT, "evidence": TEXT,
                   "corrected": INT, "corrected_by": TEXT, "note": TEXT, "rank": INT,
                   "claims": INT, "used": INT, "low": TEXT, "high": TEXT}, ("position",)),
+    # each venture's fold state (folds.venture.VentureState, msgpack by msgspec, without
+    # its timeline) after its facts up to `position` (its last): a catch-up steps only
+    # the new events of a venture from it (`ReadModel._refold_ventures`)
+    "venture_states": ({"venture": TEXT, "position": INT, "state": bytes, "digest": TEXT},
+                       ("venture",)),
     "tracking": ({"name": TEXT, "position": INT}, ("name",)),
     "meta": ({"key": TEXT, "value": TEXT}, ("key",)),
     "dirty": ({"kind": TEXT, "key": TEXT}, ("kind", "key")),
@@ -345,13 +357,26 @@ def _target_columns(prefix: str, t: Target) -> dict[str, Any]:
 
 
 def _timeline_columns(r: TimelineEntry) -> dict[str, Any]:
-    d = r.dispute
     return {"position": r.position, "venture": r.venture, "date": r.on.isoformat(),
             "id": r.id, "type": r.type, "fields": _json(r.fields),
             "figure": amount_text(r.figure), "source": r.source, "evidence": r.evidence,
             "corrected": r.corrected, "corrected_by": _cited(r.corrected_by), "note": r.note,
-            "rank": r.rank,
-            "claims": None if d is None else d.claims,
+            "rank": r.rank, **dispute_columns(r.dispute)}
+
+
+def dispute_update(d: Dispute | None) -> dict[str, Any]:
+    """The dispute columns of a timeline row with their cents (as `numbered` gives them):
+    what a new claim in its period changes in an older claim's row."""
+    columns = dispute_columns(d)
+    columns["low_cents"] = _text_cents(columns["low"])
+    columns["high_cents"] = _text_cents(columns["high"])
+    return columns
+
+
+def dispute_columns(d: Dispute | None) -> dict[str, Any]:
+    """A timeline row's place of a revenue claim among its period's claims (NULL: none);
+    the cents beside the amounts: `numbered`."""
+    return {"claims": None if d is None else d.claims,
             "used": None if d is None else int(d.used),
             "low": None if d is None else amount_text(d.low),
             "high": None if d is None else amount_text(d.high)}
@@ -361,7 +386,6 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
     """The rows of every per-venture table for one venture's fold."""
     i, v = fold.info, fold.info.venture
     used = {p for y in fold.years.values() for p in y.periods}
-    entries = {r.id: r for r in fold.timeline}
     rows = {
         "ventures": [{"venture": v, "name": i.name, "program": i.program,
                       "currency": i.currency, "identifier": i.identifier,
@@ -402,8 +426,8 @@ def venture_rows(fold: VentureFold) -> dict[str, list[dict[str, Any]]]:
              "revenue": amount_text(k.revenue), "evidence": k.evidence,
              "chosen": int(k.position == c.position), "claims": c.claims,
              "used": int(c.period in used),
-             "source": None if (e := entries.get(k.id)) is None else e.source,
-             "corrected": None if e is None else e.corrected}
+             "source": None if (e := fold.claim_sources.get(k.id)) is None else e[0],
+             "corrected": None if e is None else e[1]}
             for c in fold.claims for k in c.each],
     }
     return {table: numbered(table, table_rows) for table, table_rows in rows.items()}
@@ -432,6 +456,45 @@ def cited_from(text: str | None) -> tuple[Citation, ...]:
         return ()
     return tuple(Citation(i, date.fromisoformat(on), source, grade)
                  for i, on, source, grade in decode_state(text))
+
+
+# -- one venture's fold state ------------------------------------------------------------------
+
+def _as_date(kind: type, value: Any) -> Any:
+    """Dates under a patched `date` (freezegun's, in tests): as ISO text, as msgspec's."""
+    if isinstance(kind, type) and issubclass(kind, date) and isinstance(value, str):
+        return kind.fromisoformat(value)
+    raise NotImplementedError(f"{kind!r} in a fold state")
+
+
+@functools.cache
+def _state_codec() -> tuple[Any, Any]:
+    import msgspec
+
+    return (msgspec.msgpack.Encoder().encode,
+            msgspec.msgpack.Decoder(VentureState, dec_hook=_as_date).decode)
+
+
+_state_codec()  # resolved while `date` is the real one (freezegun patches module globals)
+
+
+def _state_digest(venture: str, position: int, blob: bytes) -> str:
+    return seal("venture_states", venture, position, hashlib.sha256(blob).hexdigest())
+
+
+def state_row(venture: str, position: int, state: VentureState) -> dict[str, Any]:
+    """The venture_states row of a venture's fold state after its facts up to `position`
+    (its timeline left out: the timeline table holds it)."""
+    blob = _state_codec()[0](dataclasses.replace(state, timeline=None))
+    return {"venture": venture, "position": position, "state": blob,
+            "digest": _state_digest(venture, position, blob)}
+
+
+def state_from(venture: str, position: int, blob: bytes, digest: str) -> VentureState:
+    """A venture's fold state from its row, once its digest is checked."""
+    if digest != _state_digest(venture, position, blob):
+        raise Tampered(f"table venture_states, venture {venture!r},")
+    return _state_codec()[1](blob)
 
 
 # -- rows -> one venture's fold -------------------------------------------------------------
