@@ -15,6 +15,7 @@ form for wire form (tests/unit/test_checked.py compares the two on generated lin
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
@@ -46,6 +47,7 @@ from outcomes.ledger.schema import (
     EventType,
     Field,
     Kind,
+    Number,
 )
 
 
@@ -206,10 +208,12 @@ class Checked:
 
 
 _BUILD: dict[type[msgspec.Struct], Any] = {}
+_STRUCTS: dict[str, type[msgspec.Struct]] = {}  # by event type's name
 for _etype in EVENT_TYPES.values():
     _made = _struct(_etype)
     if _made is not None:
         _BUILD[_made[0]] = _builder(_etype, _made[1])
+        _STRUCTS[_etype.name] = _made[0]
 _DECODE = msgspec.json.Decoder(Union[tuple(_BUILD)]).decode  # type: ignore[valid-type]  # noqa: UP007 (tagged)
 _astuple = msgspec.structs.astuple
 
@@ -226,3 +230,23 @@ def checked(line: bytes) -> Checked | None:
     if len(_KEY_END.findall(line)) != len(decoded) + 1 - decoded.count(UNSET):
         return None
     return _BUILD[type(struct)](decoded, line)  # type: ignore[no-any-return]
+
+
+def checked_stored(stored: Mapping[str, Any]) -> Checked | None:
+    """`checked` for an event given as a mapping of plain JSON values (a recorded event's
+    wire form with its type, id and recorded_by, as `verify` and `restore` re-admit it):
+    converted and checked in C (`msgspec.convert`, the same Struct and constraints), or
+    None when this path does not vouch for it."""
+    struct_type = _STRUCTS.get(stored.get("type"))  # type: ignore[arg-type]
+    # msgspec takes a str subclass as a str, where the Python path refuses a `Number`
+    # (a JSON number's text) as text: those are left to it.
+    if struct_type is None or Number in map(type, stored.values()):
+        return None
+    try:
+        struct = _convert(stored, struct_type)
+    except (msgspec.ValidationError, TypeError):
+        return None
+    return _BUILD[struct_type](_astuple(struct), b"")  # type: ignore[no-any-return]
+
+
+_convert = msgspec.convert

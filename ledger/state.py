@@ -30,7 +30,7 @@ from datetime import date, datetime
 from sys import intern
 from typing import Any, Protocol, TypeVar
 
-from outcomes.ledger.checked import Checked
+from outcomes.ledger.checked import Checked, checked_stored
 from outcomes.ledger.clock import SKEW, format_timestamp
 from outcomes.ledger.errors import FieldError, LedgerError
 from outcomes.ledger.integrity import canonical_bytes, grow, leaf_hash, node_at
@@ -339,8 +339,9 @@ class LedgerState:
         (and its node) keep that text.
         """
         plain = plain_wire(stored)
-        if plain is stored:
-            return self.admit(stored, recorded_at=recorded_at, actor=actor, now=now)
+        if plain is stored:  # checked in C when that path vouches for it (checked.py)
+            return self.admit(checked_stored(stored) or stored, recorded_at=recorded_at,
+                              actor=actor, now=now)
         frontier = dict(self.frontier)  # the earlier nodes, as admit() replaces some
         event = self.admit(plain, recorded_at=recorded_at, actor=actor, now=now)
         if event is None:

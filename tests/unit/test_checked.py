@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from bench.generate import generate
 from outcomes.ledger import jsonl
-from outcomes.ledger.checked import Checked, checked
+from outcomes.ledger.checked import Checked, checked, checked_stored
 from outcomes.ledger.errors import LedgerError
 from outcomes.ledger.schema import (
     AMOUNT,
@@ -41,16 +41,18 @@ from outcomes.ledger.schema import (
     TEXT,
     URL,
     Field,
+    Number,
     parse_and_dump,
 )
 from outcomes.ledger.state import EVENT_ID_FIELD, LedgerState
 
 
-def python_path(line: bytes) -> tuple[Any, ...] | None:
-    """(type, values, wire, id, recorded_by) as the Python path reads the line; None when
-    it refuses it. recorded_by is what the line gives (None: the actor's)."""
+def python_path(line: bytes | Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """(type, values, wire, id, recorded_by) as the Python path reads the line (or the
+    decoded event); None when it refuses it. recorded_by is what the line gives (None:
+    the actor's)."""
     try:
-        raw = jsonl.loads(line.decode("utf-8"))
+        raw = jsonl.loads(line.decode("utf-8")) if isinstance(line, bytes) else line
         if not isinstance(raw, Mapping):
             return None
         etype = LedgerState()._event_type(raw.get("type"))
@@ -79,9 +81,17 @@ def c_path(line: bytes) -> tuple[Any, ...] | None:
     return fast.etype.name, fast.values, fast.wire, fast.id, fast.recorded_by
 
 
-def assert_same(line: bytes) -> bool:
+def c_path_stored(stored: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    fast = checked_stored(stored)
+    if fast is None:
+        return None
+    return fast.etype.name, fast.values, fast.wire, fast.id, fast.recorded_by
+
+
+def assert_same(line: bytes | dict[str, Any]) -> bool:
     """The C path gives what the Python path gives, or leaves the line; True if it took it."""
-    fast, reference = c_path(line), python_path(line)
+    fast = c_path(line) if isinstance(line, bytes) else c_path_stored(line)
+    reference = python_path(line)
     if fast is None:
         return False
     assert reference is not None, f"the C path admits what Python refuses: {line!r}"
@@ -249,12 +259,31 @@ def test_the_c_path_admits_what_the_python_path_admits_or_leaves_the_line(line: 
     assert_same(line)
 
 
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow,
+                                                    HealthCheck.filter_too_much])
+@given(event_line())
+def test_an_event_given_as_plain_values_is_admitted_in_c_as_in_python(line: bytes) -> None:
+    """`verify` and `restore` re-admit a recorded event as a mapping of plain JSON values
+    (checked_stored): the same equivalence, on the same generated events."""
+    try:
+        stored = json.loads(line)
+    except ValueError:
+        return
+    if isinstance(stored, dict):
+        assert_same(stored)
+        if checked_stored(stored) is not None:  # a number's text is never taken as text
+            numbers = {k: Number(v) if isinstance(v, str) else v
+                       for k, v in stored.items()}
+            assert_same(numbers)
+
+
 def test_generated_events_take_the_c_path_but_corrections() -> None:
     taken = 0
     for text in generate(3000, seed=2):
         line = text.encode()
         took = assert_same(line)
         assert took == (b'"EventCorrected"' not in line), line
+        assert assert_same(json.loads(line)) == took
         taken += took
     assert taken > 2500
 
