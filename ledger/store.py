@@ -551,3 +551,37 @@ class StoredEvents:
 
     def __getitem__(self, position: int) -> Event:
         return self.store.event_at(position)
+
+
+class CommittedEvents(StoredEvents):
+    """`StoredEvents` for a reader of committed events only (`verify`): on a SQLite file,
+    through a read-only connection of its own, kept open, one indexed query per event.
+    The library's read opens and ends a transaction each time (about 100 µs, against
+    10 µs): a tenth of `verify`'s time went there, reading back the events that
+    corrections name. Not for a writer: it would not see its own uncommitted events."""
+
+    def __init__(self, store: EventStore) -> None:
+        super().__init__(store)
+        self.con: sqlite3.Connection | None = None
+        path = Path(store.url)
+        plain = not (store.mapper.cipher or store.mapper.compressor)
+        if plain and isinstance(store.recorder, SQLiteApplicationRecorder) and path.is_file():
+            uri = read_only_uri(path) if store.read_only else \
+                f"file:{quote(str(path.resolve()))}?mode=ro"
+            self.con = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self.query = ("SELECT state, topic FROM "  # noqa: S608 - the library's name
+                          f"{store.recorder.events_table_name} "  # type: ignore[attr-defined]
+                          "WHERE originator_id = ? AND originator_version = ?")
+
+    def __getitem__(self, position: int) -> Event:
+        if self.con is None:
+            return self.store.event_at(position)
+        row = self.con.execute(self.query, (LEDGER_STREAM.hex, position)).fetchone()
+        if row is None or row[1] != RECORDED_TOPIC:
+            return self.store.event_at(position)  # (says what is wrong as it always did)
+        return from_state(position, decode_state(row[0]))
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None

@@ -40,8 +40,8 @@ from outcomes.ledger.state import LedgerState, RecordedEvents
 from outcomes.ledger.store import (
     LEDGER_STREAM,
     RECORDED_TOPIC,
+    CommittedEvents,
     EventStore,
-    StoredEvents,
     is_postgres,
 )
 
@@ -139,8 +139,12 @@ def verify(store: EventStore, checkpoint: tuple[int, str] | None = None,
     if two_from and rows >= max(two_from, 2) and _forkable(store):
         return _two_processes(store, checkpoint, progress, now,
                               max(1, int(rows / (2 - FOLD_COST))))
-    report = _Scan(_state_of, checkpoint, now, StoredEvents(store)).run(
-        _guarded(store.rows()), progress)
+    recorded = CommittedEvents(store)
+    try:
+        report = _Scan(_state_of, checkpoint, now, recorded).run(_guarded(store.rows()),
+                                                                 progress)
+    finally:
+        recorded.close()
     assert report is not None
     return report
 
@@ -298,8 +302,9 @@ def _two_processes(store: EventStore, checkpoint: tuple[int, str] | None,
                             args=(store.url, checkpoint, now, split, writer))
     child.start()
     writer.close()
+    recorded = CommittedEvents(store)
     try:
-        scan = _Scan(_state_of, checkpoint, now, StoredEvents(store))
+        scan = _Scan(_state_of, checkpoint, now, recorded)
         stream = _guarded(store.rows())
         report = scan.run(stream, progress, stop=split)
         if report is not None:
@@ -316,6 +321,7 @@ def _two_processes(store: EventStore, checkpoint: tuple[int, str] | None,
         assert report is not None
         return report
     finally:
+        recorded.close()
         reader.close()
         if child.is_alive():
             child.terminate()
@@ -329,10 +335,12 @@ def _second_process(url: str, checkpoint: tuple[int, str] | None, now: datetime,
     report = None
     try:
         store = EventStore(url)
+        recorded = CommittedEvents(store)
         try:
-            scan = _Scan(_state_of, checkpoint, now, StoredEvents(store))
+            scan = _Scan(_state_of, checkpoint, now, recorded)
             report = scan.run(_guarded(store.rows()), None, fold=split)
         finally:
+            recorded.close()
             store.close()
     except Exception:  # _GiveUp, or anything else: the first process checks on
         report = None

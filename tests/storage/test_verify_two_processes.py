@@ -203,3 +203,28 @@ def test_a_second_process_only_with_a_core_to_spare(
     finally:
         store.close()
     assert runs[-1]["stopped"] is (processes == 2)
+
+
+# -- reading back the events that corrections name ----------------------------------------
+
+
+def test_committed_events_are_the_events_the_store_reads_back(scenario: Outcomes) -> None:
+    """`verify` reads targets through its own read-only connection (SQLite), or the
+    store's reads (PostgreSQL): the same events, field for field."""
+    from outcomes.ledger.store import CommittedEvents, StoredEvents
+
+    store = EventStore(scenario.url)
+    try:
+        size = store.head()
+        fast, slow = CommittedEvents(store), StoredEvents(store)
+        try:
+            assert size >= 40
+            assert [fast[p] for p in range(1, size + 1)] == \
+                [slow[p] for p in range(1, size + 1)]
+            assert (fast.con is not None) is (scenario.backend == "sqlite")
+            with pytest.raises(LookupError):
+                fast[size + 1]
+        finally:
+            fast.close()
+    finally:
+        store.close()
