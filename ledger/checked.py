@@ -14,6 +14,7 @@ form for wire form (tests/unit/test_checked.py compares the two on generated lin
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -207,29 +208,37 @@ class Checked:
         self.id, self.recorded_by = event_id, recorded_by
 
 
-_BUILD: dict[type[msgspec.Struct], Any] = {}
-_STRUCTS: dict[str, type[msgspec.Struct]] = {}  # by event type's name
-for _etype in EVENT_TYPES.values():
-    _made = _struct(_etype)
-    if _made is not None:
-        _BUILD[_made[0]] = _builder(_etype, _made[1])
-        _STRUCTS[_etype.name] = _made[0]
-_DECODE = msgspec.json.Decoder(Union[tuple(_BUILD)]).decode  # type: ignore[valid-type]  # noqa: UP007 (tagged)
+@functools.cache
+def _types() -> tuple[Any, dict[type[msgspec.Struct], Any], dict[str, Any]]:
+    """The decoder of the tagged union, each Struct's function, each type's Struct; made
+    at the first line read (not on import: every report imports the state's module)."""
+    build: dict[type[msgspec.Struct], Any] = {}
+    structs: dict[str, type[msgspec.Struct]] = {}  # by event type's name
+    for etype in EVENT_TYPES.values():
+        made = _struct(etype)
+        if made is not None:
+            build[made[0]] = _builder(etype, made[1])
+            structs[etype.name] = made[0]
+    decode = msgspec.json.Decoder(Union[tuple(build)]).decode  # type: ignore[valid-type]  # noqa: UP007 (tagged)
+    return decode, build, structs
+
+
 _astuple = msgspec.structs.astuple
 
 
 def checked(line: bytes) -> Checked | None:
     """The line decoded and checked in C, or None when this path does not vouch for it
     (the caller then reads it the Python way, which admits it or words the error)."""
+    decode, build, _ = _types()
     try:
-        struct = _DECODE(line)
+        struct = decode(line)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
     decoded = _astuple(struct)
     # Keys given: every field not UNSET, plus `type`.
     if len(_KEY_END.findall(line)) != len(decoded) + 1 - decoded.count(UNSET):
         return None
-    return _BUILD[type(struct)](decoded, line)  # type: ignore[no-any-return]
+    return build[type(struct)](decoded, line)  # type: ignore[no-any-return]
 
 
 def checked_stored(stored: Mapping[str, Any]) -> Checked | None:
@@ -237,7 +246,8 @@ def checked_stored(stored: Mapping[str, Any]) -> Checked | None:
     wire form with its type, id and recorded_by, as `verify` and `restore` re-admit it):
     converted and checked in C (`msgspec.convert`, the same Struct and constraints), or
     None when this path does not vouch for it."""
-    struct_type = _STRUCTS.get(stored.get("type"))  # type: ignore[arg-type]
+    _, build, structs = _types()
+    struct_type = structs.get(stored.get("type"))  # type: ignore[arg-type]
     # msgspec takes a str subclass as a str, where the Python path refuses a `Number`
     # (a JSON number's text) as text: those are left to it.
     if struct_type is None or Number in map(type, stored.values()):
@@ -246,7 +256,7 @@ def checked_stored(stored: Mapping[str, Any]) -> Checked | None:
         struct = _convert(stored, struct_type)
     except (msgspec.ValidationError, TypeError):
         return None
-    return _BUILD[struct_type](_astuple(struct), b"")  # type: ignore[no-any-return]
+    return build[struct_type](_astuple(struct), b"")  # type: ignore[no-any-return]
 
 
 _convert = msgspec.convert
