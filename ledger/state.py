@@ -392,10 +392,11 @@ class LedgerState:
                                  "first" + suggest(f["program"], self.programs))
         elif event.etype.venture_scoped:
             venture = f["venture"]
-            if venture not in self.ventures:
+            registered = self.ventures.get(venture)  # (one lookup: `in`, then `[]`, took two)
+            if registered is None:
                 raise FieldError("venture", f"unknown venture {venture!r}; register it first"
                                  + suggest(venture, self.ventures))
-            currency = self.programs[self.ventures[venture].fields["program"]].fields["currency"]
+            currency = self.programs[registered.fields["program"]].fields["currency"]
             if "currency" in f and f["currency"] != currency:
                 raise FieldError("currency", f"{f['currency']} differs from {currency}, the "
                                  f"currency of {venture!r}'s program")
