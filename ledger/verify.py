@@ -298,15 +298,18 @@ def _two_processes(store: EventStore, checkpoint: tuple[int, str] | None,
 
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
-    child = context.Process(target=_second_process, daemon=True,
-                            args=(store.url, checkpoint, now, split, writer))
-    child.start()
+    child: Any = context.Process(target=_second_process, daemon=True,
+                                 args=(store.url, checkpoint, now, split, writer))
+    try:
+        child.start()
+    except (AssertionError, OSError):  # a daemonic process cannot start one; no memory
+        child = None
     writer.close()
     recorded = CommittedEvents(store)
     try:
         scan = _Scan(_state_of, checkpoint, now, recorded)
         stream = _guarded(store.rows())
-        report = scan.run(stream, progress, stop=split)
+        report = scan.run(stream, progress, stop=split if child else None)
         if report is not None:
             return report  # found among the first rows, or the log ends before the split
         try:
@@ -323,9 +326,10 @@ def _two_processes(store: EventStore, checkpoint: tuple[int, str] | None,
     finally:
         recorded.close()
         reader.close()
-        if child.is_alive():
-            child.terminate()
-        child.join()
+        if child is not None:
+            if child.is_alive():
+                child.terminate()
+            child.join()
 
 
 def _second_process(url: str, checkpoint: tuple[int, str] | None, now: datetime,

@@ -153,6 +153,23 @@ def test_when_the_second_process_fails_this_one_checks_on(
                          {"fold": 0, "stop": None, "stopped": False}]
 
 
+def test_when_no_second_process_can_start_this_one_checks_everything(
+        ledger: Path, tmp_path: Path, runs: list[dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    copy = altered(ledger, tmp_path, 10, b'"_data_":"', b'"_data_":"1')
+
+    def refuse(self: Any) -> None:
+        raise OSError("cannot fork")
+
+    monkeypatch.setattr(type(multiprocessing.get_context("fork").Process(target=print)),
+                        "start", refuse)
+    one, two, _ = both_ways(str(copy))
+    assert (one.first_bad_position, two) == (10, one)
+    assert runs[-1] == {"fold": 0, "stop": None, "stopped": False}
+
+
 def test_the_command_prints_the_same_lines(ledger: Path, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     copy = altered(ledger, tmp_path, 10, b'"_data_":"', b'"_data_":"1')
