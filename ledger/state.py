@@ -163,6 +163,9 @@ class LedgerState:
         self.activity: MutableMapping[str, dict[str, int]] = {}
         self.frontier: dict[int, bytes] = {}  # position -> node, in increasing position
         self._recorded = recorded
+        # venture -> its program's currency, once asked: a registration is never retracted,
+        # and neither a venture's program nor a program's currency can be corrected.
+        self._currencies: dict[str, str] = {}
         self._batch: Pending = {} if pending is None else pending
         self._new_ids = new_id
 
@@ -392,11 +395,14 @@ class LedgerState:
                                  "first" + suggest(f["program"], self.programs))
         elif event.etype.venture_scoped:
             venture = f["venture"]
-            registered = self.ventures.get(venture)  # (one lookup: `in`, then `[]`, took two)
-            if registered is None:
-                raise FieldError("venture", f"unknown venture {venture!r}; register it first"
-                                 + suggest(venture, self.ventures))
-            currency = self.programs[registered.fields["program"]].fields["currency"]
+            currency = self._currencies.get(venture)
+            if currency is None:
+                registered = self.ventures.get(venture)
+                if registered is None:
+                    raise FieldError("venture", f"unknown venture {venture!r}; register it "
+                                     "first" + suggest(venture, self.ventures))
+                currency = self.programs[registered.fields["program"]].fields["currency"]
+                self._currencies[venture] = currency
             if "currency" in f and f["currency"] != currency:
                 raise FieldError("currency", f"{f['currency']} differs from {currency}, the "
                                  f"currency of {venture!r}'s program")
