@@ -11,6 +11,7 @@ when it fails, that this process checked on by itself).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -207,19 +208,28 @@ def test_a_small_ledger_stays_in_one_process(ledger: Path,
     assert runs == [{"fold": 0, "stop": None, "stopped": False}]
 
 
-@pytest.mark.parametrize(("load", "processes"), [(0.3, 2), (1.5, 2), (2.0, 1), (8.0, 1)])
-def test_a_second_process_only_with_a_core_to_spare(
+@pytest.mark.parametrize(("idle", "processes"), [(2.0, 2), (1.6, 2), (1.2, 1), (0.1, 1),
+                                                 (None, 1)])
+def test_a_second_process_only_with_two_idle_cores(
         ledger: Path, runs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch,
-        load: float, processes: int) -> None:
+        idle: float | None, processes: int) -> None:
+    """Two idle cores: this process's and the second's (without /proc/stat, None, the load
+    average decides: 1.0 here, one core busy)."""
     monkeypatch.setattr(verifying, "TWO_PROCESSES_FROM", TWO)
     monkeypatch.setattr(verifying.os, "sched_getaffinity", lambda pid: {0, 1})
-    monkeypatch.setattr(verifying.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(verifying, "_idle_cores", lambda: idle)
+    monkeypatch.setattr(verifying.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
     store = EventStore(str(ledger))
     try:
         assert verify(store).ok
     finally:
         store.close()
     assert runs[-1]["stopped"] is (processes == 2)
+
+
+def test_idle_cores_are_measured_between_none_and_all() -> None:
+    idle = verifying._idle_cores(0.01)
+    assert idle is None or 0 <= idle <= (os.cpu_count() or 1)
 
 
 # -- reading back the events that corrections name ----------------------------------------
