@@ -18,7 +18,6 @@ from decimal import Decimal
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import (
     AMENDMENTS,
-    COUNT_METRICS,
     FUNDING_COMMITTED,
     FUNDING_GRANTED,
     METRIC_REPORTED,
@@ -170,7 +169,8 @@ def step(state: VentureState, event: Event, cited: tuple[Citation, ...] = ()) ->
         rank = 0 if prior is None else prior.revisions + 1
         state.targets[metric] = add_target(prior, event, cited)
     elif kind in LEVEL_TYPES:
-        for metric in COUNT_METRICS:
+        metric = level_metric(event)
+        if metric is not None:
             seen = state.levels.get(metric)
             now = observe(metric, seen[-1] if seen else None, event)
             if now is not None:
@@ -179,6 +179,16 @@ def step(state: VentureState, event: Event, cited: tuple[Citation, ...] = ()) ->
         add_money(state.money, event)
     if state.timeline is not None:
         state.timeline.append(timeline_entry(state.info.venture, event, rank, cited))
+
+
+def level_metric(event: Event) -> str | None:
+    """The one count metric whose level an event may change (`levels.observe`)."""
+    kind = event.type
+    if kind == METRIC_REPORTED:
+        return event.fields["metric"]
+    if kind == SALES_REPORTED:
+        return "customers"
+    return {PARTNER_SIGNED: "partners", OFFER_LAUNCHED: "offers"}.get(kind)
 
 
 # The types each stage's step reads (the others leave the stage as it was).
