@@ -236,11 +236,13 @@ class FactLog:
             return out
         marks = ", ".join("?" for _ in ventures)
         low = min(after.values())
-        # (`+position`: looked up by venture, then filtered; a range of positions from the
-        # oldest state's would scan most of the log)
+        # (positions found in the index of ventures, `+position` filtered there: a range
+        # of positions from the oldest state's would scan most of the log, and reading
+        # every fact of the ventures to filter them costs a page read each)
         for owner, *columns in self.conn.execute(
-                f"SELECT f.venture, {FACT_COLUMNS} FROM facts f WHERE f.venture IN ({marks}) "
-                f"AND +f.position > ? UNION ALL SELECT fv.venture, {FACT_COLUMNS} "
+                f"SELECT f.venture, {FACT_COLUMNS} FROM facts f WHERE f.position IN "
+                f"(SELECT position FROM facts WHERE venture IN ({marks}) AND +position > ?) "
+                f"UNION ALL SELECT fv.venture, {FACT_COLUMNS} "
                 f"FROM fact_ventures fv JOIN facts f ON f.position = fv.position "
                 f"WHERE fv.venture IN ({marks}) AND +fv.position > ? ORDER BY 1, 2",
                 [*ventures, low, *ventures, low]):
