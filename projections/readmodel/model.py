@@ -409,8 +409,13 @@ class ReadModel(AbstractContextManager["ReadModel"]):
         older claims of the periods they claim."""
         stored = self._states(ventures)
         new = facts.facts_after({v: p for v, (p, _) in stored.items()})
-        states: dict[str, tuple[int, VentureState]] = {}
+        made: dict[str, dict[str, list[dict[str, Any]]]] = {}  # venture -> table -> rows
         disputes: list[dict[str, Any]] = []
+
+        def rows_of(venture: str, position: int, state: VentureState) -> None:
+            made[venture] = venture_rows(finish(state))
+            made[venture]["venture_states"] = [state_row(venture, position, state)]
+
         for venture, (_, state) in stored.items():
             events = new[venture]
             if not steppable(state, events):
@@ -419,26 +424,22 @@ class ReadModel(AbstractContextManager["ReadModel"]):
             state.timeline = []  # the new entries only: the older ones are in the table
             for event in events:
                 step(state, event)
-            states[venture] = (events[-1].position, state)
+            rows_of(venture, events[-1].position, state)
             stepped = {e.position for e in events}
             disputes += [{**dispute_update(dispute_of(c, k.position)), "position": k.position}
                          for period in sorted(claimed) for c in [state.claims[period]]
                          if c.disputed for k in c.each if k.position not in stepped]
-        replayed = [v for v in ventures if v not in states]
+        replayed = [v for v in ventures if v not in made]
         if replayed:
             last = facts.last_positions(replayed)
             for venture, events in facts.facts_of(replayed).items():
                 state = replay(venture, events, as_of=None)
                 if state is not None:
-                    states[venture] = (last[venture], state)
+                    rows_of(venture, last[venture], state)  # (then the state is let go)
         rows: dict[str, list[dict[str, Any]]] = {}
         for venture in ventures:
-            if venture in states:
-                position, state = states[venture]
-                for table, table_rows in venture_rows(finish(state)).items():
-                    rows.setdefault(table, []).extend(table_rows)
-                rows.setdefault("venture_states", []).append(
-                    state_row(venture, position, state))
+            for table, table_rows in made.get(venture, {}).items():
+                rows.setdefault(table, []).extend(table_rows)
         marks = ", ".join("?" for _ in ventures)
         for table in [*VENTURE_TABLES, "venture_states"]:
             keys = replayed if table == "timeline" else ventures
