@@ -135,8 +135,8 @@ def verify(store: EventStore, checkpoint: tuple[int, str] | None = None,
     """
     now = clock.now()
     rows = store.recorder.max_notification_id() or 0
-    if two_from is None:
-        two_from = TWO_PROCESSES_FROM if _spare_core() else 0
+    if two_from is None:  # (the idle cores are sampled only for a large ledger)
+        two_from = TWO_PROCESSES_FROM if rows >= TWO_PROCESSES_FROM and _spare_core() else 0
     if two_from and rows >= max(two_from, 2) and _forkable(store):
         return _two_processes(store, checkpoint, progress, now,
                               max(1, int(rows / (2 - FOLD_COST))))
