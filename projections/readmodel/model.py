@@ -78,6 +78,7 @@ from outcomes.projections.readmodel.tables import (
     PROGRAM_TABLES,
     REPORTED_ROWS,
     SCHEMA_VERSION,
+    STEPPED_TABLES,
     TABLES,
     VENTURE_TABLES,
     VIEWS,
@@ -404,16 +405,19 @@ class ReadModel(AbstractContextManager["ReadModel"]):
         can be stepped (`folds.venture.steppable`: most catch-ups), else from all its
         facts (`replay`: a first build, a correction, a retraction, a back-dated event).
         Then one delete and one insert per table for the whole batch (a venture at a time
-        costs a statement per table): every row of a venture, but for a stepped venture's
-        timeline, which gains the new events' rows and the new dispute figures of the
-        older claims of the periods they claim."""
+        costs a statement per table): every row of a replayed venture; of a stepped one,
+        the rows of the tables its new events' types may change (`STEPPED_TABLES`), and
+        in its timeline the new events' rows and the new dispute figures of the older
+        claims of the periods they claim. Only the tables written are sealed again."""
         stored = self._states(ventures)
         new = facts.facts_after({v: p for v, (p, _) in stored.items()})
         made: dict[str, dict[str, list[dict[str, Any]]]] = {}  # venture -> table -> rows
         disputes: list[dict[str, Any]] = []
 
-        def rows_of(venture: str, position: int, state: VentureState) -> None:
-            made[venture] = venture_rows(finish(state))
+        def rows_of(venture: str, position: int, state: VentureState,
+                    tables: Iterable[str] = VENTURE_TABLES) -> None:
+            rows = venture_rows(finish(state))
+            made[venture] = {t: rows[t] for t in tables}
             made[venture]["venture_states"] = [state_row(venture, position, state)]
 
         for venture, (_, state) in stored.items():
@@ -424,7 +428,11 @@ class ReadModel(AbstractContextManager["ReadModel"]):
             state.timeline = []  # the new entries only: the older ones are in the table
             for event in events:
                 step(state, event)
-            rows_of(venture, events[-1].position, state)
+            changed = {"timeline"}
+            for event in events:
+                changed.update(STEPPED_TABLES.get(event.type, VENTURE_TABLES))
+            rows_of(venture, events[-1].position, state,
+                    [t for t in VENTURE_TABLES if t in changed])
             stepped = {e.position for e in events}
             disputes += [{**dispute_update(dispute_of(c, k.position)), "position": k.position}
                          for period in sorted(claimed) for c in [state.claims[period]]
@@ -436,26 +444,28 @@ class ReadModel(AbstractContextManager["ReadModel"]):
                 state = replay(venture, events, as_of=None)
                 if state is not None:
                     rows_of(venture, last[venture], state)  # (then the state is let go)
-        rows: dict[str, list[dict[str, Any]]] = {}
-        for venture in ventures:
-            for table, table_rows in made.get(venture, {}).items():
-                rows.setdefault(table, []).extend(table_rows)
-        marks = ", ".join("?" for _ in ventures)
+        rewritten = set(replayed)  # (a replayed venture no longer present: rows deleted)
         for table in [*VENTURE_TABLES, "venture_states"]:
-            keys = replayed if table == "timeline" else ventures
+            # a table's rows of a venture are written again where they may have changed;
+            # the timeline of a stepped venture only gains rows (and dispute figures)
+            keys = [v for v in ventures
+                    if v in rewritten or (table != "timeline" and table in made.get(v, {}))]
             self.conn.execute(f"DELETE FROM {table} WHERE venture IN "
                               f"({', '.join('?' for _ in keys)})", keys)
+            self._insert(table, [row for v in ventures
+                                 for row in made.get(v, {}).get(table, [])])
+        marks = ", ".join("?" for _ in ventures)
         self.conn.execute(f"DELETE FROM irr_cache WHERE key IN ({marks})",
                           [f"venture:{v}" for v in ventures])
         self.conn.execute(f"DELETE FROM texts WHERE venture IN ({marks})", ventures)
-        for table, table_rows in rows.items():
-            self._insert(table, table_rows)
         if disputes:
             columns = [c for c in disputes[0] if c != "position"]
             self.conn.executemany(
                 f"UPDATE timeline SET {', '.join(f'{c} = ?' for c in columns)} "
                 "WHERE position = ?", [tuple(d.values()) for d in disputes])
-        self._seal(VENTURE_TABLES, "venture", ventures)
+        for table in VENTURE_TABLES:
+            keys = [v for v in ventures if v in rewritten or table in made.get(v, {})]
+            self._seal([table], "venture", keys)
 
     def _states(self, ventures: list[str]) -> dict[str, tuple[int, VentureState]]:
         """The stored fold states of these ventures (those that have one), checked."""

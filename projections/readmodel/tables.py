@@ -29,7 +29,19 @@ from typing import Any
 from outcomes.ledger.clock import stored_time
 from outcomes.ledger.codec import compact_json, decode_state
 from outcomes.ledger.model import Event
-from outcomes.ledger.schema import METRICS
+from outcomes.ledger.schema import (
+    FUNDING_COMMITTED,
+    FUNDING_GRANTED,
+    METRIC_REPORTED,
+    METRICS,
+    OFFER_LAUNCHED,
+    PARTNER_SIGNED,
+    RETURN_RECEIVED,
+    SALES_REPORTED,
+    STAKE_VALUED,
+    TARGET_SET,
+    VENTURE_CLOSED,
+)
 from outcomes.projections.folds.effective import Citation
 from outcomes.projections.folds.numbers import to_cents
 from outcomes.projections.folds.roi import Money, combine
@@ -238,6 +250,23 @@ def _create_table(name: str, columns: dict[str, Any], pk: tuple[str, ...]) -> st
 # Tables holding one venture's fold, replaced whole when the venture changes.
 VENTURE_TABLES = ("ventures", "roi_ventures", "roi_flows", "claims", "revenue_years",
                   "targets", "target_actuals", "timeline", "revenue_claims")
+# The tables of a venture whose rows an event of each type may change when it is stepped
+# onto the venture's state (`ReadModel._refold_ventures`; the timeline gains its row
+# whatever the type): a stepped venture's other tables keep their rows and seals. A type
+# not listed, and a replayed venture, write every table again.
+STEPPED_TABLES: dict[str, tuple[str, ...]] = {
+    FUNDING_COMMITTED: ("roi_ventures",),
+    FUNDING_GRANTED: ("roi_ventures", "roi_flows"),
+    RETURN_RECEIVED: ("roi_ventures", "roi_flows"),
+    STAKE_VALUED: ("roi_ventures",),
+    SALES_REPORTED: ("roi_ventures", "claims", "revenue_years", "revenue_claims", "targets",
+                     "target_actuals"),
+    METRIC_REPORTED: ("roi_ventures", "targets", "target_actuals"),
+    PARTNER_SIGNED: ("targets", "target_actuals"),
+    OFFER_LAUNCHED: ("targets", "target_actuals"),
+    TARGET_SET: ("targets", "target_actuals"),
+    VENTURE_CLOSED: ("ventures", "targets", "target_actuals"),
+}
 PROGRAM_TABLES = ("programs", "roi_programs")
 # The rows of a table that reports read, where not all (the roi report shows the disputed
 # claims only): what a seal covers, so a report checks no more than it reads.
