@@ -708,7 +708,13 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
     from outcomes.projections.folds.log import log_rows
     from outcomes.projections.present.localize import figures
     from outcomes.projections.present.log import LOG_COLUMNS, log_csv, log_document, log_row
-    from outcomes.projections.present.render import format_for, render, table_stream
+    from outcomes.projections.present.render import (
+        csv_pieces,
+        format_for,
+        markdown_lines,
+        table_stream,
+    )
+    from outcomes.projections.present.stream import json_list_pieces
 
     wanted = set()
     for t in types:
@@ -742,12 +748,18 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
                         lines.clear()
                 out.write("".join(lines))
             return
-        events = list(events)
-    columns, rows = log_csv(events) if fmt == "csv" else \
-        log_document(events, figures(ctx.find_root().obj["locale"] if fmt == "markdown"
-                                     else None))
-    write_output(render(columns, rows, fmt, document=[e.to_log() for e in events],
-                        formulas=csv_raw_formulas), output)
+        # the other formats are written as they are read too: memory holds a chunk
+        if fmt == "csv":
+            columns, rows = log_csv(events)
+            pieces = csv_pieces(columns, rows, formulas=csv_raw_formulas)
+        elif fmt == "json":
+            columns, pieces = LOG_COLUMNS, json_list_pieces(e.to_log() for e in events)
+        else:
+            columns, rows = log_document(events, figures(ctx.find_root().obj["locale"]))
+            pieces = markdown_lines(columns, rows)
+        with output_stream(ctx.find_root(), output) as out:
+            for piece in pieces:
+                out.write(piece)
     if schema:
         write_schema("log", output, columns)
 

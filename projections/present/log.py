@@ -4,6 +4,7 @@ its fields) and for CSV (one column per field declared in ledger/schema.py)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 
 from outcomes.ledger.model import Event
 from outcomes.ledger.schema import (
@@ -51,9 +52,10 @@ def log_row(e: Event, f: Figures = DEFAULT) -> dict[str, object]:
             "summary": summary(e), "source": e.source}
 
 
-def log_document(events: list[Event], f: Figures = DEFAULT
-                 ) -> tuple[list[Column], list[dict[str, object]]]:
-    return LOG_COLUMNS, [log_row(e, f) for e in events]
+def log_document(events: Iterable[Event], f: Figures = DEFAULT
+                 ) -> tuple[list[Column], Iterator[dict[str, object]]]:
+    """The log's columns and rows (made as the events are read)."""
+    return LOG_COLUMNS, (log_row(e, f) for e in events)
 
 
 # The CSV's columns before the fields: who and when, as `log -O json` writes them.
@@ -75,8 +77,9 @@ def declared_fields() -> dict[str, list[tuple[str, Field]]]:
     return out
 
 
-def log_csv(events: list[Event]) -> tuple[list[Column], list[dict[str, object]]]:
+def log_csv(events: Iterable[Event]) -> tuple[list[Column], Iterator[dict[str, object]]]:
     """One column per declared field (`declared_fields`), empty where an event has none;
-    a correction's `changes` is a JSON object (its keys are another event's fields)."""
+    a correction's `changes` is a JSON object (its keys are another event's fields). The
+    rows are made as the events are read."""
     columns = [Column(k, k) for k in (*LOG_CSV_HEAD, *declared_fields())]
-    return columns, [e.to_log() for e in events]
+    return columns, (e.to_log() for e in events)

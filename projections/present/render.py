@@ -121,14 +121,24 @@ def csv_cell(value: Any, *, formulas: bool = False) -> str:
     return text
 
 
-def to_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]], *,
+def to_csv(columns: Sequence[Column], rows: Iterable[dict[str, Any]], *,
            formulas: bool = False) -> str:
+    return "".join(csv_pieces(columns, rows, formulas=formulas))
+
+
+def csv_pieces(columns: Sequence[Column], rows: Iterable[dict[str, Any]], *,
+               formulas: bool = False, chunk: int = 1000) -> Iterator[str]:
+    """The CSV's text, `chunk` rows at a time, as the rows are read (a long log)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([csv_cell(c.key, formulas=formulas) for c in columns])
-    for row in rows:
+    for n, row in enumerate(rows, 1):
         writer.writerow([csv_cell(row.get(c.key), formulas=formulas) for c in columns])
-    return out.getvalue()
+        if n % chunk == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 # Characters Markdown (CommonMark, GFM tables, Python-Markdown) would read as a cell
@@ -143,12 +153,16 @@ def markdown_text(text: str) -> str:
     return inert(text).translate(_MARKDOWN)
 
 
-def to_markdown(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> str:
-    lines = ["| " + " | ".join(markdown_text(c.title) for c in columns) + " |",
-             "|" + "|".join("---:" if c.align == "right" else "---" for c in columns) + "|"]
-    lines += ["| " + " | ".join(markdown_text(_cell(row.get(c.key))) for c in columns) + " |"
-              for row in rows]
-    return "\n".join(lines) + "\n"
+def to_markdown(columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> str:
+    return "".join(markdown_lines(columns, rows))
+
+
+def markdown_lines(columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The Markdown table's lines (each with its newline), as the rows are read."""
+    yield "| " + " | ".join(markdown_text(c.title) for c in columns) + " |\n"
+    yield "|" + "|".join("---:" if c.align == "right" else "---" for c in columns) + "|\n"
+    for row in rows:
+        yield "| " + " | ".join(markdown_text(_cell(row.get(c.key))) for c in columns) + " |\n"
 
 
 def to_table(columns: Sequence[Column], rows: Iterable[dict[str, Any]],

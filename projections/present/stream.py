@@ -9,7 +9,7 @@ sink), so memory holds one batch, whatever the ledger's size.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from outcomes.ledger.inert import json_inert
@@ -69,3 +69,17 @@ def write_json(doc: dict[str, Any], out: IO[str]) -> None:
         pieces.append("\n  ]")
         out.write(json_inert("".join(pieces)))
     out.write("\n}\n")
+
+
+def json_list_pieces(items: Iterable[Any]) -> Iterator[str]:
+    """The text of `to_json(list(items))`, a record at a time, as the items are read."""
+    first = True
+    pieces: list[str] = []
+    for item in items:
+        pieces += ("[\n  " if first else ",\n  ", _COMPACT.encode(item))
+        first = False
+        if len(pieces) >= 2 * CHUNK:
+            yield json_inert("".join(pieces))
+            pieces.clear()
+    pieces.append("[]\n" if first else "\n]\n")
+    yield json_inert("".join(pieces))

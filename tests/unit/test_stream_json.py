@@ -55,3 +55,25 @@ def test_records_are_written_in_pieces_as_they_come() -> None:
     write_json({"rows": records()}, out)
     assert seen[-1] > 0  # the first thousands were written before the last was made
     assert out.getvalue() == to_json({"rows": [{"n": n} for n in range(2500)]})
+
+
+@given(st.lists(RECORD, max_size=6), st.integers(min_value=1, max_value=3))
+def test_a_streamed_list_and_csv_are_the_whole_text(records: list, chunk: int) -> None:
+    """`log -O json|csv|markdown` write as they read: the same text as written whole."""
+    from outcomes.projections.present import stream
+    from outcomes.projections.present.render import (
+        Column,
+        csv_pieces,
+        markdown_lines,
+        to_csv,
+        to_markdown,
+    )
+
+    old, stream.CHUNK = stream.CHUNK, chunk  # several pieces even for a few records
+    try:
+        assert "".join(stream.json_list_pieces(iter(records))) == to_json(records)
+    finally:
+        stream.CHUNK = old
+    columns = [Column(k, k) for k in sorted({k for r in records for k in r})]
+    assert "".join(csv_pieces(columns, iter(records), chunk=chunk)) == to_csv(columns, records)
+    assert "".join(markdown_lines(columns, iter(records))) == to_markdown(columns, records)
