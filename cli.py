@@ -1388,8 +1388,13 @@ def _report_command(kind: str) -> click.Command:
                  output: str | None, csv_raw_formulas: bool, schema: bool) -> None:
         from outcomes.ledger.clock import today
         from outcomes.ledger.schema import SLUG_RE
-        from outcomes.projections.present.layout import csv_table, render_report
-        from outcomes.projections.present.render import REPORT_EXTENSIONS, format_for
+        from outcomes.projections.present.layout import (
+            csv_table,
+            render_report,
+            report_pieces,
+            spooled_timeline_csv,
+        )
+        from outcomes.projections.present.render import REPORT_EXTENSIONS, csv_pieces, format_for
 
         for option, slug in (("--program", program), ("--venture", venture)):
             if slug is not None and not SLUG_RE.fullmatch(slug):
@@ -1410,6 +1415,34 @@ def _report_command(kind: str) -> click.Command:
             with spooled_output(ctx, output) as out, open_ledger(ctx) as ledger:
                 ledger.report(kind, as_of=day, known_at=cutoff, program=program,
                               venture=venture, sink=JsonSink(out))
+            return
+        if kind == "timeline" and fmt in ("table", "markdown"):
+            # laid out as its records are read: they are not held too (a million at 1 M)
+            def lay_out(doc: dict[str, Any]) -> None:
+                with output_stream(ctx.find_root(), output) as out:
+                    for piece in report_pieces(kind, doc, fmt, locale=locale,
+                                               width=table_width(output)):
+                        out.write(piece)
+
+            with open_ledger(ctx) as ledger:
+                ledger.report(kind, as_of=day, known_at=cutoff, program=program,
+                              venture=venture, sink=lay_out)
+            return
+        if kind == "timeline" and fmt == "csv":  # the same, its rows spooled (layout.py)
+            written: list[Any] = []
+
+            def spool_out(doc: dict[str, Any]) -> None:
+                with spooled_timeline_csv(doc) as (columns, rows), \
+                        output_stream(ctx.find_root(), output) as out:
+                    for piece in csv_pieces(columns, rows, formulas=csv_raw_formulas):
+                        out.write(piece)
+                written.extend(columns)
+
+            with open_ledger(ctx) as ledger:
+                ledger.report(kind, as_of=day, known_at=cutoff, program=program,
+                              venture=venture, sink=spool_out)
+            if schema:
+                write_schema(kind, output, written)
             return
         with open_ledger(ctx) as ledger:
             doc = ledger.report(kind, as_of=day, known_at=cutoff, program=program,

@@ -7,7 +7,8 @@ bounds as `>=`, and explain the marks in footnotes under the table.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +19,10 @@ from outcomes.projections.present.localize import DEFAULT, Figures, figures
 from outcomes.projections.present.render import (
     Column,
     inert,
+    markdown_lines,
     markdown_text,
     render,
+    table_pieces,
     to_json,
 )
 from outcomes.projections.present.table import paragraph
@@ -80,23 +83,30 @@ def render_report(kind: str, doc: dict[str, Any], fmt: str, *, formulas: bool = 
     readers (JSON and CSV stay locale-free)."""
     if fmt == "json":
         return to_json(doc)
-    layout = {"roi": roi_sections, "targets": targets_sections,
-              "timeline": timeline_sections}[kind]
     if fmt == "csv":
         columns, rows = csv_table(kind, doc)
         return render(columns, rows, "csv", formulas=formulas)
+    return "".join(report_pieces(kind, doc, fmt, locale=locale, width=width))
+
+
+def report_pieces(kind: str, doc: dict[str, Any], fmt: str, *, locale: str | None = None,
+                  width: int | None = None) -> Iterator[str]:
+    """The report as a table or in Markdown (`render_report`), a line at a time, to be
+    written as it is laid out rather than held whole."""
+    layout = {"roi": roi_sections, "targets": targets_sections,
+              "timeline": timeline_sections}[kind]
     sections, notes = layout(doc, figures(locale))
-    parts = []
-    for title, columns, rows in sections:
+    for n, (title, columns, rows) in enumerate(sections):
+        if n:
+            yield "\n"
         if fmt == "markdown":
-            parts.append(f"### {markdown_text(title)}\n\n" + render(columns, rows, "markdown"))
+            yield f"### {markdown_text(title)}\n\n"
+            yield from markdown_lines(columns, rows)
         else:
-            parts.append(render(columns, rows, "table", title=title, width=width))
-    text = "\n".join(parts)
+            yield from table_pieces(columns, rows, title, width=width)
     if notes:
-        text += "\n" + "\n".join("- " + markdown_text(n) if fmt == "markdown" else
-                                  paragraph(inert(n), width) for n in notes) + "\n"
-    return text
+        yield "\n" + "\n".join("- " + markdown_text(n) if fmt == "markdown" else
+                                paragraph(inert(n), width) for n in notes) + "\n"
 
 
 def csv_table(kind: str, doc: dict[str, Any]) -> tuple[Sequence[Column], list[dict[str, Any]]]:
@@ -338,18 +348,21 @@ TIMELINE_FIELDS = ["venture", "program", "date", "position", "id", "type", "summ
 
 
 def timeline_sections(doc: dict[str, Any], f: Figures = DEFAULT) -> Sections:
+    """The timeline's table; its records are read once (they may be an iterator: a whole
+    ledger's timeline is a million records, not held)."""
     rows = []
     previous = None
+    corrected = False
     for r in doc["timeline"]:
         text = r["summary"] + (" (corrected)" if r["corrected"] else "")
+        corrected = corrected or bool(r["corrected"])
         rows.append({"venture": r["venture"] if r["venture"] != previous else "",
                      "date": f.date(r["date"]), "summary": text,
                      "source": cited_source(r["source"], r.get("corrected_by")),
                      **({"evidence": r["evidence"]} if "evidence" in r else {})})
         previous = r["venture"]
     notes = ["(corrected): shown with its corrections applied, each one's source after the "
-             "original's; `outcomes log` keeps every version."] \
-        if any(r["corrected"] for r in doc["timeline"]) else []
+             "original's; `outcomes log` keeps every version."] if corrected else []
     columns = TIMELINE_COLUMNS
     if any("evidence" in r for r in rows):  # the grade of each event's source, if any
         columns = [*columns[:3], Column("evidence", "Evidence"), columns[3]]
@@ -357,7 +370,34 @@ def timeline_sections(doc: dict[str, Any], f: Figures = DEFAULT) -> Sections:
 
 
 def timeline_csv(doc: dict[str, Any]) -> tuple[Sequence[Column], list[dict[str, Any]]]:
-    rows = [{**r, "corrected_by": citation_text(r["corrected_by"])} if "corrected_by" in r
-            else r for r in doc["timeline"]]
+    rows = [_timeline_csv_row(r) for r in doc["timeline"]]
+    return _timeline_csv_columns(rows), rows
+
+
+def _timeline_csv_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {**r, "corrected_by": citation_text(r["corrected_by"])} if "corrected_by" in r else r
+
+
+def _timeline_csv_columns(rows: Sequence[dict[str, Any]]) -> list[Column]:
     return optional_columns([Column(k, k) for k in TIMELINE_FIELDS], rows,
-                            ("evidence", "source"), ("corrected_by", "corrected")), rows
+                            ("evidence", "source"), ("corrected_by", "corrected"))
+
+
+@contextmanager
+def spooled_timeline_csv(doc: dict[str, Any]
+                         ) -> Iterator[tuple[Sequence[Column], Iterator[dict[str, Any]]]]:
+    """`timeline_csv` for a timeline read once, as an iterator (a whole ledger's holds a
+    million records): its columns depend on every row, so the rows are spooled to a
+    temporary file as they are read, then read back one at a time."""
+    import json
+    import tempfile
+
+    keys: set[str] = set()
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n") as spool:
+        for r in doc["timeline"]:
+            row = _timeline_csv_row(r)
+            keys.update(k for k in ("evidence", "corrected_by") if k in row)
+            spool.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        spool.seek(0)
+        yield (_timeline_csv_columns([dict.fromkeys(keys)]),
+               (json.loads(line) for line in spool))

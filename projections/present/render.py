@@ -169,10 +169,16 @@ def to_table(columns: Sequence[Column], rows: Iterable[dict[str, Any]],
              title: str | None = None, *, width: int | None = None) -> str:
     """An aligned plain-text table as wide as the terminal (projections/present/table.py):
     prose wrapped at spaces, ids and URLs whole, every cell and title inert text."""
+    return "".join(table_pieces(columns, rows, title, width=width))
+
+
+def table_pieces(columns: Sequence[Column], rows: Iterable[dict[str, Any]],
+                 title: str | None = None, *, width: int | None = None) -> Iterator[str]:
+    """`to_table`'s text a line at a time (each with its newline)."""
     from outcomes.projections.present.table import table_lines
 
-    return "".join(line + "\n" for line in table_lines(columns, rows, _cell, title=title,
-                                                        width=width))
+    for line in table_lines(columns, rows, _cell, title=title, width=width):
+        yield line + "\n"
 
 
 def table_stream(columns: Sequence[Column], rows: Iterable[dict[str, Any]],
