@@ -712,7 +712,7 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
         csv_pieces,
         format_for,
         markdown_lines,
-        table_stream,
+        table_pieces,
     )
     from outcomes.projections.present.stream import json_list_pieces
 
@@ -740,7 +740,7 @@ def log(ctx: click.Context, venture: str | None, types: tuple[str, ...], since: 
             widest = {"position": store.head()}  # the # column's width, known beforehand
             with output_stream(ctx.find_root(), output) as out:
                 lines = []
-                for line in table_stream(LOG_COLUMNS, rows, widest=widest,
+                for line in table_pieces(LOG_COLUMNS, rows, widest=widest, stream=True,
                                          width=table_width(output)):
                     lines.append(line)
                     if len(lines) == 256:

@@ -9,7 +9,6 @@ words of each line are presentation's (`present.documents.summary`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -18,7 +17,7 @@ from typing import Any
 from outcomes.ledger import schema
 from outcomes.ledger.model import Event
 from outcomes.projections.folds.claims import PeriodClaims, grade_of
-from outcomes.projections.folds.effective import Citation, order_key
+from outcomes.projections.folds.effective import Citation
 
 # The field that holds an event's main figure, by type (the others have none).
 FIGURE_FIELDS = {schema.FUNDING_COMMITTED: "amount", schema.FUNDING_GRANTED: "amount",
@@ -115,19 +114,3 @@ def with_disputes(entries: list[TimelineEntry], claims: list[PeriodClaims]
             entry = replace(entry, dispute=dispute_of(c, entry.position))
         out.append(entry)
     return out
-
-
-def fold_timeline(venture: str, events: list[Event], claims: list[PeriodClaims],
-                  cited: Mapping[str, tuple[Citation, ...]]) -> list[TimelineEntry]:
-    """The venture's effective events as timeline entries, in contract order
-    (`timeline_entry` over them, then `with_disputes`); `cited` gives the corrections
-    applied to each event (Effective.cited)."""
-    rows = []
-    targets_seen: dict[str, int] = {}
-    for event in sorted(events, key=order_key):
-        rank = 0
-        if event.type == schema.TARGET_SET:
-            rank = targets_seen.get(event.fields["metric"], 0)
-            targets_seen[event.fields["metric"]] = rank + 1
-        rows.append(timeline_entry(venture, event, rank, cited.get(event.id, ())))
-    return with_disputes(rows, claims)

@@ -173,23 +173,15 @@ def to_table(columns: Sequence[Column], rows: Iterable[dict[str, Any]],
 
 
 def table_pieces(columns: Sequence[Column], rows: Iterable[dict[str, Any]],
-                 title: str | None = None, *, width: int | None = None) -> Iterator[str]:
-    """`to_table`'s text a line at a time (each with its newline)."""
-    from outcomes.projections.present.table import table_lines
-
-    for line in table_lines(columns, rows, _cell, title=title, width=width):
-        yield line + "\n"
-
-
-def table_stream(columns: Sequence[Column], rows: Iterable[dict[str, Any]],
                  title: str | None = None, *, width: int | None = None,
-                 widest: dict[str, Any] | None = None) -> Iterator[str]:
-    """The table's lines as they are laid out (each with its newline), for a large table
-    that must start printing at once (`log`); `widest` holds a value as wide as the widest
-    of a column, for columns whose first rows are not (a position)."""
+                 stream: bool = False, widest: dict[str, Any] | None = None) -> Iterator[str]:
+    """`to_table`'s text a line at a time (each with its newline). `stream`: for a large
+    table that must start printing at once (`log`), sized on its first rows
+    (table.table_lines); `widest` holds a value as wide as the widest of a column, for
+    columns whose first rows are not (a position)."""
     from outcomes.projections.present.table import table_lines
 
-    for line in table_lines(columns, rows, _cell, title=title, width=width, stream=True,
+    for line in table_lines(columns, rows, _cell, title=title, width=width, stream=stream,
                             widest=widest):
         yield line + "\n"
 

@@ -14,7 +14,7 @@ from freezegun import freeze_time
 
 from outcomes.cli import main
 from outcomes.fixtures import path as fixture_path
-from outcomes.projections.present.render import Column, table_stream, to_table
+from outcomes.projections.present.render import Column, table_pieces, to_table
 from outcomes.projections.present.table import cells, terminal_width, wrap
 
 URL = re.compile(r"https?://\S+")
@@ -147,8 +147,8 @@ def test_a_streamed_table_prints_its_first_lines_before_reading_every_row() -> N
             next(read)
             yield {"n": i, "text": f"event {i}"}
 
-    lines = table_stream([Column("n", "#", "right"), Column("text", "what")], rows(),
-                         width=80)
+    lines = table_pieces([Column("n", "#", "right"), Column("text", "what")], rows(),
+                         width=80, stream=True)
     first = list(itertools.islice(lines, 3))
     # the first SAMPLE rows measured (the # column is 3 wide), not the rest
     assert first[2] == "  0  event 0\n" and next(read) <= 1_001

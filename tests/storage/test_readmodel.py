@@ -482,21 +482,33 @@ def streamed(model: ReadModel, kind: str, as_of: date, **selection: str) -> str:
     return out.getvalue()
 
 
-def test_targets_texts_are_kept_per_date_until_the_venture_changes(store, tmp_path,
-                                                                    monkeypatch):
+def ventures_passed_to(monkeypatch, name: str) -> list[str]:
+    """The venture of each call to documents.`name` (`progress` evaluates a target's
+    series, `summary` words a timeline line): what a report made again, not kept."""
     import outcomes.projections.present.documents as documents
 
-    evaluated: list[str] = []
-    real = documents.progress
+    seen: list[str] = []
+    real = getattr(documents, name)
 
-    def counting(facts, as_of):
-        evaluated.append(facts.venture)
-        return real(facts, as_of)
+    def counting(first, *rest):
+        seen.append(first.venture)
+        return real(first, *rest)
 
-    monkeypatch.setattr(documents, "progress", counting)
-    append(store, SCENARIO)
+    monkeypatch.setattr(documents, name, counting)
+    return seen
+
+
+def caught_up(store, tmp_path, events) -> ReadModel:
+    append(store, events)
     model = ReadModel(str(tmp_path / "read.db"))
     model.catch_up(store)
+    return model
+
+
+def test_targets_texts_are_kept_per_date_until_the_venture_changes(store, tmp_path,
+                                                                    monkeypatch):
+    evaluated = ventures_passed_to(monkeypatch, "progress")
+    model = caught_up(store, tmp_path, SCENARIO)
     later = TODAY + timedelta(days=400)
     for as_of in (TODAY, later):
         want = to_json(report_from_events("targets", store.read(), as_of=as_of))
@@ -547,19 +559,8 @@ def test_a_targets_report_cut_short_keeps_no_text(store, tmp_path):
 
 def test_timeline_texts_are_kept_for_any_date_until_the_venture_changes(store, tmp_path,
                                                                         monkeypatch):
-    import outcomes.projections.present.documents as documents
-
-    summarized: list[str] = []
-    real = documents.summary
-
-    def counting(entry, currency):
-        summarized.append(entry.venture)
-        return real(entry, currency)
-
-    monkeypatch.setattr(documents, "summary", counting)
-    append(store, SCENARIO)
-    model = ReadModel(str(tmp_path / "read.db"))
-    model.catch_up(store)
+    summarized = ventures_passed_to(monkeypatch, "summary")
+    model = caught_up(store, tmp_path, SCENARIO)
     later = TODAY + timedelta(days=400)
     want = {day: to_json(report_from_events("timeline", store.read(), as_of=day))
             for day in (TODAY, later)}
